@@ -1,0 +1,67 @@
+import 'reflect-metadata';
+import helmet from '@fastify/helmet';
+import { NestFactory } from '@nestjs/core';
+import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '@conduit/config';
+import { PinoNestLogger, createLogger, httpRequestDuration, httpRequestsTotal } from '@conduit/observability';
+import { randomUUID } from 'node:crypto';
+import type { DestinationStream } from 'pino';
+import { AppModule } from '../app.module.js';
+import { toErrorResponse } from '../common/realworld-exception.filter.js';
+
+const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
+
+export interface CreateAppOptions {
+  /** Where JSON logs go (tests capture them); stdout by default. */
+  logDestination?: DestinationStream;
+}
+
+/** Builds the API (used by main.ts and by in-process tests). Does not listen. */
+export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
+  const logger = createLogger({ level: config.LOG_LEVEL, name: 'api', instanceId: config.INSTANCE_ID, destination: options.logDestination });
+  const adapter = new FastifyAdapter({
+    loggerInstance: logger,
+    // A caller's X-Request-Id is kept (if well-formed) so one id follows a request across services.
+    genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
+      const incoming = req.headers['x-request-id'];
+      return typeof incoming === 'string' && REQUEST_ID.test(incoming) ? incoming : randomUUID();
+    },
+    bodyLimit: config.BODY_LIMIT_BYTES,
+    // X-Forwarded-For is believed only from the configured load balancers.
+    trustProxy: config.TRUSTED_PROXIES,
+    keepAliveTimeout: config.KEEP_ALIVE_TIMEOUT_MS,
+    // Time allowed to receive a whole request (slow-loris protection).
+    requestTimeout: config.REQUEST_TIMEOUT_MS,
+    // While closing, requests arriving on kept-alive sockets get 503 + Connection: close.
+    return503OnClosing: true,
+    forceCloseConnections: 'idle',
+    routerOptions: { maxParamLength: 300 },
+  });
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onRequest', async (request, reply) => {
+    reply.header('x-request-id', request.id);
+  });
+  fastify.addHook('onResponse', async (request, reply) => {
+    const route = request.routeOptions.url ?? 'unmatched';
+    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
+    httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+    httpRequestsTotal.inc(labels);
+  });
+  // Errors raised before Nest routing (body too large, malformed JSON) get the same shape.
+  fastify.setErrorHandler((error, request, reply) => {
+    const { status, body, headers } = toErrorResponse(error);
+    if (status >= 500) request.log.error({ err: error }, 'request failed');
+    reply.headers(headers).status(status).send(body);
+  });
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
+  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
+  return app;
+}

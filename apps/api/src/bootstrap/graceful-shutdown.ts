@@ -1,0 +1,49 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import type { AppConfig } from '@conduit/config';
+import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+
+/**
+ * Graceful shutdown (pattern: zero-downtime deploys behind a load balancer).
+ * SIGTERM/SIGINT -> readiness answers 503 at once -> keep serving for SHUTDOWN_DRAIN_DELAY_MS
+ * (longer than the LB's health-check interval, so it stops routing here) -> stop accepting,
+ * finish in-flight requests, close PostgreSQL and Redis -> exit 0.
+ * A hard deadline (SHUTDOWN_TIMEOUT_MS, below the usual 10 s container grace) exits 1.
+ * An uncaught exception logs, shuts down the same way and exits 1 so a supervisor restarts it.
+ * Tested in apps/api/test/health/shutdown.e2e.spec.ts.
+ */
+export function installGracefulShutdown(app: NestFastifyApplication, config: AppConfig): void {
+  const log = app.getHttpAdapter().getInstance().log;
+  let stopping = false;
+
+  const stop = async (reason: string, exitCode: number) => {
+    if (stopping) return;
+    stopping = true;
+    const deadline = setTimeout(() => {
+      log.error({ reason }, 'shutdown deadline passed, exiting');
+      process.exit(1);
+    }, config.SHUTDOWN_TIMEOUT_MS);
+    deadline.unref();
+    log.info({ reason, drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS }, 'shutting down: draining');
+    app.get(LifecycleService).startDraining();
+    if (exitCode === 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
+    try {
+      await app.close();
+      log.info('shutdown complete');
+    } catch (error) {
+      log.error({ err: error }, 'error during shutdown');
+      exitCode = 1;
+    }
+    process.exit(exitCode);
+  };
+
+  process.once('SIGTERM', () => void stop('SIGTERM', 0));
+  process.once('SIGINT', () => void stop('SIGINT', 0));
+  process.on('uncaughtException', (error) => {
+    log.fatal({ err: error }, 'uncaught exception');
+    void stop('uncaughtException', 1);
+  });
+  process.on('unhandledRejection', (error) => {
+    log.fatal({ err: error }, 'unhandled rejection');
+    void stop('unhandledRejection', 1);
+  });
+}

@@ -1,0 +1,42 @@
+import { Injectable } from '@nestjs/common';
+import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
+
+/**
+ * Process-wide state that readiness and load shedding read: are we draining for shutdown,
+ * how delayed is the event loop, how many requests are in flight.
+ */
+@Injectable()
+export class LifecycleService {
+  private draining = false;
+  private readonly loopDelay: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private windowStartedAt = Date.now();
+  private lastWindowP99Ms = 0;
+  inFlight = 0;
+
+  constructor() {
+    this.loopDelay.enable();
+  }
+
+  get isDraining(): boolean {
+    return this.draining;
+  }
+
+  startDraining(): void {
+    this.draining = true;
+  }
+
+  /** p99 event-loop delay over a rolling ~1 s window, in milliseconds. */
+  eventLoopDelayMs(): number {
+    const now = Date.now();
+    if (now - this.windowStartedAt >= 1_000) {
+      this.lastWindowP99Ms = this.loopDelay.percentile(99) / 1e6;
+      this.loopDelay.reset();
+      this.windowStartedAt = now;
+    }
+    return Math.max(this.lastWindowP99Ms, this.loopDelay.count > 0 ? this.loopDelay.percentile(99) / 1e6 : 0);
+  }
+
+  stop(): void {
+    this.loopDelay.disable();
+  }
+}

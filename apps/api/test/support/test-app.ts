@@ -1,0 +1,59 @@
+import type { NestFastifyApplication } from '@nestjs/platform-fastify';
+import { loadConfig, type AppConfig } from '@conduit/config';
+import { randomBytes } from 'node:crypto';
+import { Writable } from 'node:stream';
+import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { createApp } from '../../src/bootstrap/create-app.js';
+
+export interface TestApp {
+  app: NestFastifyApplication;
+  config: AppConfig;
+  db: TestDatabase;
+  /** http://127.0.0.1:<port> */
+  url: string;
+  /** JSON log lines written by the app (for "no secrets in logs" assertions). */
+  logs: string[];
+  close(): Promise<void>;
+}
+
+/**
+ * Starts the real API in-process on a random port against its own cloned database and its
+ * own Redis key prefix. `env` overrides configuration variables.
+ */
+export async function startTestApp(env: Record<string, string> = {}): Promise<TestApp> {
+  const db = await createTestDatabase();
+  const config = loadConfig({
+    NODE_ENV: 'test',
+    PORT: '0',
+    LOG_LEVEL: 'info',
+    DATABASE_URL: db.url,
+    REDIS_URL: TEST_REDIS_URL,
+    REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
+    JWT_SECRET: 'test-secret-test-secret-test-secret',
+    SHUTDOWN_DRAIN_DELAY_MS: '0',
+    DB_POOL_MAX: '5',
+    ...env,
+  });
+  const logs: string[] = [];
+  const destination = new Writable({
+    write(chunk, _enc, cb) {
+      logs.push(...String(chunk).split('\n').filter(Boolean));
+      if (logs.length > 5_000) logs.splice(0, logs.length - 5_000);
+      cb();
+    },
+  });
+  const app = await createApp(config, { logDestination: destination as never });
+  await app.listen({ port: 0, host: '127.0.0.1' });
+  const address = app.getHttpServer().address() as { port: number };
+  return {
+    app,
+    config,
+    db,
+    url: `http://127.0.0.1:${address.port}`,
+    logs,
+    async close() {
+      await app.close();
+      await db.drop();
+    },
+  };
+}

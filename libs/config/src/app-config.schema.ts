@@ -1,0 +1,73 @@
+import { z } from 'zod';
+
+const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
+const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
+const url = (protocols: string[]) =>
+  z.string().refine((value) => {
+    try {
+      return protocols.includes(new URL(value).protocol);
+    } catch {
+      return false;
+    }
+  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
+const list = z
+  .string()
+  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+
+/**
+ * Every environment variable the API and worker read. Parsed once at startup
+ * (loadConfig); nothing else in the code reads process.env.
+ * .env.example documents each one with a safe local default.
+ */
+export const appConfigSchema = z.object({
+  NODE_ENV: z.enum(['development', 'test', 'production']).default('development'),
+  HOST: z.string().min(1).default('127.0.0.1'),
+  PORT: int(0, 65535).default(3000),
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  INSTANCE_ID: z.string().min(1).max(64).default('api-1'),
+
+  DATABASE_URL: url(['postgresql:', 'postgres:']),
+  // Pool sizing: instances x DB_POOL_MAX + worker pool + reserve <= max_connections
+  // (PostgreSQL default 100, keep ~10 for admin/migrations). 2 instances x 20 + 10 = 50.
+  DB_POOL_MAX: int(1, 500).default(20),
+  // How long a request waits for a free pooled connection before failing with 503.
+  // pg's default (0) waits forever: an exhausted pool would hang every request.
+  DB_POOL_ACQUIRE_TIMEOUT_MS: int(50, 60_000).default(2_000),
+  // Server-side statement_timeout: a runaway query is cancelled by PostgreSQL.
+  DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
+  DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+
+  // Redis for cache, rate limits and Socket.IO (evicting, no persistence).
+  REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
+  // Fail-fast budget for every cache/rate-limit command (ioredis waits a minute by default).
+  REDIS_COMMAND_TIMEOUT_MS: int(10, 10_000).default(150),
+  REDIS_KEY_PREFIX: z.string().max(64).default('conduit:'),
+
+  JWT_SECRET: z.string().min(16, 'must be at least 16 characters'),
+  JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
+
+  CORS_ORIGINS: list.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
+  // Addresses of the load balancers whose X-Forwarded-For we believe (comma list of IPs/CIDRs).
+  TRUSTED_PROXIES: list.default(['127.0.0.1']),
+  BODY_LIMIT_BYTES: int(1_024, 50 * 1024 * 1024).default(256 * 1024),
+  // Every request gets an answer within this budget (503/504 past it).
+  REQUEST_TIMEOUT_MS: int(100, 120_000).default(10_000),
+
+  // SIGTERM: readiness turns 503, keep serving for the drain delay (> LB health-check
+  // interval so the LB stops sending), then close; hard deadline below the 10 s container grace.
+  SHUTDOWN_DRAIN_DELAY_MS: int(0, 60_000).default(3_000),
+  SHUTDOWN_TIMEOUT_MS: int(500, 120_000).default(8_000),
+  // Above typical proxy idle timeouts (nginx 60 s, HAProxy http-keep-alive) so the app never
+  // closes a socket the proxy is about to reuse.
+  KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000).default(65_000),
+
+  // Readiness thresholds (also used by load shedding).
+  HEALTH_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(200),
+  HEALTH_MAX_HEAP_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(1536 * 1024 * 1024),
+  HEALTH_CHECK_TIMEOUT_MS: int(50, 30_000).default(1_000),
+
+
+  METRICS_ENABLED: bool.default(true),
+});
+
+export type AppConfig = Readonly<z.infer<typeof appConfigSchema>>;

@@ -1,0 +1,30 @@
+import { appConfigSchema, type AppConfig } from './app-config.schema.js';
+
+const WEAK_SECRETS = new Set(['change-me', 'secret', 'changeme', 'dev-only-secret-change-me']);
+
+/** Thrown when the environment is invalid; the message names every bad variable. */
+export class ConfigError extends Error {
+  override name = 'ConfigError';
+}
+
+/**
+ * Validates the environment once. Throws ConfigError with one line per bad
+ * variable, e.g. "PORT: Too big: expected number to be <=65535".
+ */
+export function loadConfig(env: Record<string, string | undefined> = process.env): AppConfig {
+  // Empty strings mean "unset" so `FOO=` in a .env file falls back to the default.
+  const cleaned = Object.fromEntries(Object.entries(env).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = appConfigSchema.safeParse(cleaned);
+  if (!parsed.success) {
+    const lines = parsed.error.issues.map((issue) => `${issue.path.join('.') || '(root)'}: ${issue.message}`);
+    throw new ConfigError(`Invalid configuration:\n  ${lines.join('\n  ')}`);
+  }
+  const config = parsed.data;
+  if (config.NODE_ENV === 'production') {
+    const secret = config.JWT_SECRET;
+    if (secret.length < 32 || WEAK_SECRETS.has(secret) || /^(.)\1*$/.test(secret)) {
+      throw new ConfigError('Invalid configuration:\n  JWT_SECRET: production needs a random secret of at least 32 characters');
+    }
+  }
+  return Object.freeze(config);
+}

@@ -1,0 +1,55 @@
+/**
+ * Classifies database failures so the API can answer 503 ("try again") rather than 500
+ * when the database is unreachable, the pool is exhausted or a statement timed out.
+ */
+const UNAVAILABLE_CODES = new Set([
+  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  '57P01', // admin_shutdown (pg_terminate_backend, restart)
+  '57P02', // crash_shutdown
+  '57P03', // cannot_connect_now (starting up)
+  '57014', // query_canceled (statement_timeout)
+  '53300', // too_many_connections
+  '08000', '08003', '08006', '08001', '08004', // connection exceptions
+  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', // Prisma: unreachable, timeout, closed, pool timeout
+]);
+
+const UNAVAILABLE_MESSAGES = [
+  /timeout exceeded when trying to connect/i,
+  /Connection terminated/i,
+  /Query read timeout/i,
+  /canceling statement due to statement timeout/i,
+  /terminating connection/i,
+  /Client has encountered a connection error/i,
+  /connect ECONNREFUSED/i,
+  /the database system is (starting up|shutting down)/i,
+  /Can't reach database server/i,
+  /Timed out fetching a new connection/i,
+];
+
+export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { code?: unknown; message?: unknown; cause?: unknown; originalCode?: unknown; meta?: unknown };
+  if (typeof e.code === 'string' && UNAVAILABLE_CODES.has(e.code)) return true;
+  if (typeof e.originalCode === 'string' && UNAVAILABLE_CODES.has(e.originalCode)) return true;
+  if (typeof e.message === 'string' && UNAVAILABLE_MESSAGES.some((re) => re.test(e.message as string))) return true;
+  return isDatabaseUnavailableError(e.cause, depth + 1);
+}
+
+/**
+ * Prisma's unique-constraint violation (P2002): the violated columns when known, else [].
+ * With driver adapters Prisma reports the index name (users_email_key -> ["email"]).
+ */
+export function uniqueViolationFields(error: unknown): string[] | null {
+  type Meta = { target?: unknown; driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } } };
+  const e = error as { code?: string; meta?: Meta } | null;
+  if (!e || e.code !== 'P2002') return null;
+  const target = e.meta?.target;
+  if (Array.isArray(target)) return target.map(String);
+  const cause = e.meta?.driverAdapterError?.cause;
+  if (cause?.constraint?.fields) return cause.constraint.fields.map((f) => f.replace(/^"|"$/g, ''));
+  const index = cause?.constraint?.index;
+  if (index && cause?.table && index.startsWith(`${cause.table}_`) && index.endsWith('_key')) {
+    return [index.slice(cause.table.length + 1, -'_key'.length)];
+  }
+  return [];
+}
