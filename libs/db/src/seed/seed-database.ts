@@ -1,0 +1,126 @@
+import { hash } from '@node-rs/argon2';
+import { Readable } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pg from 'pg';
+import { from as copyFrom } from 'pg-copy-streams';
+import { SeedData } from './seed-data.js';
+import { LOAD_TEST_EMAIL_DOMAIN, SEED_PASSWORD, loadTestUsername, type SeedPlan } from './seed-plan.js';
+
+/**
+ * argon2id parameters of the API's PasswordService (apps/api/src/auth/password.service.ts),
+ * so seeded accounts log in through the normal path. seed.spec.ts asserts they stay equal.
+ */
+export const SEED_ARGON2_OPTIONS = { algorithm: 2 /* Argon2id */, memoryCost: 19_456, timeCost: 2, parallelism: 1 } as const;
+
+export const SEEDED_TABLES = ['users', 'tags', 'articles', 'article_tags', 'favorites', 'follows', 'comments'] as const;
+export type SeededTable = (typeof SEEDED_TABLES)[number];
+
+export interface SeedOptions {
+  plan: SeedPlan;
+  /** Empty every Conduit table first (otherwise an already seeded database is left alone). */
+  reset?: boolean;
+  log?: (line: string) => void;
+}
+
+export interface SeedResult {
+  status: 'seeded' | 'already-seeded';
+  counts: Record<SeededTable, number>;
+  ms: number;
+}
+
+// One seeder at a time per database (two `npm run db:seed` racing would otherwise collide on ids).
+const SEED_LOCK = 72707370;
+
+/**
+ * Loads a deterministic data set with COPY, in ONE transaction: a failed or interrupted seed
+ * leaves the database as it was (never half-seeded). Idempotent: if the load-test accounts are
+ * already there it does nothing unless `reset` is set; a non-empty database that was not seeded
+ * is refused rather than mixed with seed rows.
+ * Tested in apps/api/test/db/seed.spec.ts; timing printed by `npm run db:seed`.
+ */
+export async function seedDatabase(databaseUrl: string, options: SeedOptions): Promise<SeedResult> {
+  const { plan, reset = false, log = () => {} } = options;
+  const started = performance.now();
+  const client = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 10_000, application_name: 'conduit-seed' });
+  await client.connect();
+  try {
+    await client.query('SELECT pg_advisory_lock($1)', [SEED_LOCK]);
+    if (!reset) {
+      const marker = await client.query('SELECT 1 FROM users WHERE email = $1', [`${loadTestUsername(1)}@${LOAD_TEST_EMAIL_DOMAIN}`]);
+      if (marker.rowCount) return { status: 'already-seeded', counts: await countRows(client), ms: performance.now() - started };
+      const counts = await countRows(client);
+      const nonEmpty = SEEDED_TABLES.filter((t) => counts[t] > 0);
+      if (nonEmpty.length) throw new Error(`database is not empty (${nonEmpty.join(', ')}) and was not seeded: rerun with --reset to replace its data`);
+    }
+
+    // Hashed once: every seeded account shares the password (and, being test data, the salt).
+    const passwordHash = await hash(SEED_PASSWORD, SEED_ARGON2_OPTIONS);
+    let t = performance.now();
+    const data = new SeedData(plan);
+    log(`generated relations in ${Math.round(performance.now() - t)} ms`);
+
+    await client.query('BEGIN');
+    try {
+      if (reset) await client.query(`TRUNCATE ${SEEDED_TABLES.join(', ')} RESTART IDENTITY CASCADE`);
+      const copy = async (table: SeededTable, columns: string, rows: Iterable<unknown[]>) => {
+        t = performance.now();
+        await pipeline(Readable.from(copyChunks(rows)), client.query(copyFrom(`COPY ${table} (${columns}) FROM STDIN`)));
+        log(`copied ${table} in ${Math.round(performance.now() - t)} ms`);
+      };
+      await copy('users', 'id, email, username, password_hash, bio, image, created_at, updated_at', data.userRows(passwordHash));
+      await copy('tags', 'id, name', data.tagRows());
+      await copy('articles', 'id, slug, title, description, body, tag_list, favorites_count, author_id, created_at, updated_at', data.articleRows());
+      await copy('article_tags', 'article_id, tag_id', data.articleTagRows());
+      await copy('favorites', 'user_id, article_id, created_at', data.favoriteRows());
+      await copy('follows', 'follower_id, following_id, created_at', data.followRows());
+      await copy('comments', 'id, body, article_id, author_id, created_at, updated_at', data.commentRows());
+      // Ids were given explicitly: move the sequences past them so the API's inserts don't collide.
+      for (const table of ['users', 'tags', 'articles', 'comments']) {
+        await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`);
+      }
+      await client.query('COMMIT');
+    } catch (error) {
+      await client.query('ROLLBACK').catch(() => {});
+      throw error;
+    }
+    // Fresh statistics, so the planner picks the indexes straight away (autovacuum would, later).
+    t = performance.now();
+    await client.query(`ANALYZE ${SEEDED_TABLES.join(', ')}`);
+    log(`analyzed in ${Math.round(performance.now() - t)} ms`);
+    return { status: 'seeded', counts: await countRows(client), ms: performance.now() - started };
+  } finally {
+    await client.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK]).catch(() => {});
+    await client.end();
+  }
+}
+
+async function countRows(client: pg.Client): Promise<Record<SeededTable, number>> {
+  const sql = SEEDED_TABLES.map((t) => `SELECT '${t}' AS t, count(*)::int AS n FROM ${t}`).join(' UNION ALL ');
+  const { rows } = await client.query<{ t: SeededTable; n: number }>(sql);
+  const byTable = new Map(rows.map((r) => [r.t, r.n]));
+  return Object.fromEntries(SEEDED_TABLES.map((t) => [t, byTable.get(t) ?? 0])) as Record<SeededTable, number>;
+}
+
+/** COPY text format, batched into ~1 MB chunks (one write per row would dominate the run time). */
+function* copyChunks(rows: Iterable<unknown[]>): Generator<string> {
+  let chunk = '';
+  for (const row of rows) {
+    chunk += row.map(copyValue).join('\t') + '\n';
+    if (chunk.length > 1 << 20) {
+      yield chunk;
+      chunk = '';
+    }
+  }
+  if (chunk) yield chunk;
+}
+
+export function copyValue(value: unknown): string {
+  if (value === null || value === undefined) return '\\N';
+  if (Array.isArray(value)) return copyValue(`{${value.map(arrayElement).join(',')}}`);
+  return String(value).replace(/[\\\n\r\t]/g, (c) => ({ '\\': '\\\\', '\n': '\\n', '\r': '\\r', '\t': '\\t' })[c] as string);
+}
+
+/** A PostgreSQL array literal element, always quoted (the outer COPY escaping is applied after). */
+function arrayElement(value: unknown): string {
+  return `"${String(value).replace(/["\\]/g, (c) => `\\${c}`)}"`;
+}
