@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageConfigShape } from './queue-config.schema.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -68,6 +69,22 @@ export const appConfigSchema = z.object({
 
 
   METRICS_ENABLED: bool.default(true),
+
+  // Realtime chat (apps/api/src/chat/). Handshake Origin allowlist: defaults to CORS_ORIGINS.
+  CHAT_ALLOWED_ORIGINS: list.optional(),
+  // Per-socket token bucket for chat messages; a socket that keeps hammering is disconnected.
+  CHAT_MESSAGE_RATE_PER_SECOND: int(1, 1_000).default(5),
+  CHAT_MESSAGE_BURST: int(1, 10_000).default(20),
+  // Largest Socket.IO packet accepted (maxHttpBufferSize); a bigger one closes that connection only.
+  CHAT_MAX_PAYLOAD_BYTES: int(1_024, 1024 * 1024).default(16 * 1024),
+  // A socket's presence entry expires this long after its instance's last heartbeat (instance death).
+  CHAT_PRESENCE_TTL_MS: int(1_000, 600_000).default(30_000),
+  // Connection-state recovery window: a client back within it gets missed events replayed.
+  CHAT_RECOVERY_WINDOW_MS: int(0, 3_600_000).default(120_000),
+
+  // Image uploads (POST /api/user/image): stored under STORAGE_DIR, resized by the worker.
+  ...storageConfigShape,
+  UPLOAD_MAX_BYTES: int(1_024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
 export type AppConfig = Readonly<z.infer<typeof appConfigSchema>>;
