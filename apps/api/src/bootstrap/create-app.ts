@@ -46,6 +46,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
+    // Which instance answered (behind the load balancer): infra/test/stack/balancing.spec.ts.
+    reply.header('x-instance-id', config.INSTANCE_ID);
   });
   fastify.addHook('onResponse', async (request, reply) => {
     const route = request.routeOptions.url ?? 'unmatched';

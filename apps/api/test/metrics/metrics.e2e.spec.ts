@@ -1,0 +1,46 @@
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/** The metrics the dashboard and alert rules rely on (infra/grafana, infra/prometheus). */
+describe('GET /metrics', () => {
+  let app: TestApp;
+  beforeAll(async () => {
+    app = await startTestApp({ INSTANCE_ID: 'api-metrics-test' });
+  });
+  afterAll(() => app?.close());
+
+  const sample = (text: string, pattern: RegExp) => Number(text.split('\n').find((line) => pattern.test(line))?.split(' ').pop());
+
+  it('names the answering instance in x-instance-id', async () => {
+    const res = await fetch(`${app.url}/health/live`);
+    expect(res.headers.get('x-instance-id')).toBe('api-metrics-test');
+  });
+
+  it('exports database query durations, pool usage and dependency reachability', async () => {
+    // A failed login runs a SELECT on users through Prisma (same pg.Pool).
+    const login = await fetch(`${app.url}/api/users/login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ user: { email: 'nobody@example.com', password: 'wrong-password' } }),
+    });
+    expect(login.status).toBeGreaterThanOrEqual(400);
+    const text = await (await fetch(`${app.url}/metrics`)).text();
+    expect(sample(text, /^db_query_duration_seconds_count\{operation="select",outcome="ok"\}/)).toBeGreaterThan(0);
+    expect(sample(text, /^db_pool_connections\{state="total"\}/)).toBeGreaterThan(0);
+    expect(sample(text, /^db_pool_max_connections /)).toBe(app.config.DB_POOL_MAX);
+    expect(sample(text, /^conduit_dependency_up\{dependency="postgres"\}/)).toBe(1);
+    expect(sample(text, /^conduit_dependency_up\{dependency="redis_cache"\}/)).toBe(1);
+    expect(sample(text, /^http_requests_total\{method="POST",route="\/api\/users\/login"/)).toBeGreaterThan(0);
+  });
+
+  it('reports an unreachable Redis as 0 without failing the scrape', async () => {
+    const broken = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '200' });
+    try {
+      const res = await fetch(`${broken.url}/metrics`);
+      expect(res.status).toBe(200);
+      expect(sample(await res.text(), /^conduit_dependency_up\{dependency="redis_cache"\}/)).toBe(0);
+    } finally {
+      await broken.close();
+    }
+  });
+});
