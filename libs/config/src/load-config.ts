@@ -22,7 +22,8 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   const config = parsed.data;
   if (config.NODE_ENV === 'production') {
     const secret = config.JWT_SECRET;
-    if (secret.length < 32 || WEAK_SECRETS.has(secret) || /^(.)\1*$/.test(secret)) {
+    // Too short, a known default, or too few distinct characters ("aaaa...", "passwordpassword...").
+    if (secret.length < 32 || WEAK_SECRETS.has(secret) || new Set(secret).size < 10) {
       throw new ConfigError('Invalid configuration:\n  JWT_SECRET: production needs a random secret of at least 32 characters');
     }
   }
