@@ -1,36 +1,15 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
-import { Redis } from 'ioredis';
+import { createFailFastRedis as createFailFastRedisClient } from '@conduit/cache';
+import type { Redis } from 'ioredis';
 
 /** Redis client for the cache and rate-limit role (evicting Redis, see infra/). */
 export const CACHE_REDIS = Symbol('CACHE_REDIS');
 
-/**
- * Fail-fast client: no offline queue (commands fail at once while disconnected instead of
- * queueing for a minute) and a short commandTimeout (the only setting that bounds a frozen
- * Redis). It reconnects forever in the background, so caching resumes by itself.
- * Tested in apps/api/test/cache/redis-outage.spec.ts.
- */
+/** Kept for existing imports; the client now lives in @conduit/cache. */
 export function createFailFastRedis(url: string, commandTimeoutMs: number, name: string): Redis {
-  const client = new Redis(url, {
-    connectionName: name,
-    enableOfflineQueue: false,
-    commandTimeout: commandTimeoutMs,
-    connectTimeout: 1_000,
-    maxRetriesPerRequest: 0,
-    lazyConnect: false,
-    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
-  });
   const logger = new Logger(`Redis:${name}`);
-  let lastLog = 0;
-  client.on('error', (err) => {
-    // Log at most every 10 s during an outage instead of once per reconnect attempt.
-    if (Date.now() - lastLog > 10_000) {
-      lastLog = Date.now();
-      logger.warn(`redis unavailable: ${err.message}`);
-    }
-  });
-  return client;
+  return createFailFastRedisClient({ url, commandTimeoutMs, name, onUnavailable: (message) => logger.warn(`redis unavailable: ${message}`) });
 }
 
 @Global()
