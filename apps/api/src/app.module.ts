@@ -9,6 +9,10 @@ import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { UsersModule } from './users/users.module.js';
+import { ProfilesModule } from './profiles/profiles.module.js';
+import { ArticlesModule } from './articles/articles.module.js';
+import { CommentsModule } from './comments/comments.module.js';
+import { TagsModule } from './tags/tags.module.js';
 
 @Module({})
 export class AppModule {
@@ -25,6 +29,10 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         UsersModule,
+        ProfilesModule,
+        ArticlesModule,
+        CommentsModule,
+        TagsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

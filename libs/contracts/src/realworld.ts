@@ -31,7 +31,9 @@ export interface Article {
   author: Profile;
 }
 export interface SingleArticleResponse { article: Article }
-export interface MultipleArticlesResponse { articles: Article[]; articlesCount: number }
+/** List items carry no `body` (as in the spec's MultipleArticlesResponse): pages stay small. */
+export type ArticleListItem = Omit<Article, 'body'>;
+export interface MultipleArticlesResponse { articles: ArticleListItem[]; articlesCount: number }
 
 export interface Comment {
   id: number;

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ArticleReadRepository } from './article-read.repository.js';
+import { ArticleReadService } from './article-read.service.js';
+import { ArticleWriteRepository } from './article-write.repository.js';
+import { ArticlesController } from './articles.controller.js';
+import { ArticlesService } from './articles.service.js';
+
+@Module({
+  controllers: [ArticlesController],
+  providers: [ArticlesService, ArticleReadService, ArticleReadRepository, ArticleWriteRepository],
+  exports: [ArticleReadService],
+})
+export class ArticlesModule {}

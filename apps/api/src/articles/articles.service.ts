@@ -1,0 +1,85 @@
+import { Injectable } from '@nestjs/common';
+import type { Article, MultipleArticlesResponse } from '@conduit/contracts';
+import { uniqueViolationFields } from '@conduit/db';
+import type { AuthUser } from '../auth/token.service.js';
+import { forbidden, notFound } from '../common/api-errors.js';
+import { ArticleReadRepository } from './article-read.repository.js';
+import { ArticleReadService } from './article-read.service.js';
+import { ArticleWriteRepository, type ArticleChanges } from './article-write.repository.js';
+import type { CreateArticleBody, FeedQuery, ListArticlesQuery, UpdateArticleBody } from './article.schemas.js';
+import { toSingleArticle } from './article.types.js';
+import { withUniqueSlug } from './slug.js';
+
+const isSlugConflict = (error: unknown) => uniqueViolationFields(error)?.includes('slug') ?? false;
+
+/** Article rules: who may change what, slugs, favorites. Reads go through ArticleReadService. */
+@Injectable()
+export class ArticlesService {
+  constructor(
+    private readonly read: ArticleReadService,
+    private readonly owners: ArticleReadRepository,
+    private readonly writes: ArticleWriteRepository,
+  ) {}
+
+  async list(query: ListArticlesQuery, viewer: AuthUser | undefined): Promise<MultipleArticlesResponse> {
+    const page = await this.read.loadArticlePage(query);
+    return { articles: await this.read.overlayViewerFlags(viewer?.id, page.items), articlesCount: page.articlesCount };
+  }
+
+  async feed(query: FeedQuery, viewer: AuthUser): Promise<MultipleArticlesResponse> {
+    const page = await this.read.loadFeedPage(viewer.id, query);
+    return { articles: await this.read.overlayViewerFlags(viewer.id, page.items), articlesCount: page.articlesCount };
+  }
+
+  async get(slug: string, viewer: AuthUser | undefined): Promise<Article> {
+    const article = await this.read.loadArticle(slug);
+    if (!article) throw notFound('article');
+    return toSingleArticle(article, await this.read.viewerFlags(viewer?.id, [article]));
+  }
+
+  async create({ article }: CreateArticleBody, author: AuthUser): Promise<Article> {
+    const { slug } = await withUniqueSlug(article.title, (slug) => this.writes.create(author.id, { ...article, slug }), isSlugConflict);
+    return this.get(slug, author);
+  }
+
+  async update(slug: string, { article }: UpdateArticleBody, viewer: AuthUser): Promise<Article> {
+    const { id } = await this.ownedBy(slug, viewer);
+    const changes: ArticleChanges = {};
+    if (article.description !== undefined) changes.description = article.description;
+    if (article.body !== undefined) changes.body = article.body;
+    if (article.tagList !== undefined) changes.tagList = article.tagList;
+    let newSlug = slug;
+    // A new title gets a new slug (as the RealWorld spec says), unique like on create.
+    const updated = article.title === undefined
+      ? await this.writes.update(id, viewer.id, changes)
+      : (await withUniqueSlug(article.title, (s) => {
+          newSlug = s;
+          return this.writes.update(id, viewer.id, { ...changes, title: article.title, slug: s });
+        }, isSlugConflict)).result;
+    if (!updated) throw notFound('article');
+    return this.get(newSlug, viewer);
+  }
+
+  async delete(slug: string, viewer: AuthUser): Promise<void> {
+    const { id } = await this.ownedBy(slug, viewer);
+    if (!(await this.writes.delete(id, viewer.id))) throw notFound('article');
+  }
+
+  async favorite(slug: string, viewer: AuthUser): Promise<Article> {
+    if (!(await this.writes.favorite(viewer.id, slug))) throw notFound('article');
+    return this.get(slug, viewer);
+  }
+
+  async unfavorite(slug: string, viewer: AuthUser): Promise<Article> {
+    if (!(await this.writes.unfavorite(viewer.id, slug))) throw notFound('article');
+    return this.get(slug, viewer);
+  }
+
+  /** 404 for an unknown slug, 403 for someone else's article. */
+  private async ownedBy(slug: string, viewer: AuthUser): Promise<{ id: number }> {
+    const owner = await this.owners.ownerBySlug(slug);
+    if (!owner) throw notFound('article');
+    if (owner.authorId !== viewer.id) throw forbidden('article');
+    return owner;
+  }
+}

@@ -1,0 +1,12 @@
+import { Module } from '@nestjs/common';
+import { ProfilesModule } from '../profiles/profiles.module.js';
+import { CommentRepository } from './comment.repository.js';
+import { CommentsController } from './comments.controller.js';
+import { CommentsService } from './comments.service.js';
+
+@Module({
+  imports: [ProfilesModule],
+  controllers: [CommentsController],
+  providers: [CommentsService, CommentRepository],
+})
+export class CommentsModule {}

@@ -1,0 +1,11 @@
+import { Module } from '@nestjs/common';
+import { TagRepository } from './tag.repository.js';
+import { TagsController } from './tags.controller.js';
+import { TagsService } from './tags.service.js';
+
+@Module({
+  controllers: [TagsController],
+  providers: [TagsService, TagRepository],
+  exports: [TagsService],
+})
+export class TagsModule {}
