@@ -1,4 +1,5 @@
 import { hash } from '@node-rs/argon2';
+import { createHash } from 'node:crypto';
 import { Readable } from 'node:stream';
 import { pipeline } from 'node:stream/promises';
 import pg from 'pg';
@@ -53,8 +54,10 @@ export async function seedDatabase(databaseUrl: string, options: SeedOptions): P
       if (nonEmpty.length) throw new Error(`database is not empty (${nonEmpty.join(', ')}) and was not seeded: rerun with --reset to replace its data`);
     }
 
-    // Hashed once: every seeded account shares the password (and, being test data, the salt).
-    const passwordHash = await hash(SEED_PASSWORD, SEED_ARGON2_OPTIONS);
+    // Hashed once: every seeded account shares the password. The salt comes from the PRNG seed
+    // (test data only) so the users table, too, is byte-identical across runs.
+    const salt = createHash('sha256').update(`conduit-seed-${plan.seed}`).digest().subarray(0, 16);
+    const passwordHash = await hash(SEED_PASSWORD, { ...SEED_ARGON2_OPTIONS, salt });
     let t = performance.now();
     const data = new SeedData(plan);
     log(`generated relations in ${Math.round(performance.now() - t)} ms`);
