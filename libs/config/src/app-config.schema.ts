@@ -66,6 +66,37 @@ export const appConfigSchema = z.object({
   HEALTH_MAX_HEAP_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(1536 * 1024 * 1024),
   HEALTH_CHECK_TIMEOUT_MS: int(50, 30_000).default(1_000),
 
+  // Load shedding (apps/api/src/traffic): past either limit, new non-health requests get a fast
+  // 503 + Retry-After instead of queueing, and readiness reports the overload.
+  LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(250),
+
+  // Rate limits, fixed windows counted in Redis (shared by all instances). Keyed on the user when
+  // authenticated, else on the client address. Sized so 1000 real users (a few per address) pass.
+  RATE_LIMIT_ENABLED: bool.default(true),
+  RATE_LIMIT_WINDOW_MS: int(1_000, 3_600_000).default(60_000),
+  RATE_LIMIT_MAX: int(1, 10_000_000).default(600),
+  // Login: per address, and per account (email) whatever the address (brute force, credential stuffing).
+  RATE_LIMIT_LOGIN_WINDOW_MS: int(1_000, 86_400_000).default(60_000),
+  RATE_LIMIT_LOGIN_MAX: int(1, 1_000_000).default(20),
+  RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_MS: int(1_000, 86_400_000).default(900_000),
+  RATE_LIMIT_LOGIN_ACCOUNT_MAX: int(1, 1_000_000).default(10),
+  // Registration: per address (bots).
+  RATE_LIMIT_REGISTER_WINDOW_MS: int(1_000, 86_400_000).default(600_000),
+  RATE_LIMIT_REGISTER_MAX: int(1, 1_000_000).default(30),
+
+  // Cache (libs/cache). Writes invalidate at once; the TTL bounds memory and how long an
+  // invalidation lost during a Redis outage can survive. Local = in-process layer for anonymous
+  // reads: its TTL is how long another instance's write can stay invisible to anonymous readers.
+  CACHE_ENABLED: bool.default(true),
+  CACHE_TTL_MS: int(1_000, 86_400_000).default(300_000),
+  CACHE_TTL_JITTER_RATIO: z.coerce.number().min(0).max(0.9).default(0.2),
+  CACHE_LOCAL_TTL_MS: int(0, 60_000).default(1_000),
+  CACHE_LOCAL_MAX_ENTRIES: int(0, 1_000_000).default(2_000),
+  // Stampede lock across instances: held at most LOCK_TTL; others wait up to LOCK_WAIT, then compute.
+  CACHE_LOCK_TTL_MS: int(100, 60_000).default(3_000),
+  CACHE_LOCK_WAIT_MS: int(0, 10_000).default(300),
+
 
   METRICS_ENABLED: bool.default(true),
 
