@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { storageConfigShape } from './queue-config.schema.js';
 
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
@@ -112,6 +113,9 @@ export const appConfigSchema = z.object({
   // Connection-state recovery window: a client back within it gets missed events replayed.
   CHAT_RECOVERY_WINDOW_MS: int(0, 3_600_000).default(120_000),
 
+  // Image uploads (POST /api/user/image): stored under STORAGE_DIR, resized by the worker.
+  ...storageConfigShape,
+  UPLOAD_MAX_BYTES: int(1_024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
 export type AppConfig = Readonly<z.infer<typeof appConfigSchema>>;

@@ -1,0 +1,47 @@
+import 'reflect-metadata';
+import { NestFactory } from '@nestjs/core';
+import { ConfigError, loadWorkerConfig, type WorkerConfig } from '@conduit/config';
+import { PinoNestLogger, createLogger } from '@conduit/observability';
+import { createQueueConnection } from '@conduit/queue';
+import { installGracefulShutdown } from './bootstrap/graceful-shutdown.js';
+import { verifyQueueRedis } from './bootstrap/verify-queue-redis.js';
+import { WorkerRuntime } from './bootstrap/worker-runtime.js';
+import { WorkerModule } from './worker.module.js';
+
+let config: WorkerConfig;
+try {
+  config = loadWorkerConfig();
+} catch (error) {
+  if (error instanceof ConfigError) {
+    console.error(error.message);
+    process.exit(1);
+  }
+  throw error;
+}
+
+const logger = createLogger({ level: config.LOG_LEVEL, name: 'worker', instanceId: config.WORKER_INSTANCE_ID });
+const queueRedis = createQueueConnection(config.QUEUE_REDIS_URL, 'producer', `${config.WORKER_INSTANCE_ID}-producer`);
+let lastRedisError = 0;
+queueRedis.on('error', (err) => {
+  if (Date.now() - lastRedisError < 10_000) return;
+  lastRedisError = Date.now();
+  logger.warn({ err: { message: err.message } }, 'queue Redis unavailable');
+});
+
+try {
+  await verifyQueueRedis(queueRedis, config.QUEUE_REDIS_URL, 10_000);
+} catch (error) {
+  const message = (error as Error).message;
+  logger.fatal(message);
+  console.error(message);
+  queueRedis.disconnect();
+  process.exit(1);
+}
+
+const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(config, logger, queueRedis), {
+  logger: new PinoNestLogger(logger),
+  abortOnError: false,
+});
+const runtime = app.get(WorkerRuntime);
+installGracefulShutdown(() => runtime.stop(), config.WORKER_SHUTDOWN_TIMEOUT_MS, logger);
+await runtime.start();
