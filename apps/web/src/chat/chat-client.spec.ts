@@ -1,0 +1,134 @@
+import { describe, expect, it } from 'vitest';
+import { ChatClient, type ChatSocket } from './chat-client.js';
+import { CHAT_EVENTS } from './chat-protocol.js';
+import type { ChatMessage } from './chat-types.js';
+
+/** A socket that records emits and lets the test play the server. */
+class FakeSocket implements ChatSocket {
+  active = true;
+  private readonly handlers = new Map<string, Array<(...args: any[]) => void>>();
+  readonly emitted: Array<[string, unknown]> = [];
+  answer: (event: string, payload: any) => unknown = () => ({});
+
+  on(event: string, listener: (...args: any[]) => void) {
+    this.handlers.set(event, [...(this.handlers.get(event) ?? []), listener]);
+  }
+  emit(event: string, payload?: unknown) {
+    this.emitted.push([event, payload]);
+  }
+  timeout() {
+    return { emitWithAck: async (event: string, payload: unknown) => { this.emitted.push([event, payload]); return this.answer(event, payload); } };
+  }
+  connect() {}
+  disconnect() {}
+  server(event: string, ...args: unknown[]) {
+    for (const h of this.handlers.get(event) ?? []) h(...args);
+  }
+}
+
+const raw = (id: number, author = 'bob') => ({ id, roomId: 1, body: `m${id}`, createdAt: new Date(1_700_000_000_000 + id).toISOString(), author: { username: author, image: null } });
+const flush = () => new Promise((r) => setTimeout(r, 0));
+
+function setup() {
+  const socket = new FakeSocket();
+  const stored: ChatMessage[] = [];
+  const store = (n: number) => { for (let i = 1; i <= n; i++) stored.push(raw(stored.length + 1) as ChatMessage); };
+  const historyCalls: Array<{ before?: number; limit: number }> = [];
+  const history = async (_room: number, q: { before?: number; limit: number }) => {
+    historyCalls.push(q);
+    return stored.filter((m) => q.before === undefined || m.id < q.before).sort((a, b) => b.id - a.id).slice(0, q.limit);
+  };
+  let n = 0;
+  const client = new ChatClient({ socket, history, me: 'alice', pageSize: 5, newClientId: () => `c${++n}` });
+  socket.answer = (event, payload) => {
+    if (event === CHAT_EVENTS.listRooms) return { rooms: [{ id: 1, name: 'general' }] };
+    if (event === CHAT_EVENTS.join) return { ok: true, presence: ['alice', 'bob'] };
+    if (event === CHAT_EVENTS.send) { store(1); return { message: { ...stored[stored.length - 1], body: payload.body, author: { username: 'alice', image: null } } }; }
+    return {};
+  };
+  return { socket, client, store, stored, historyCalls };
+}
+
+describe('ChatClient', () => {
+  it('shows the connection status as it changes', async () => {
+    const { socket, client } = setup();
+    expect(client.getState().status).toBe('connecting');
+    socket.server('connect');
+    await flush();
+    expect(client.getState()).toMatchObject({ status: 'online', rooms: [{ id: 1, name: 'general' }] });
+    socket.server('disconnect', 'transport close');
+    expect(client.getState().status).toBe('reconnecting');
+    socket.active = false;
+    socket.server('connect_error', new Error('invalid token'));
+    expect(client.getState()).toMatchObject({ status: 'offline', detail: 'invalid token' });
+  });
+
+  it('opens a room with presence and the newest page, then scrolls back by cursor', async () => {
+    const { socket, client, store, historyCalls } = setup();
+    store(12);
+    socket.server('connect');
+    await client.openRoom(1);
+    expect(client.room(1)).toMatchObject({ joined: true, presence: ['alice', 'bob'], hasOlder: true });
+    expect(client.room(1).messages.map((m) => m.id)).toEqual([8, 9, 10, 11, 12]);
+    await client.loadOlder(1);
+    await client.loadOlder(1);
+    expect(historyCalls.slice(1)).toEqual([{ before: 8, limit: 5 }, { before: 3, limit: 5 }]);
+    expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(client.room(1).hasOlder).toBe(false);
+  });
+
+  it('loses no message across a reconnect and shows each once', async () => {
+    const { socket, client, store, stored } = setup();
+    store(3);
+    socket.server('connect');
+    await client.openRoom(1);
+    socket.server(CHAT_EVENTS.message, raw(3)); // duplicate of history
+    socket.server('disconnect', 'transport close');
+    store(8); // sent by others while we were away: ids 4..11
+    socket.server('connect');
+    await flush();
+    await flush();
+    // the live broadcast of the last one also arrives (connection-state recovery replay)
+    socket.server(CHAT_EVENTS.message, raw(11));
+    const ids = client.room(1).messages.map((m) => m.id);
+    expect(ids).toEqual(stored.map((m) => m.id));
+    expect(client.getState()).toMatchObject({ status: 'online', recovered: 8 });
+    expect(socket.emitted.filter(([e]) => e === CHAT_EVENTS.join)).toHaveLength(2);
+  });
+
+  it('shows my message at once and replaces it with the stored one on ack', async () => {
+    const { socket, client } = setup();
+    socket.server('connect');
+    await client.openRoom(1);
+    const sending = client.send(1, 'hello');
+    expect(client.room(1).messages.at(-1)).toMatchObject({ body: 'hello', state: 'pending', clientId: 'c1' });
+    await sending;
+    expect(client.room(1).messages).toHaveLength(1);
+    expect(client.room(1).messages[0]).toMatchObject({ id: 1, body: 'hello', author: { username: 'alice' } });
+    expect(client.room(1).messages[0].state).toBeUndefined();
+    expect(socket.emitted.find(([e]) => e === CHAT_EVENTS.send)?.[1]).toEqual({ roomId: 1, body: 'hello', clientId: 'c1' });
+  });
+
+  it('marks a rejected message as failed with the reason', async () => {
+    const { socket, client } = setup();
+    socket.server('connect');
+    await client.openRoom(1);
+    socket.answer = () => ({ error: 'message too long' });
+    await client.send(1, 'x'.repeat(3000));
+    expect(client.room(1).messages[0].state).toBe('failed');
+    expect(client.room(1).error).toBe('not sent: message too long');
+  });
+
+  it('tracks typing from others and clears it when their message arrives', async () => {
+    const { socket, client } = setup();
+    socket.server('connect');
+    socket.server(CHAT_EVENTS.typing, { roomId: 1, username: 'bob' });
+    socket.server(CHAT_EVENTS.typing, { roomId: 1, username: 'alice' }); // myself: ignored
+    expect(client.room(1).typing).toEqual(['bob']);
+    socket.server(CHAT_EVENTS.message, raw(1, 'bob'));
+    expect(client.room(1).typing).toEqual([]);
+    socket.server(CHAT_EVENTS.presence, { roomId: 1, users: [{ username: 'carol' }, 'bob'] });
+    expect(client.room(1).presence).toEqual(['bob', 'carol']);
+    client.close();
+  });
+});

@@ -1,0 +1,235 @@
+import type { ChatMessage, ChatRoom, ConnectionStatus } from './chat-types.js';
+import { CHAT_EVENTS, toChatMessage, toChatRoom, toUsernames, unwrapAck } from './chat-protocol.js';
+import { acknowledge, fetchMissed, lastConfirmedId, markFailed, mergeMessages, oldestConfirmedId, type HistoryPage } from './message-timeline.js';
+import { TypingTracker } from './typing-tracker.js';
+
+/** The part of socket.io-client's Socket this client uses (a fake implements it in tests). */
+export interface ChatSocket {
+  readonly active: boolean;
+  on(event: string, listener: (...args: any[]) => void): unknown;
+  emit(event: string, ...args: unknown[]): unknown;
+  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
+  connect(): unknown;
+  disconnect(): unknown;
+}
+
+export interface RoomState {
+  messages: ChatMessage[];
+  presence: string[];
+  typing: string[];
+  /** False once scroll-back reached the first message of the room. */
+  hasOlder: boolean;
+  loadingOlder: boolean;
+  joined: boolean;
+  error: string | null;
+}
+
+export interface ChatState {
+  status: ConnectionStatus;
+  /** Why we are offline or reconnecting (refused token, server gone...). */
+  detail: string | null;
+  /** Messages fetched from history after the last reconnect (shown so a user knows none were lost). */
+  recovered: number;
+  rooms: ChatRoom[];
+  byRoom: Record<number, RoomState>;
+}
+
+export interface ChatClientOptions {
+  socket: ChatSocket;
+  history: (roomId: number, query: { before?: number; limit: number }) => Promise<ChatMessage[]>;
+  me: string;
+  ackTimeoutMs?: number;
+  pageSize?: number;
+  now?: () => number;
+  newClientId?: () => string;
+}
+
+const emptyRoom = (): RoomState => ({ messages: [], presence: [], typing: [], hasOlder: true, loadingOlder: false, joined: false, error: null });
+
+/**
+ * Chat state for the UI: connection status, rooms, and per-room messages, presence and typing.
+ * Reconnects are the interesting part: on every reconnect it re-joins the open rooms and pages
+ * back through history until the last message it had (fetchMissed), so a dropped connection or
+ * an API instance that died loses no message, and the merge by id shows each message once.
+ */
+export class ChatClient {
+  private state: ChatState = { status: 'connecting', detail: null, recovered: 0, rooms: [], byRoom: {} };
+  private readonly listeners = new Set<() => void>();
+  private readonly typing = new Map<number, TypingTracker>();
+  private readonly open = new Set<number>();
+  private connectedOnce = false;
+  private typingTimer: ReturnType<typeof setTimeout> | null = null;
+  private readonly ackTimeoutMs: number;
+  private readonly pageSize: number;
+  private readonly now: () => number;
+  private readonly newClientId: () => string;
+
+  constructor(private readonly options: ChatClientOptions) {
+    this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
+    this.pageSize = options.pageSize ?? 30;
+    this.now = options.now ?? Date.now;
+    this.newClientId = options.newClientId ?? (() => crypto.randomUUID());
+    const { socket } = options;
+    socket.on('connect', () => void this.onConnect());
+    socket.on('disconnect', (reason: string) => {
+      // 'io server disconnect' (e.g. token expired) and our own disconnect() do not auto-reconnect.
+      const final = reason === 'io server disconnect' || reason === 'io client disconnect';
+      this.set({ status: final ? 'offline' : 'reconnecting', detail: final ? 'disconnected by the server' : 'connection lost, reconnecting…' });
+    });
+    socket.on('connect_error', (error: Error) => {
+      // Refused by the server's middleware (bad token, origin): socket.active turns false, no retry.
+      this.set(socket.active ? { status: 'reconnecting', detail: 'cannot reach chat, retrying…' } : { status: 'offline', detail: error.message || 'chat refused the connection' });
+    });
+    socket.on(CHAT_EVENTS.message, (raw: unknown) => this.onMessage(toChatMessage(raw)));
+    socket.on(CHAT_EVENTS.typing, (raw: { roomId?: unknown; username?: unknown }) => this.onTyping(Number(raw?.roomId), String(raw?.username ?? '')));
+    socket.on(CHAT_EVENTS.presence, (raw: { roomId?: unknown }) => this.updateRoom(Number(raw?.roomId), { presence: toUsernames(raw) }));
+  }
+
+  getState = (): ChatState => this.state;
+  subscribe = (listener: () => void): (() => void) => {
+    this.listeners.add(listener);
+    return () => this.listeners.delete(listener);
+  };
+
+  room(roomId: number): RoomState {
+    return this.state.byRoom[roomId] ?? emptyRoom();
+  }
+
+  async refreshRooms(): Promise<void> {
+    const ack = unwrapAck<{ rooms?: unknown[] }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.listRooms, {}));
+    this.set({ rooms: (ack.rooms ?? []).map(toChatRoom) });
+  }
+
+  async createRoom(name: string): Promise<ChatRoom> {
+    const ack = unwrapAck<{ room?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.createRoom, { name }));
+    const room = toChatRoom(ack.room ?? ack);
+    this.set({ rooms: [...this.state.rooms.filter((r) => r.id !== room.id), room] });
+    return room;
+  }
+
+  /** Joins a room (membership + live events) and loads its newest messages. */
+  async openRoom(roomId: number): Promise<void> {
+    this.open.add(roomId);
+    try {
+      await this.join(roomId);
+      const page = await this.options.history(roomId, { limit: this.pageSize });
+      const current = this.room(roomId);
+      this.updateRoom(roomId, { messages: mergeMessages(current.messages, page), hasOlder: page.length >= this.pageSize, error: null });
+    } catch (error) {
+      this.updateRoom(roomId, { error: (error as Error).message });
+    }
+  }
+
+  closeRoom(roomId: number): void {
+    this.open.delete(roomId);
+    this.options.socket.emit(CHAT_EVENTS.leave, { roomId });
+    this.updateRoom(roomId, { joined: false });
+  }
+
+  /** History scroll-back: the page before the oldest message we have (cursor pagination). */
+  async loadOlder(roomId: number): Promise<void> {
+    const current = this.room(roomId);
+    const before = oldestConfirmedId(current.messages);
+    if (current.loadingOlder || !current.hasOlder || before === null) return;
+    this.updateRoom(roomId, { loadingOlder: true });
+    try {
+      const page = await this.options.history(roomId, { before, limit: this.pageSize });
+      this.updateRoom(roomId, { messages: mergeMessages(this.room(roomId).messages, page), hasOlder: page.length >= this.pageSize, loadingOlder: false });
+    } catch (error) {
+      this.updateRoom(roomId, { loadingOlder: false, error: (error as Error).message });
+    }
+  }
+
+  async send(roomId: number, body: string): Promise<void> {
+    const clientId = this.newClientId();
+    const pending: ChatMessage = { id: -1, roomId, body, createdAt: new Date(this.now()).toISOString(), author: { username: this.options.me, image: null }, clientId, state: 'pending' };
+    this.updateRoom(roomId, { messages: mergeMessages(this.room(roomId).messages, [pending]) });
+    try {
+      const ack = unwrapAck<{ message?: unknown; id?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.send, { roomId, body, clientId }));
+      const stored = toChatMessage(ack.message ?? { ...pending, ...ack });
+      this.updateRoom(roomId, { messages: acknowledge(this.room(roomId).messages, clientId, { ...stored, roomId, body: stored.body || body, author: stored.author.username === '?' ? pending.author : stored.author }) });
+    } catch (error) {
+      this.updateRoom(roomId, { messages: markFailed(this.room(roomId).messages, clientId), error: `not sent: ${(error as Error).message}` });
+    }
+  }
+
+  /** Throttle outside (createTypingThrottle); typing is volatile, never acknowledged. */
+  sendTyping(roomId: number): void {
+    if (this.state.status === 'online') this.options.socket.emit(CHAT_EVENTS.typing, { roomId });
+  }
+
+  close(): void {
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.options.socket.disconnect();
+  }
+
+  private async join(roomId: number): Promise<void> {
+    const ack = unwrapAck<{ presence?: unknown; online?: unknown; users?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.join, { roomId }));
+    const presence = ack.presence ?? ack.online ?? ack.users;
+    this.updateRoom(roomId, { joined: true, ...(presence !== undefined ? { presence: toUsernames(presence) } : {}) });
+  }
+
+  private async onConnect(): Promise<void> {
+    const reconnect = this.connectedOnce;
+    this.connectedOnce = true;
+    this.set({ status: 'online', detail: null });
+    void this.refreshRooms().catch(() => undefined);
+    if (!reconnect) return;
+    // Catch up every open room: re-join (membership is per socket), then fetch what we missed.
+    let recovered = 0;
+    for (const roomId of this.open) {
+      try {
+        await this.join(roomId);
+        const page: HistoryPage = (q) => this.options.history(roomId, q);
+        const { messages } = await fetchMissed(page, lastConfirmedId(this.room(roomId).messages), this.pageSize);
+        const before = this.room(roomId).messages.length;
+        const merged = mergeMessages(this.room(roomId).messages, messages);
+        recovered += merged.length - before;
+        this.updateRoom(roomId, { messages: merged, error: null });
+      } catch (error) {
+        this.updateRoom(roomId, { error: `could not catch up: ${(error as Error).message}` });
+      }
+    }
+    this.set({ recovered });
+  }
+
+  private onMessage(message: ChatMessage): void {
+    if (!Number.isFinite(message.id) || !Number.isFinite(message.roomId)) return;
+    this.typing.get(message.roomId)?.stopped(message.author.username);
+    const room = this.room(message.roomId);
+    this.updateRoom(message.roomId, { messages: mergeMessages(room.messages, [message]), typing: this.typing.get(message.roomId)?.active(this.now()) ?? room.typing });
+  }
+
+  private onTyping(roomId: number, username: string): void {
+    if (!Number.isFinite(roomId) || !username || username === this.options.me) return;
+    let tracker = this.typing.get(roomId);
+    if (!tracker) this.typing.set(roomId, (tracker = new TypingTracker()));
+    tracker.typing(username, this.now());
+    this.updateRoom(roomId, { typing: tracker.active(this.now()) });
+    this.scheduleTypingExpiry();
+  }
+
+  private scheduleTypingExpiry(): void {
+    if (this.typingTimer) clearTimeout(this.typingTimer);
+    this.typingTimer = setTimeout(() => {
+      this.typingTimer = null;
+      let anyone = false;
+      for (const [roomId, tracker] of this.typing) {
+        const active = tracker.active(this.now());
+        anyone ||= active.length > 0;
+        if (active.join() !== this.room(roomId).typing.join()) this.updateRoom(roomId, { typing: active });
+      }
+      if (anyone) this.scheduleTypingExpiry();
+    }, 1_000);
+  }
+
+  private updateRoom(roomId: number, patch: Partial<RoomState>): void {
+    if (!Number.isFinite(roomId)) return;
+    this.set({ byRoom: { ...this.state.byRoom, [roomId]: { ...this.room(roomId), ...patch } } });
+  }
+
+  private set(patch: Partial<ChatState>): void {
+    this.state = { ...this.state, ...patch };
+    for (const listener of this.listeners) listener();
+  }
+}

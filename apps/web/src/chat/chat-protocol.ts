@@ -1,0 +1,53 @@
+import type { ChatMessage, ChatRoom } from './chat-types.js';
+
+/**
+ * The one place that knows the chat gateway's event names and payload shapes
+ * (apps/api/src/chat). Everything else in the web app works with ChatMessage/ChatRoom.
+ */
+export const CHAT_NAMESPACE = '/chat';
+export const CHAT_EVENTS = {
+  listRooms: 'rooms:list',
+  createRoom: 'rooms:create',
+  join: 'room:join',
+  leave: 'room:leave',
+  send: 'message:send',
+  typing: 'typing',
+  message: 'message',
+  presence: 'presence',
+} as const;
+
+type Raw = Record<string, unknown>;
+const obj = (v: unknown): Raw => (typeof v === 'object' && v !== null ? (v as Raw) : {});
+
+export function toChatMessage(raw: unknown): ChatMessage {
+  const r = obj(raw);
+  const author = obj(r.author ?? r.user);
+  return {
+    id: Number(r.id),
+    roomId: Number(r.roomId ?? r.room_id),
+    body: String(r.body ?? ''),
+    createdAt: String(r.createdAt ?? ''),
+    author: { username: String(author.username ?? r.username ?? '?'), image: (author.image as string | null) ?? null },
+  };
+}
+
+export function toChatRoom(raw: unknown): ChatRoom {
+  const r = obj(raw);
+  return { id: Number(r.id), name: String(r.name ?? ''), joined: typeof r.joined === 'boolean' ? r.joined : undefined };
+}
+
+/** Usernames from a presence payload (strings or {username} objects). */
+export function toUsernames(raw: unknown): string[] {
+  const list = Array.isArray(raw) ? raw : Array.isArray(obj(raw).users) ? (obj(raw).users as unknown[]) : Array.isArray(obj(raw).online) ? (obj(raw).online as unknown[]) : [];
+  return [...new Set(list.map((u) => (typeof u === 'string' ? u : String(obj(u).username ?? ''))).filter(Boolean))].sort();
+}
+
+/** An acknowledgement is `{ ok: true, ... }`-like or `{ error }`; errors become thrown Errors. */
+export function unwrapAck<T = Raw>(ack: unknown): T {
+  const a = obj(ack);
+  if (a.error || a.errors || a.ok === false) {
+    const detail = a.error ?? a.errors;
+    throw new Error(typeof detail === 'string' ? detail : JSON.stringify(detail ?? a));
+  }
+  return a as T;
+}
