@@ -39,14 +39,21 @@ function setup() {
     return stored.filter((m) => q.before === undefined || m.id < q.before).sort((a, b) => b.id - a.id).slice(0, q.limit);
   };
   let n = 0;
+  let replayMax = 500;
+  const setReplayMax = (max: number) => { replayMax = max; };
   const client = new ChatClient({ socket, history, me: 'alice', pageSize: 5, newClientId: () => `c${++n}` });
   socket.answer = (event, payload) => {
     if (event === CHAT_EVENTS.listRooms) return { rooms: [{ id: 1, name: 'general' }] };
-    if (event === CHAT_EVENTS.join) return { ok: true, presence: ['alice', 'bob'] };
-    if (event === CHAT_EVENTS.send) { store(1); return { message: { ...stored[stored.length - 1], body: payload.body, author: { username: 'alice', image: null } } }; }
+    if (event === CHAT_EVENTS.join) {
+      // Like the gateway: newest 50 (oldest first) without `since`; else up to `replayMax` after it.
+      const after = payload.since === undefined ? stored.slice(-50) : stored.filter((m) => m.id > payload.since);
+      const messages = payload.since === undefined ? after : after.slice(0, replayMax);
+      return { ok: true, room: { id: 1, name: 'general', joined: true }, messages, hasMore: after.length > messages.length, users: [{ id: 1, username: 'alice' }, { id: 2, username: 'bob' }] };
+    }
+    if (event === CHAT_EVENTS.send) { store(1); return { ok: true, message: { ...stored[stored.length - 1], body: payload.body, author: { id: 1, username: 'alice' } } }; }
     return {};
   };
-  return { socket, client, store, stored, historyCalls };
+  return { socket, client, store, stored, historyCalls, setReplayMax };
 }
 
 describe('ChatClient', () => {
@@ -65,15 +72,25 @@ describe('ChatClient', () => {
 
   it('opens a room with presence and the newest page, then scrolls back by cursor', async () => {
     const { socket, client, store, historyCalls } = setup();
-    store(12);
+    store(57);
     socket.server('connect');
     await client.openRoom(1);
     expect(client.room(1)).toMatchObject({ joined: true, presence: ['alice', 'bob'], hasOlder: true });
-    expect(client.room(1).messages.map((m) => m.id)).toEqual([8, 9, 10, 11, 12]);
+    expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => i + 8));
     await client.loadOlder(1);
     await client.loadOlder(1);
-    expect(historyCalls.slice(1)).toEqual([{ before: 8, limit: 5 }, { before: 3, limit: 5 }]);
-    expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 12 }, (_, i) => i + 1));
+    expect(historyCalls).toEqual([{ before: 8, limit: 5 }, { before: 3, limit: 5 }]);
+    expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
+    expect(client.room(1).hasOlder).toBe(false);
+    await client.loadOlder(1);
+    expect(historyCalls).toHaveLength(2);
+  });
+
+  it('a small room has nothing older to load', async () => {
+    const { socket, client, store } = setup();
+    store(3);
+    socket.server('connect');
+    await client.openRoom(1);
     expect(client.room(1).hasOlder).toBe(false);
   });
 
@@ -93,7 +110,33 @@ describe('ChatClient', () => {
     const ids = client.room(1).messages.map((m) => m.id);
     expect(ids).toEqual(stored.map((m) => m.id));
     expect(client.getState()).toMatchObject({ status: 'online', recovered: 8 });
-    expect(socket.emitted.filter(([e]) => e === CHAT_EVENTS.join)).toHaveLength(2);
+    const joins = socket.emitted.filter(([e]) => e === CHAT_EVENTS.join).map(([, p]) => p);
+    expect(joins).toEqual([{ roomId: 1 }, { roomId: 1, since: 3 }]);
+  });
+
+  it('pages the rest through REST history when the replay is capped', async () => {
+    const { socket, client, store, stored, historyCalls, setReplayMax } = setup();
+    store(2);
+    socket.server('connect');
+    await client.openRoom(1);
+    socket.server('disconnect', 'ping timeout');
+    store(23); // ids 3..25 while away; the server replays only 4 of them
+    setReplayMax(4);
+    socket.server('connect');
+    await flush();
+    await flush();
+    await flush();
+    expect(client.room(1).messages.map((m) => m.id)).toEqual(stored.map((m) => m.id));
+    expect(client.getState().recovered).toBe(23);
+    // paged back from the newest until the last replayed id (6): 25..21, 20..16, 15..11, 10..6
+    expect(historyCalls.map((c) => c.before)).toEqual([undefined, 21, 16, 11]);
+  });
+
+  it('goes offline when the server ends an expired session', () => {
+    const { socket, client } = setup();
+    socket.server('connect');
+    socket.server(CHAT_EVENTS.sessionExpired, { errors: { token: ['token expired'] } });
+    expect(client.getState()).toMatchObject({ status: 'offline', detail: 'your session expired: sign in again' });
   });
 
   it('shows my message at once and replaces it with the stored one on ack', async () => {
@@ -106,24 +149,24 @@ describe('ChatClient', () => {
     expect(client.room(1).messages).toHaveLength(1);
     expect(client.room(1).messages[0]).toMatchObject({ id: 1, body: 'hello', author: { username: 'alice' } });
     expect(client.room(1).messages[0].state).toBeUndefined();
-    expect(socket.emitted.find(([e]) => e === CHAT_EVENTS.send)?.[1]).toEqual({ roomId: 1, body: 'hello', clientId: 'c1' });
+    expect(socket.emitted.find(([e]) => e === CHAT_EVENTS.send)?.[1]).toEqual({ roomId: 1, body: 'hello' });
   });
 
   it('marks a rejected message as failed with the reason', async () => {
     const { socket, client } = setup();
     socket.server('connect');
     await client.openRoom(1);
-    socket.answer = () => ({ error: 'message too long' });
+    socket.answer = () => ({ ok: false, code: 'invalid', errors: { body: ['is too long (maximum is 2000 characters)'] } });
     await client.send(1, 'x'.repeat(3000));
     expect(client.room(1).messages[0].state).toBe('failed');
-    expect(client.room(1).error).toBe('not sent: message too long');
+    expect(client.room(1).error).toBe('not sent: body is too long (maximum is 2000 characters)');
   });
 
   it('tracks typing from others and clears it when their message arrives', async () => {
     const { socket, client } = setup();
     socket.server('connect');
-    socket.server(CHAT_EVENTS.typing, { roomId: 1, username: 'bob' });
-    socket.server(CHAT_EVENTS.typing, { roomId: 1, username: 'alice' }); // myself: ignored
+    socket.server(CHAT_EVENTS.typing, { roomId: 1, user: { id: 2, username: 'bob' } });
+    socket.server(CHAT_EVENTS.typing, { roomId: 1, user: { id: 1, username: 'alice' } }); // myself: ignored
     expect(client.room(1).typing).toEqual(['bob']);
     socket.server(CHAT_EVENTS.message, raw(1, 'bob'));
     expect(client.room(1).typing).toEqual([]);

@@ -44,6 +44,9 @@ export interface ChatClientOptions {
   newClientId?: () => string;
 }
 
+/** room:join without `since` answers with this many newest messages (HISTORY_DEFAULT_LIMIT). */
+const JOIN_PAGE_SIZE = 50;
+
 const emptyRoom = (): RoomState => ({ messages: [], presence: [], typing: [], hasOlder: true, loadingOlder: false, joined: false, error: null });
 
 /**
@@ -81,7 +84,8 @@ export class ChatClient {
       this.set(socket.active ? { status: 'reconnecting', detail: 'cannot reach chat, retrying…' } : { status: 'offline', detail: error.message || 'chat refused the connection' });
     });
     socket.on(CHAT_EVENTS.message, (raw: unknown) => this.onMessage(toChatMessage(raw)));
-    socket.on(CHAT_EVENTS.typing, (raw: { roomId?: unknown; username?: unknown }) => this.onTyping(Number(raw?.roomId), String(raw?.username ?? '')));
+    socket.on(CHAT_EVENTS.typing, (raw: { roomId?: unknown; user?: { username?: unknown } }) => this.onTyping(Number(raw?.roomId), String(raw?.user?.username ?? '')));
+    socket.on(CHAT_EVENTS.sessionExpired, () => this.set({ status: 'offline', detail: 'your session expired: sign in again' }));
     socket.on(CHAT_EVENTS.presence, (raw: { roomId?: unknown }) => this.updateRoom(Number(raw?.roomId), { presence: toUsernames(raw) }));
   }
 
@@ -103,27 +107,23 @@ export class ChatClient {
   async createRoom(name: string): Promise<ChatRoom> {
     const ack = unwrapAck<{ room?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.createRoom, { name }));
     const room = toChatRoom(ack.room ?? ack);
-    this.set({ rooms: [...this.state.rooms.filter((r) => r.id !== room.id), room] });
+    this.addRoom(room);
     return room;
   }
 
-  /** Joins a room (membership + live events) and loads its newest messages. */
+  /** Joins a room (membership + live events); the join's answer carries the newest messages. */
   async openRoom(roomId: number): Promise<void> {
     this.open.add(roomId);
     try {
-      await this.join(roomId);
-      const page = await this.options.history(roomId, { limit: this.pageSize });
-      const current = this.room(roomId);
-      this.updateRoom(roomId, { messages: mergeMessages(current.messages, page), hasOlder: page.length >= this.pageSize, error: null });
+      await this.join(roomId, { firstPage: true });
     } catch (error) {
       this.updateRoom(roomId, { error: (error as Error).message });
     }
   }
 
+  /** Stops showing a room; membership stays (and so do live events, which are cheap). */
   closeRoom(roomId: number): void {
     this.open.delete(roomId);
-    this.options.socket.emit(CHAT_EVENTS.leave, { roomId });
-    this.updateRoom(roomId, { joined: false });
   }
 
   /** History scroll-back: the page before the oldest message we have (cursor pagination). */
@@ -145,7 +145,7 @@ export class ChatClient {
     const pending: ChatMessage = { id: -1, roomId, body, createdAt: new Date(this.now()).toISOString(), author: { username: this.options.me, image: null }, clientId, state: 'pending' };
     this.updateRoom(roomId, { messages: mergeMessages(this.room(roomId).messages, [pending]) });
     try {
-      const ack = unwrapAck<{ message?: unknown; id?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.send, { roomId, body, clientId }));
+      const ack = unwrapAck<{ message?: unknown; id?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.send, { roomId, body }));
       const stored = toChatMessage(ack.message ?? { ...pending, ...ack });
       this.updateRoom(roomId, { messages: acknowledge(this.room(roomId).messages, clientId, { ...stored, roomId, body: stored.body || body, author: stored.author.username === '?' ? pending.author : stored.author }) });
     } catch (error) {
@@ -163,10 +163,30 @@ export class ChatClient {
     this.options.socket.disconnect();
   }
 
-  private async join(roomId: number): Promise<void> {
-    const ack = unwrapAck<{ presence?: unknown; online?: unknown; users?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.join, { roomId }));
-    const presence = ack.presence ?? ack.online ?? ack.users;
-    this.updateRoom(roomId, { joined: true, ...(presence !== undefined ? { presence: toUsernames(presence) } : {}) });
+  /**
+   * room:join answers with the room's newest page, or with `since` (the last id we saw) every
+   * message after it — up to the server's replay cap; past the cap (hasMore) the rest comes
+   * from REST history, paged back from the newest (fetchMissed). Returns how many were new.
+   */
+  private async join(roomId: number, { firstPage = false } = {}): Promise<number> {
+    const since = firstPage ? null : lastConfirmedId(this.room(roomId).messages);
+    const ack = unwrapAck<{ messages?: unknown[]; hasMore?: boolean; users?: unknown; room?: unknown }>(
+      await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.join, since === null ? { roomId } : { roomId, since }),
+    );
+    let incoming = (ack.messages ?? []).map(toChatMessage);
+    if (ack.hasMore && since !== null) {
+      const newestReplayed = Math.max(since, ...incoming.map((m) => m.id));
+      const page: HistoryPage = (q) => this.options.history(roomId, q);
+      incoming = [...incoming, ...(await fetchMissed(page, newestReplayed, this.pageSize)).messages];
+    }
+    const room = this.room(roomId);
+    const merged = mergeMessages(room.messages, incoming);
+    const patch: Partial<RoomState> = { joined: true, error: null, messages: merged };
+    if (ack.users !== undefined) patch.presence = toUsernames(ack.users);
+    if (ack.room) this.addRoom(toChatRoom(ack.room));
+    if (firstPage) patch.hasOlder = incoming.length >= JOIN_PAGE_SIZE;
+    this.updateRoom(roomId, patch);
+    return merged.length - room.messages.length;
   }
 
   private async onConnect(): Promise<void> {
@@ -175,22 +195,21 @@ export class ChatClient {
     this.set({ status: 'online', detail: null });
     void this.refreshRooms().catch(() => undefined);
     if (!reconnect) return;
-    // Catch up every open room: re-join (membership is per socket), then fetch what we missed.
+    // Catch up every open room: re-join (room membership is per socket) with the last id seen.
     let recovered = 0;
     for (const roomId of this.open) {
       try {
-        await this.join(roomId);
-        const page: HistoryPage = (q) => this.options.history(roomId, q);
-        const { messages } = await fetchMissed(page, lastConfirmedId(this.room(roomId).messages), this.pageSize);
-        const before = this.room(roomId).messages.length;
-        const merged = mergeMessages(this.room(roomId).messages, messages);
-        recovered += merged.length - before;
-        this.updateRoom(roomId, { messages: merged, error: null });
+        recovered += await this.join(roomId);
       } catch (error) {
         this.updateRoom(roomId, { error: `could not catch up: ${(error as Error).message}` });
       }
     }
     this.set({ recovered });
+  }
+
+  private addRoom(room: ChatRoom): void {
+    const rooms = this.state.rooms.some((r) => r.id === room.id) ? this.state.rooms.map((r) => (r.id === room.id ? { ...r, ...room } : r)) : [...this.state.rooms, room];
+    this.set({ rooms });
   }
 
   private onMessage(message: ChatMessage): void {

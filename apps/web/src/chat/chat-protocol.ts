@@ -2,18 +2,26 @@ import type { ChatMessage, ChatRoom } from './chat-types.js';
 
 /**
  * The one place that knows the chat gateway's event names and payload shapes
- * (apps/api/src/chat). Everything else in the web app works with ChatMessage/ChatRoom.
+ * (apps/api/src/chat/chat.gateway.ts, chat.types.ts). Everything else in the web app works with
+ * ChatMessage/ChatRoom. Acks are `{ ok: true, ... }` or `{ ok: false, code, errors }`.
  */
 export const CHAT_NAMESPACE = '/chat';
 export const CHAT_EVENTS = {
   listRooms: 'rooms:list',
-  createRoom: 'rooms:create',
+  /** {name} -> {room} */
+  createRoom: 'room:create',
+  /** {roomId, since?} -> {room, messages (oldest first), hasMore, users}; with `since`, every later message. */
   join: 'room:join',
+  /** Ends membership (not just "stop looking at the room"). */
   leave: 'room:leave',
+  /** {roomId, body} -> {message}; the broadcast goes to the other sockets only. */
   send: 'message:send',
+  /** out: {roomId}; in: {roomId, user: {id, username}} (volatile). */
   typing: 'typing',
   message: 'message',
+  /** {roomId, users: [{id, username}]} */
   presence: 'presence',
+  sessionExpired: 'session:expired',
 } as const;
 
 type Raw = Record<string, unknown>;
@@ -45,9 +53,10 @@ export function toUsernames(raw: unknown): string[] {
 /** An acknowledgement is `{ ok: true, ... }`-like or `{ error }`; errors become thrown Errors. */
 export function unwrapAck<T = Raw>(ack: unknown): T {
   const a = obj(ack);
-  if (a.error || a.errors || a.ok === false) {
-    const detail = a.error ?? a.errors;
-    throw new Error(typeof detail === 'string' ? detail : JSON.stringify(detail ?? a));
+  if (a.ok === false || a.errors || a.error) {
+    const errors = obj(a.errors);
+    const lines = Object.entries(errors).flatMap(([field, messages]) => (Array.isArray(messages) ? messages : [messages]).map((m) => `${field} ${String(m)}`));
+    throw new Error(lines.join(', ') || (typeof a.error === 'string' ? a.error : String(a.code ?? 'request failed')));
   }
   return a as T;
 }
