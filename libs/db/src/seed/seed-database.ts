@@ -86,10 +86,11 @@ export async function seedDatabase(databaseUrl: string, options: SeedOptions): P
       await client.query('ROLLBACK').catch(() => {});
       throw error;
     }
-    // Fresh statistics, so the planner picks the indexes straight away (autovacuum would, later).
+    // The steady state autovacuum would reach later, now: fresh statistics (the planner picks
+    // the indexes straight away) and a set visibility map (index-only scans, e.g. for counts).
     t = performance.now();
-    await client.query(`ANALYZE ${SEEDED_TABLES.join(', ')}`);
-    log(`analyzed in ${Math.round(performance.now() - t)} ms`);
+    await client.query(`VACUUM (ANALYZE) ${SEEDED_TABLES.join(', ')}`);
+    log(`vacuumed and analyzed in ${Math.round(performance.now() - t)} ms`);
     return { status: 'seeded', counts: await countRows(client), ms: performance.now() - started };
   } finally {
     await client.query('SELECT pg_advisory_unlock($1)', [SEED_LOCK]).catch(() => {});
