@@ -1,0 +1,79 @@
+// HTTP for the driver's virtual users: undici with one connection pool (Agent) per loopback
+// source address, 127.0.0.2 .. 127.0.0.250. Users n, n+249, n+498 ... share an address, like
+// people behind one home router; rate limits and the load balancer see ~249 distinct clients
+// instead of one (a per-IP limit would otherwise put all 1000 users in a single bucket).
+import { Agent, request } from 'undici';
+import type { HttpCall } from '../shared/journeys.ts';
+import { loopbackAddress } from '../shared/settings.ts';
+
+export interface HttpResult {
+  /** 0 when no response arrived (refused, reset, timeout). */
+  status: number;
+  body: unknown;
+  ms: number;
+  error?: string;
+}
+
+export class SourceAddressPool {
+  private readonly agents = new Map<string, Agent>();
+
+  constructor(private readonly opts: { first?: number; last?: number; connectionsPerAddress?: number } = {}) {}
+
+  addressFor(vu: number): string {
+    return loopbackAddress(vu, this.opts.first ?? 2, this.opts.last ?? 250);
+  }
+
+  agentFor(vu: number): Agent {
+    const address = this.addressFor(vu);
+    let agent = this.agents.get(address);
+    if (!agent) {
+      agent = new Agent({
+        connect: { localAddress: address, timeout: 5_000 },
+        connections: this.opts.connectionsPerAddress ?? 32,
+        keepAliveTimeout: 30_000,
+        // Below HAProxy's and the API's keep-alive timeouts: never reuse a socket the server closes.
+        keepAliveMaxTimeout: 30_000,
+      });
+      this.agents.set(address, agent);
+    }
+    return agent;
+  }
+
+  get size(): number {
+    return this.agents.size;
+  }
+
+  async close(): Promise<void> {
+    await Promise.allSettled([...this.agents.values()].map((a) => a.close()));
+    this.agents.clear();
+  }
+}
+
+export async function sendHttp(baseUrl: string, agent: Agent, call: HttpCall, token: string | undefined, timeoutMs: number): Promise<HttpResult> {
+  const headers: Record<string, string> = { accept: 'application/json' };
+  if (call.body !== undefined) headers['content-type'] = 'application/json';
+  if (call.auth && token) headers.authorization = `Token ${token}`;
+  const started = performance.now();
+  try {
+    const res = await request(`${baseUrl}${call.path}`, {
+      method: call.method,
+      headers,
+      body: call.body === undefined ? undefined : JSON.stringify(call.body),
+      dispatcher: agent,
+      headersTimeout: timeoutMs,
+      bodyTimeout: timeoutMs,
+    });
+    const text = await res.body.text();
+    const ms = performance.now() - started;
+    let body: unknown;
+    try {
+      body = text ? JSON.parse(text) : undefined;
+    } catch {
+      body = undefined;
+    }
+    return { status: res.statusCode, body, ms };
+  } catch (error) {
+    const e = error as { code?: string; message?: string };
+    return { status: 0, body: undefined, ms: performance.now() - started, error: e.code ?? e.message ?? 'request failed' };
+  }
+}

@@ -1,0 +1,150 @@
+// CPU per process group from /proc/<pid>/stat (utime + stime), sampled every few seconds:
+// the load generator itself, each API instance, the worker, the load balancer, PostgreSQL
+// (the backends serving the test database, from pg_stat_activity, plus the server's own
+// processes) and Redis - and the whole machine from /proc/stat, so a reader can see when
+// something else on the box was competing.
+import { readFileSync, readdirSync } from 'node:fs';
+import type { ResourceRow } from '../shared/summary.ts';
+
+const TICKS_PER_S = 100; // USER_HZ on Linux
+
+export interface ProcessGroup {
+  name: string;
+  /** Current pids (called at every sample: processes come and go). */
+  pids: () => number[] | Promise<number[]>;
+  note?: string;
+}
+
+function ticksOf(pid: number): number | undefined {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    // comm may contain spaces: fields after the closing paren.
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return Number(fields[11]) + Number(fields[12]); // utime, stime (fields 14, 15)
+  } catch {
+    return undefined;
+  }
+}
+
+function machineTicks(): { busy: number; total: number } {
+  const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
+  const v = line.trim().split(/\s+/).slice(1).map(Number);
+  const idle = v[3] + (v[4] ?? 0);
+  const total = v.reduce((a, b) => a + b, 0);
+  return { busy: total - idle, total };
+}
+
+/** Pids whose /proc/<pid>/comm equals `comm` and whose command line matches `cmdline` (if given). */
+export function pidsByName(comm: string, cmdline?: RegExp): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      if (readFileSync(`/proc/${entry}/comm`, 'utf8').trim() !== comm) continue;
+      if (cmdline && !cmdline.test(readFileSync(`/proc/${entry}/cmdline`, 'utf8').replace(/\0/g, ' '))) continue;
+      out.push(Number(entry));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
+}
+
+interface Sample {
+  at: number;
+  /** group -> pct of one core over the interval */
+  pct: number[];
+  machinePct: number;
+}
+
+export class CpuSampler {
+  private readonly last = new Map<number, number>();
+  private lastMachine = machineTicks();
+  private lastAt = performance.now();
+  private readonly samples: Sample[] = [];
+  private readonly groupPids: Array<Set<number>>;
+  private timer?: NodeJS.Timeout;
+  private sampling = false;
+  private readonly cores: number;
+
+  constructor(private readonly groups: ProcessGroup[], cores: number) {
+    this.cores = cores;
+    this.groupPids = groups.map(() => new Set());
+  }
+
+  async start(intervalMs = 2_000): Promise<void> {
+    await this.sample(true);
+    this.timer = setInterval(() => void this.sample(false), intervalMs);
+    this.timer.unref();
+  }
+
+  stop(): void {
+    clearInterval(this.timer);
+  }
+
+  /** Index to pass to rows(from) for a phase. */
+  mark(): number {
+    return this.samples.length;
+  }
+
+  /** Latest sample (for the progress line). */
+  latest(): Array<{ name: string; pct: number }> {
+    const s = this.samples[this.samples.length - 1];
+    return s ? this.groups.map((g, i) => ({ name: g.name, pct: s.pct[i] })) : [];
+  }
+
+  private async sample(baseline: boolean): Promise<void> {
+    if (this.sampling) return;
+    this.sampling = true;
+    try {
+      const now = performance.now();
+      const pidLists = await Promise.all(this.groups.map(async (g) => {
+        try {
+          return await g.pids();
+        } catch {
+          return [];
+        }
+      }));
+      const elapsedS = (now - this.lastAt) / 1000;
+      const pct = pidLists.map((pids, i) => {
+        let ticks = 0;
+        for (const pid of pids) {
+          const t = ticksOf(pid);
+          if (t === undefined) continue;
+          const prev = this.last.get(pid);
+          // A process first seen now: only its future CPU counts (its past is not this run's).
+          if (prev !== undefined) ticks += t - prev;
+          this.last.set(pid, t);
+          this.groupPids[i].add(pid);
+        }
+        return elapsedS > 0 ? (100 * ticks) / TICKS_PER_S / elapsedS : 0;
+      });
+      const m = machineTicks();
+      const machinePct = m.total > this.lastMachine.total ? (100 * this.cores * (m.busy - this.lastMachine.busy)) / (m.total - this.lastMachine.total) : 0;
+      this.lastMachine = m;
+      this.lastAt = now;
+      if (!baseline) this.samples.push({ at: now, pct, machinePct });
+    } finally {
+      this.sampling = false;
+    }
+  }
+
+  /** Average and peak per group over samples[from..]; plus the whole machine and "everything else". */
+  rows(from = 0): ResourceRow[] {
+    const s = this.samples.slice(from);
+    if (!s.length) return [];
+    const avg = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length;
+    const rows: ResourceRow[] = this.groups.map((g, i) => ({
+      name: g.name,
+      pids: [...this.groupPids[i]].slice(0, 12),
+      cpuAvgPct: avg(s.map((x) => x.pct[i])),
+      cpuMaxPct: Math.max(...s.map((x) => x.pct[i])),
+      note: g.note,
+    }));
+    const machine = s.map((x) => x.machinePct);
+    const others = s.map((x) => Math.max(0, x.machinePct - x.pct.reduce((a, b) => a + b, 0)));
+    rows.push({ name: `whole machine (${this.cores} cores)`, pids: [], cpuAvgPct: avg(machine), cpuMaxPct: Math.max(...machine), note: `max ${this.cores * 100}%` });
+    rows.push({ name: 'everything else', pids: [], cpuAvgPct: avg(others), cpuMaxPct: Math.max(...others), note: 'other processes on the box (not part of this test)' });
+    return rows;
+  }
+}

@@ -1,0 +1,150 @@
+// The run summary both runners write (JSON file, end-of-test text, HTML report).
+
+import type { ThresholdResult } from './thresholds.ts';
+
+export interface LatencyStats {
+  count: number;
+  avg: number;
+  min: number;
+  p50: number;
+  p90: number;
+  p95: number;
+  p99: number;
+  max: number;
+}
+
+export interface TimelinePoint {
+  /** Seconds since the start, end of the window. */
+  t: number;
+  users: number;
+  /** HTTP requests per second in the window. */
+  rps: number;
+  errors: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+  chatP95?: number;
+  /** Chat deliveries per second. */
+  chatRate?: number;
+}
+
+export interface JourneyRow {
+  journey: string;
+  label: string;
+  users: number;
+  iterations: number;
+  requests: number;
+  errors: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface EndpointRow {
+  name: string;
+  requests: number;
+  errors: number;
+  p50?: number;
+  p95?: number;
+  p99?: number;
+}
+
+export interface ResourceRow {
+  name: string;
+  pids: number[];
+  /** Share of one core: 100 = one core busy. */
+  cpuAvgPct: number;
+  cpuMaxPct: number;
+  note?: string;
+}
+
+export interface StressLevel {
+  users: number;
+  pass: boolean;
+  requests: number;
+  failedRate: number;
+  p95?: number;
+  p99?: number;
+  chatP95?: number;
+  failed: string[];
+  resources?: ResourceRow[];
+  eventLoopP99Ms?: number;
+}
+
+export interface RunSummary {
+  tool: 'k6' | 'node-driver';
+  testType: string;
+  startedAt: string;
+  durationS: number;
+  baseUrl: string;
+  machine: string;
+  users: { max: number; fullStrengthS?: number };
+  http: { requests: number; failed: number; failedRate: number; rps: number; latency: LatencyStats | null };
+  checks: { passes: number; fails: number; rate: number };
+  chat: {
+    users: number;
+    connects: number;
+    connectFailures: number;
+    connectMs: LatencyStats | null;
+    sent: number;
+    received: number;
+    deliveryMs: LatencyStats | null;
+  };
+  journeys: JourneyRow[];
+  endpoints: EndpointRow[];
+  thresholds: ThresholdResult[];
+  passed: boolean;
+  timeline: TimelinePoint[];
+  resources: ResourceRow[];
+  stress?: {
+    maxPassingUsers: number | null;
+    firstFailingUsers: number | null;
+    breach: string | null;
+    bottleneck?: string;
+    levels: StressLevel[];
+  };
+  notes: string[];
+}
+
+const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
+const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
+
+function fmtActual(r: ThresholdResult): string {
+  if (r.actual === undefined) return 'no data';
+  return r.stat === 'rate' ? pct(r.actual) : ms(r.actual);
+}
+
+/** End-of-test text summary (stdout of both runners). */
+export function formatTextSummary(s: RunSummary): string {
+  const lines: string[] = [];
+  const l = s.http.latency;
+  lines.push(`\n=== ${s.testType} run (${s.tool}) against ${s.baseUrl} ===`);
+  lines.push(`machine: ${s.machine}`);
+  lines.push(`users: ${s.users.max} max${s.users.fullStrengthS !== undefined ? `, ${s.users.fullStrengthS.toFixed(0)} s at full strength` : ''}, duration ${s.durationS.toFixed(0)} s`);
+  lines.push(
+    `http: ${s.http.requests} requests, ${s.http.rps.toFixed(1)} req/s, failed ${pct(s.http.failedRate)}, p50 ${ms(l?.p50)} p95 ${ms(l?.p95)} p99 ${ms(l?.p99)} max ${ms(l?.max)}`,
+  );
+  lines.push(`checks: ${s.checks.passes} passed, ${s.checks.fails} failed (${pct(s.checks.rate)})`);
+  if (s.chat.users || s.chat.connects) {
+    lines.push(
+      `chat: ${s.chat.connects} connects (${s.chat.connectFailures} failed, p95 ${ms(s.chat.connectMs?.p95)}), ${s.chat.sent} sent, ${s.chat.received} delivered, delivery p50 ${ms(s.chat.deliveryMs?.p50)} p95 ${ms(s.chat.deliveryMs?.p95)} p99 ${ms(s.chat.deliveryMs?.p99)}`,
+    );
+  }
+  if (s.journeys.length) {
+    lines.push('journeys:');
+    for (const j of s.journeys) lines.push(`  ${j.journey.padEnd(10)} users ${String(j.users).padStart(5)}  iterations ${String(j.iterations).padStart(6)}  requests ${String(j.requests).padStart(7)}  errors ${String(j.errors).padStart(5)}  p95 ${ms(j.p95)}`);
+  }
+  if (s.resources.length) {
+    lines.push('CPU (100% = one core):');
+    for (const r of s.resources) lines.push(`  ${r.name.padEnd(22)} avg ${r.cpuAvgPct.toFixed(0).padStart(4)}%  max ${r.cpuMaxPct.toFixed(0).padStart(4)}%${r.note ? `  (${r.note})` : ''}`);
+  }
+  if (s.stress) {
+    lines.push(`stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`);
+    if (s.stress.bottleneck) lines.push(`  ran out first: ${s.stress.bottleneck}`);
+  }
+  lines.push('thresholds (release gate):');
+  for (const r of s.thresholds) lines.push(`  ${r.pass ? 'PASS' : 'FAIL'}  ${r.label.padEnd(32)} actual ${fmtActual(r)}`);
+  for (const n of s.notes) lines.push(`note: ${n}`);
+  lines.push(s.passed ? 'RESULT: PASS' : 'RESULT: FAIL (a threshold was breached)');
+  return lines.join('\n') + '\n';
+}
