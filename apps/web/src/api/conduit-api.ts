@@ -26,7 +26,7 @@ export function conduitApi(client: ApiClient) {
     uploadAvatar: (file: File) => {
       const form = new FormData();
       form.append('image', file);
-      return client.upload<UserResponse | Record<string, unknown>>('/user/image', form);
+      return client.upload<{ upload: Record<string, unknown> }>('/user/image', form);
     },
 
     listArticles: (query: ArticleListQuery, signal?: AbortSignal) => client.get<MultipleArticlesResponse>('/articles', { query: { ...query }, signal }),

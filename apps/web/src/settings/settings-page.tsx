@@ -7,6 +7,8 @@ import { Avatar } from '../ui/avatar.js';
 import { ErrorList } from '../ui/error-list.js';
 
 const MAX_AVATAR_BYTES = 5 * 1024 * 1024;
+const AVATAR_POLLS = 15;
+const AVATAR_POLL_MS = 1_000;
 
 export function SettingsPage() {
   const api = useApi();
@@ -61,12 +63,20 @@ export function SettingsPage() {
     if (file.size > MAX_AVATAR_BYTES) return setError(new ApiError(413, { image: ['must be 5 MB or smaller'] }));
     setBusy(true);
     try {
-      const answer = await api.uploadAvatar(file);
-      // The worker resizes the picture in the background; the new URL may arrive with the answer
-      // or a moment later, so re-read the user.
-      const fresh = 'user' in answer && answer.user ? (answer as { user: typeof user }) : await api.currentUser();
-      if (fresh.user) auth.signIn(fresh.user);
-      setNotice('Picture uploaded; it appears once it has been processed.');
+      await api.uploadAvatar(file); // 202: stored and queued; the worker resizes it
+      setNotice('Picture uploaded; processing…');
+      const before = user?.image ?? null;
+      // The worker sets the new image URL when done: poll a few times, then give up quietly.
+      for (let attempt = 0; attempt < AVATAR_POLLS; attempt++) {
+        await new Promise((resolve) => setTimeout(resolve, AVATAR_POLL_MS));
+        const { user: fresh } = await api.currentUser();
+        if (fresh.image !== before) {
+          auth.signIn(fresh);
+          setNotice('New picture saved.');
+          return;
+        }
+      }
+      setNotice('Picture uploaded; it will appear once it has been processed.');
     } catch (e) {
       setError(e as ApiError);
     } finally {
