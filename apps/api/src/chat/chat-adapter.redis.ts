@@ -1,0 +1,114 @@
+import { Logger } from '@nestjs/common';
+import type { AppConfig } from '@conduit/config';
+import { createAdapter } from '@socket.io/redis-streams-adapter';
+import { Redis, type RedisOptions } from 'ioredis';
+import { chatDeliveryErrors } from './chat.metrics.js';
+
+/** Redis Streams adapter settings: one stream per key prefix so test runs never share one. */
+const BLOCK_TIME_MS = 2_000;
+
+export interface ChatAdapterRedis {
+  /** Factory passed to Socket.IO's `adapter` option. */
+  adapterFactory: ReturnType<typeof createAdapter>;
+  close(): void;
+}
+
+/**
+ * Socket.IO adapter over Redis Streams, hardened for Redis outages.
+ *
+ * Protects against: the process exiting when Redis goes away. With the pub/sub adapter a publish
+ * rejected during an outage is never caught and Node exits (FIELD-NOTES). Here:
+ *  - every command promise of every adapter client gets a no-op rejection handler (`guard`), so
+ *    nothing the adapter fires and forgets (PUBLISH, persistSession's SET, SUBSCRIBE) can become
+ *    an unhandled rejection;
+ *  - the publisher fails fast (no offline queue, commandTimeout): a broadcast during an outage
+ *    still reaches this instance's own clients (ClusterAdapter falls back to local delivery) and
+ *    is counted in chat_delivery_errors_total; the message itself is already in PostgreSQL and
+ *    clients recover it from history on (re)join with `since`;
+ *  - the stream reader and subscriber queue while offline and reconnect forever, so cross-instance
+ *    delivery resumes by itself when Redis returns (XREAD continues from its last offset).
+ * Tested in apps/api/test/chat/chat-redis-outage.spec.ts; benchmarked by `npm run bench:chat`.
+ */
+export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
+  const logger = new Logger('ChatAdapterRedis');
+  const base: RedisOptions = {
+    connectTimeout: 1_000,
+    retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 1_000),
+    keepAlive: 10_000,
+  };
+  let lastLog = 0;
+  const onError = (err: Error) => {
+    if (Date.now() - lastLog > 10_000) {
+      lastLog = Date.now();
+      logger.warn(`socket.io adapter redis unavailable: ${err.message}`);
+    }
+  };
+  const readers: Redis[] = [];
+  const publisher = guard(
+    new Redis(config.REDIS_URL, {
+      ...base,
+      connectionName: `sio-pub-${config.INSTANCE_ID}`,
+      enableOfflineQueue: false,
+      maxRetriesPerRequest: 0,
+      commandTimeout: 1_000,
+    }),
+  );
+  publisher.on('error', onError);
+  // The adapter duplicates the client for its XREAD loop and its SUBSCRIBE connection:
+  // those must wait through an outage (offline queue, no retry limit) instead of failing fast,
+  // or the read loop would spin and subscriptions would be lost.
+  publisher.duplicate = () => {
+    const reader = guard(
+      new Redis(config.REDIS_URL, {
+        ...base,
+        connectionName: `sio-read-${config.INSTANCE_ID}`,
+        enableOfflineQueue: true,
+        maxRetriesPerRequest: null,
+        blockingTimeout: 10_000,
+        blockingTimeoutGrace: 2_000,
+      }),
+    );
+    reader.on('error', onError);
+    readers.push(reader);
+    return reader;
+  };
+
+  const prefix = `${config.REDIS_KEY_PREFIX}sio:`;
+  const factory = createAdapter(publisher, {
+    streamName: `${prefix}stream`,
+    channelPrefix: `${prefix}ch`,
+    sessionKeyPrefix: `${prefix}session:`,
+    blockTimeInMs: BLOCK_TIME_MS,
+    maxLen: 10_000,
+  });
+  // A plain function (not an arrow): Socket.IO calls it with `new`.
+  const adapterFactory = (function (nsp: Parameters<typeof factory>[0]) {
+    const adapter = factory(nsp) as unknown as { doPublish(message: unknown): Promise<string> };
+    const doPublish = adapter.doPublish.bind(adapter);
+    adapter.doPublish = (message) =>
+      doPublish(message).catch((error: unknown) => {
+        chatDeliveryErrors.inc({ stage: 'adapter_publish' });
+        throw error;
+      });
+    return adapter;
+  }) as unknown as ReturnType<typeof createAdapter>;
+
+  return {
+    adapterFactory,
+    close() {
+      publisher.disconnect();
+      for (const reader of readers) reader.disconnect();
+    },
+  };
+}
+
+/** Marks every command promise of this client as handled; callers that await still see the error. */
+function guard(client: Redis): Redis {
+  const sendCommand = client.sendCommand.bind(client);
+  client.sendCommand = ((...args: Parameters<Redis['sendCommand']>) => {
+    const promise = sendCommand(...args);
+    (promise as Promise<unknown> | undefined)?.catch?.(() => {});
+    return promise;
+  }) as Redis['sendCommand'];
+  return client;
+}

@@ -1,0 +1,55 @@
+import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { CurrentUser } from '../auth/auth.decorators.js';
+import type { AuthUser } from '../auth/token.service.js';
+import { ApiError } from '../common/api-errors.js';
+import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { createRoomBody, historyQuery, roomIdParam, type CreateRoomBody, type HistoryQuery } from './chat.schemas.js';
+import { ChatService } from './chat.service.js';
+import { ChatError, type ChatMessageView, type ChatRoomView } from './chat.types.js';
+
+const STATUS: Record<ChatError['code'], number> = {
+  invalid: 422,
+  conflict: 422,
+  unauthorized: 401,
+  not_found: 404,
+  forbidden: 403,
+  rate_limited: 429,
+  unavailable: 503,
+  internal: 500,
+};
+
+/** REST side of chat (token required): rooms and paginated history. Members only for history. */
+@Controller('chat')
+export class ChatController {
+  constructor(private readonly chat: ChatService) {}
+
+  @Get('rooms')
+  async rooms(@CurrentUser() user: AuthUser): Promise<{ rooms: ChatRoomView[] }> {
+    return { rooms: await this.chat.listRooms(user) };
+  }
+
+  @Post('rooms')
+  @HttpCode(201)
+  async createRoom(@CurrentUser() user: AuthUser, @Body(new ZodValidationPipe(createRoomBody)) body: CreateRoomBody): Promise<{ room: ChatRoomView }> {
+    return { room: await rest(this.chat.createRoom(user, body.room.name)) };
+  }
+
+  /** Cursor pagination, newest first: pass `nextBefore` back as `before` for the next page. */
+  @Get('rooms/:id/messages')
+  async messages(
+    @CurrentUser() user: AuthUser,
+    @Param('id', new ZodValidationPipe(roomIdParam)) roomId: number,
+    @Query(new ZodValidationPipe(historyQuery)) query: HistoryQuery,
+  ): Promise<{ messages: ChatMessageView[]; nextBefore: number | null }> {
+    return rest(this.chat.history(user, roomId, query));
+  }
+}
+
+async function rest<T>(promise: Promise<T>): Promise<T> {
+  try {
+    return await promise;
+  } catch (error) {
+    if (error instanceof ChatError) throw new ApiError(STATUS[error.code], error.errors);
+    throw error;
+  }
+}

@@ -1,0 +1,13 @@
+import { Module } from '@nestjs/common';
+import { ChatPresenceService } from './chat-presence.service.js';
+import { ChatController } from './chat.controller.js';
+import { ChatGateway } from './chat.gateway.js';
+import { ChatRepository } from './chat.repository.js';
+import { ChatService } from './chat.service.js';
+
+/** Realtime chat: Socket.IO gateway on /chat (server set up by ChatIoAdapter) + REST history. */
+@Module({
+  controllers: [ChatController],
+  providers: [ChatGateway, ChatService, ChatRepository, ChatPresenceService],
+})
+export class ChatModule {}

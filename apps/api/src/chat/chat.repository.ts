@@ -1,0 +1,115 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { PrismaClient } from '@conduit/db';
+import { PRISMA } from '../database/database.module.js';
+
+export interface RoomRow {
+  id: number;
+  name: string;
+  createdAt: Date;
+}
+
+export interface MessageRow {
+  id: number;
+  roomId: number;
+  authorId: number;
+  authorUsername: string;
+  body: string;
+  createdAt: Date;
+}
+
+interface RawMessage {
+  id: number;
+  room_id: number;
+  author_id: number;
+  username: string;
+  body: string;
+  created_at: Date;
+}
+
+const toMessage = (r: RawMessage): MessageRow => ({
+  id: r.id,
+  roomId: r.room_id,
+  authorId: r.author_id,
+  authorUsername: r.username,
+  body: r.body,
+  createdAt: r.created_at,
+});
+
+/** All chat queries; each names the index it uses (prisma/schema.prisma). */
+@Injectable()
+export class ChatRepository {
+  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient) {}
+
+  listRooms(limit: number): Promise<RoomRow[]> {
+    return this.prisma.chatRoom.findMany({ select: { id: true, name: true, createdAt: true }, orderBy: { id: 'asc' }, take: limit });
+  }
+
+  findRoom(id: number): Promise<RoomRow | null> {
+    return this.prisma.chatRoom.findUnique({ where: { id }, select: { id: true, name: true, createdAt: true } });
+  }
+
+  /** chat_members_user_idx */
+  async roomIdsOf(userId: number): Promise<Set<number>> {
+    const rows = await this.prisma.chatMember.findMany({ where: { userId }, select: { roomId: true } });
+    return new Set(rows.map((r) => r.roomId));
+  }
+
+  /** Creates the room with its creator as first member, atomically. chat_rooms_name_key rejects twins. */
+  createRoom(name: string, userId: number): Promise<RoomRow> {
+    return this.prisma.chatRoom.create({
+      data: { name, createdById: userId, members: { create: { userId } } },
+      select: { id: true, name: true, createdAt: true },
+    });
+  }
+
+  /** Primary key (room_id, user_id); idempotent. */
+  async addMember(roomId: number, userId: number): Promise<void> {
+    await this.prisma.$executeRaw`INSERT INTO chat_members (room_id, user_id) VALUES (${roomId}, ${userId}) ON CONFLICT DO NOTHING`;
+  }
+
+  async removeMember(roomId: number, userId: number): Promise<boolean> {
+    const { count } = await this.prisma.chatMember.deleteMany({ where: { roomId, userId } });
+    return count > 0;
+  }
+
+  /** Primary key lookup. */
+  async isMember(roomId: number, userId: number): Promise<boolean> {
+    const row = await this.prisma.chatMember.findUnique({ where: { roomId_userId: { roomId, userId } }, select: { userId: true } });
+    return row !== null;
+  }
+
+  /**
+   * Stores a message only if the author is (still) a member, in one statement: the membership
+   * check and the insert cannot be split by a concurrent leave. Returns null for a non-member.
+   */
+  async insertMessageIfMember(roomId: number, authorId: number, body: string): Promise<{ id: number; createdAt: Date } | null> {
+    const rows = await this.prisma.$queryRaw<{ id: number; created_at: Date }[]>`
+      INSERT INTO chat_messages (room_id, author_id, body)
+      SELECT ${roomId}, ${authorId}, ${body}
+      WHERE EXISTS (SELECT 1 FROM chat_members WHERE room_id = ${roomId} AND user_id = ${authorId})
+      RETURNING id, created_at`;
+    return rows[0] ? { id: rows[0].id, createdAt: rows[0].created_at } : null;
+  }
+
+  /** History page, newest first: chat_messages_room_id_idx (room_id, id DESC). */
+  async history(roomId: number, before: number | undefined, limit: number): Promise<MessageRow[]> {
+    const rows = await this.prisma.$queryRaw<RawMessage[]>`
+      SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
+      FROM chat_messages m JOIN users u ON u.id = m.author_id
+      WHERE m.room_id = ${roomId} AND m.id < ${before ?? 2_147_483_647}
+      ORDER BY m.id DESC
+      LIMIT ${limit}`;
+    return rows.map(toMessage);
+  }
+
+  /** Reconnect replay, oldest first: same index scanned forwards from the client's last id. */
+  async since(roomId: number, afterId: number, limit: number): Promise<MessageRow[]> {
+    const rows = await this.prisma.$queryRaw<RawMessage[]>`
+      SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
+      FROM chat_messages m JOIN users u ON u.id = m.author_id
+      WHERE m.room_id = ${roomId} AND m.id > ${afterId}
+      ORDER BY m.id ASC
+      LIMIT ${limit}`;
+    return rows.map(toMessage);
+  }
+}
