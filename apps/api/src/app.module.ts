@@ -9,10 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
-import { TrafficModule } from './traffic/traffic.module.js';
 import { UsersModule } from './users/users.module.js';
-import { JobsModule } from './jobs/jobs.module.js';
-import { ImagesModule } from './images/images.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { CommentsModule } from './comments/comments.module.js';
@@ -30,12 +27,9 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         AuthModule,
-        TrafficModule,
         HealthModule,
         MetricsModule,
         UsersModule,
-        JobsModule,
-        ImagesModule,
         ChatModule,
         ProfilesModule,
         ArticlesModule,
