@@ -1,0 +1,89 @@
+import { ApiClient } from '@conduit/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createArticle } from '../support/article-fixtures.js';
+import { countStatements, type StatementCounter } from '../support/statement-counter.js';
+import { startTestApp, type TestApp } from '../support/test-app.js';
+
+/**
+ * Pattern "no N+1": a page of articles with author, following, favorited, favoritesCount and
+ * tagList costs the same small number of SQL statements for 1, 5 or 20 items.
+ * Counted at pg.Client.prototype.query (see support/statement-counter.ts), i.e. every
+ * statement Prisma or our own SQL sends, including transaction control.
+ * Budget: anonymous 1 (page + total in one statement), signed in 2 (+1 batched viewer flags).
+ */
+describe('article lists cost a fixed number of SQL statements (no N+1)', () => {
+  let t: TestApp;
+  let api: ApiClient;
+  let viewer: Awaited<ReturnType<ApiClient['actingAsNewUser']>>;
+  let counter: StatementCounter;
+  const authors: Awaited<ReturnType<ApiClient['actingAsNewUser']>>[] = [];
+
+  beforeAll(async () => {
+    counter = countStatements(() => t?.db.name);
+    t = await startTestApp();
+    api = new ApiClient(t.url);
+    viewer = await api.actingAsNewUser('viewer');
+    for (let i = 0; i < 4; i++) authors.push(await api.actingAsNewUser(`author${i}`));
+    // 24 articles by 4 authors, each with tags; the viewer follows two authors and favorites
+    // every third article, so the overlay has real work to do.
+    const slugs: string[] = [];
+    for (let i = 0; i < 24; i++) slugs.push((await createArticle(authors[i % 4].client, { tagList: ['common', `t${i % 3}`] })).slug);
+    await viewer.client.post(`/api/profiles/${authors[0].username}/follow`);
+    await viewer.client.post(`/api/profiles/${authors[1].username}/follow`);
+    for (const slug of slugs.filter((_, i) => i % 3 === 0)) await viewer.client.post(`/api/articles/${slug}/favorite`);
+  });
+  afterAll(async () => {
+    counter?.restore();
+    await t?.close();
+  });
+
+  async function statementsFor(client: ApiClient, path: string, expectedItems: number): Promise<string[]> {
+    return counter.during(async () => {
+      const res = await client.get(path);
+      expect(res.status).toBe(200);
+      expect(res.body.articles).toHaveLength(expectedItems);
+      // the overlay really ran: flags and counts are present on every item
+      for (const a of res.body.articles) {
+        expect(a.tagList.length).toBeGreaterThan(0);
+        expect(typeof a.favorited).toBe('boolean');
+        expect(typeof a.author.following).toBe('boolean');
+        expect(Number.isInteger(a.favoritesCount)).toBe(true);
+      }
+    });
+  }
+
+  it.each([
+    ['global list', '/api/articles', ''],
+    ['tag filter', '/api/articles', 'tag=common&'],
+    ['author filter', '/api/articles', 'author=AUTHOR&'],
+  ])('%s: same statement count for 1, 5 and 20 items, anonymous (1) and signed in (2)', async (_name, path, filter) => {
+    const f = filter.replace('AUTHOR', authors[0].username);
+    const max = filter.includes('author') ? 6 : 20;
+    for (const [client, budget] of [[api, 1], [viewer.client, 2]] as const) {
+      const counts: number[] = [];
+      for (const size of [1, 5, max]) {
+        const statements = await statementsFor(client, `${path}?${f}limit=${size}`, size);
+        expect(statements.length, statements.join('\n---\n')).toBe(budget);
+        counts.push(statements.length);
+      }
+      expect(new Set(counts).size).toBe(1);
+    }
+  });
+
+  it('favorited filter and feed: fixed counts too', async () => {
+    for (const size of [1, 5, 8]) {
+      expect(await statementsFor(api, `/api/articles?favorited=${viewer.username}&limit=${size}`, size)).toHaveLength(1);
+      expect(await statementsFor(viewer.client, `/api/articles?favorited=${viewer.username}&limit=${size}`, size)).toHaveLength(2);
+    }
+    for (const size of [1, 5, 12]) {
+      expect(await statementsFor(viewer.client, `/api/articles/feed?limit=${size}`, size)).toHaveLength(2);
+    }
+  });
+
+  it('counts really are counted (the counter sees a write transaction)', async () => {
+    const statements = await counter.during(() => createArticle(authors[0].client, { tagList: ['x', 'y'] }));
+    // BEGIN, insert article, upsert tags, link tags, COMMIT, then the read-back
+    expect(statements.length).toBeGreaterThanOrEqual(5);
+    expect(statements.some((s) => /BEGIN/i.test(s))).toBe(true);
+  });
+});
