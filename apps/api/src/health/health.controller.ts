@@ -1,4 +1,5 @@
-import { Controller, Get, Inject } from '@nestjs/common';
+import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
 import { Public } from '../auth/auth.decorators.js';
@@ -32,8 +33,22 @@ export class HealthController {
 
   @Get('ready')
   @HealthCheck()
-  ready() {
+  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
     const timeout = this.config.HEALTH_CHECK_TIMEOUT_MS;
+    try {
+      return await this.checks(timeout);
+    } catch (error) {
+      // Terminus throws 503 with the per-check details; answer them as-is (the RealWorld error
+      // filter would reduce them to a message, and operators need to see WHICH check failed).
+      if (error instanceof ServiceUnavailableException) {
+        reply.status(503);
+        return error.getResponse();
+      }
+      throw error;
+    }
+  }
+
+  private checks(timeout: number) {
     return this.health.check([
       () => this.runtime.shutdown(),
       () => this.database.check(timeout),
