@@ -1,13 +1,12 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { WorkerConfig } from '@conduit/config';
-import { JOBS, type ProcessImagePayload } from '@conduit/queue';
+import { JOBS, originalImageKey, resizedImageFile, resizedImageKey, resizedImageUrl, type ProcessImagePayload } from '@conduit/queue';
 import { FILE_STORAGE, type FileStorage } from '@conduit/storage';
 import { UnrecoverableError, type Job } from 'bullmq';
 import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { WORKER_CONFIG, WORKER_LOGGER } from '../infra/tokens.js';
 import type { JobHandler } from '../jobs/job-handler.js';
-import { originalKey, resizedKey, resizedUrl } from './image-paths.js';
 import { UserImageRepository } from './user-image.repository.js';
 
 /**
@@ -31,24 +30,24 @@ export class ImageProcessingHandler implements JobHandler<typeof JOBS.processIma
 
   async handle({ userId, uploadId, ext }: ProcessImagePayload, job: Job): Promise<{ image: string; sizes: number[] }> {
     const sizes = this.config.IMAGE_SIZES;
-    const url = resizedUrl(uploadId, sizes[sizes.length - 1]);
-    const original = await this.storage.read(originalKey(uploadId, ext));
+    const url = resizedImageUrl(uploadId, sizes[sizes.length - 1]);
+    const original = await this.storage.read(originalImageKey(uploadId, ext));
     if (!original) {
       // A rerun after success deleted the original: fine if every version exists.
       for (const size of sizes) {
-        const file = await this.storage.open(resizedKey(uploadId, size));
+        const file = await this.storage.open(resizedImageKey(resizedImageFile(uploadId, size)));
         if (!file) throw new UnrecoverableError(`upload ${uploadId} not found in storage`);
         file.stream.destroy();
       }
     } else {
       for (const size of sizes) {
-        await this.storage.put(resizedKey(uploadId, size), await this.resize(original, size));
+        await this.storage.put(resizedImageKey(resizedImageFile(uploadId, size)), await this.resize(original, size));
       }
     }
     if (!(await this.users.setImage(userId, url))) {
       this.logger.info({ jobId: job.id, userId }, 'user deleted before the image was processed');
     }
-    if (original) await this.storage.delete(originalKey(uploadId, ext));
+    if (original) await this.storage.delete(originalImageKey(uploadId, ext));
     return { image: url, sizes };
   }
 

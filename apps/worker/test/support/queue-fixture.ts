@@ -1,0 +1,86 @@
+import { createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { createQueues, type QueueName } from '@conduit/queue';
+import type { Queue } from 'bullmq';
+import { randomBytes } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import pg from 'pg';
+import type { Redis } from 'ioredis';
+import { QueueRedisServer, type QueueRedisOptions } from './queue-redis-server.js';
+import { SmtpSink } from './smtp-sink.js';
+import { startWorkerProcess, workerEnv, type WorkerProcess } from './worker-process.js';
+
+/**
+ * Everything a worker test needs, all real: a queue Redis on the file's own port, an SMTP
+ * server, a cloned PostgreSQL database, a storage directory, a queue prefix, and worker
+ * processes started against them. close() tears everything down.
+ */
+export class QueueFixture {
+  readonly prefix = `t${randomBytes(4).toString('hex')}`;
+  readonly storageDir = mkdtempSync(join(tmpdir(), 'conduit-storage-'));
+  readonly redis: QueueRedisServer;
+  readonly smtp = new SmtpSink();
+  db!: TestDatabase;
+  pool!: pg.Pool;
+  private client: Redis | null = null;
+  private queues: Record<QueueName, Queue> | null = null;
+  private readonly workers: WorkerProcess[] = [];
+
+  constructor(redisPort: number, redisOptions: QueueRedisOptions = {}) {
+    this.redis = new QueueRedisServer(redisPort, redisOptions);
+  }
+
+  async start(): Promise<this> {
+    await this.redis.start();
+    await this.smtp.start();
+    this.db = await createTestDatabase();
+    this.pool = new pg.Pool({ connectionString: this.db.url, max: 3 });
+    return this;
+  }
+
+  /** Settings a worker and the API of this fixture share. */
+  env(overrides: Record<string, string> = {}): Record<string, string> {
+    return workerEnv({
+      DATABASE_URL: this.db.url,
+      QUEUE_REDIS_URL: this.redis.url,
+      QUEUE_PREFIX: this.prefix,
+      SMTP_PORT: String(this.smtp.port),
+      STORAGE_DIR: this.storageDir,
+      ...overrides,
+    });
+  }
+
+  async startWorker(overrides: Record<string, string> = {}, options?: { waitReady?: boolean }): Promise<WorkerProcess> {
+    const worker = await startWorkerProcess(this.env({ WORKER_INSTANCE_ID: `worker-${this.workers.length + 1}`, ...overrides }), options);
+    this.workers.push(worker);
+    return worker;
+  }
+
+  /** Producer queues configured exactly like the relay's (same retry and retention options). */
+  queue(name: QueueName): Queue {
+    if (!this.queues) {
+      this.client = this.redis.client();
+      this.queues = createQueues(this.client, this.prefix, {
+        JOB_ATTEMPTS: Number(this.env().JOB_ATTEMPTS),
+        JOB_BACKOFF_MS: Number(this.env().JOB_BACKOFF_MS),
+        JOB_KEEP_COMPLETED_SECONDS: 3600,
+        JOB_KEEP_COMPLETED_COUNT: 1000,
+        JOB_KEEP_FAILED_SECONDS: 3600,
+        JOB_KEEP_FAILED_COUNT: 1000,
+      });
+    }
+    return this.queues[name];
+  }
+
+  async close(): Promise<void> {
+    await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
+    if (this.queues) await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => {})));
+    this.client?.disconnect();
+    await this.pool?.end().catch(() => {});
+    await this.db?.drop().catch(() => {});
+    await this.smtp.stop().catch(() => {});
+    await this.redis.destroy();
+    rmSync(this.storageDir, { recursive: true, force: true });
+  }
+}
