@@ -9,6 +9,7 @@ import { HealthModule } from './health/health.module.js';
 import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
+import { TrafficModule } from './traffic/traffic.module.js';
 import { UsersModule } from './users/users.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
@@ -27,6 +28,7 @@ export class AppModule {
         DatabaseModule,
         RedisModule,
         AuthModule,
+        TrafficModule,
         HealthModule,
         MetricsModule,
         UsersModule,

@@ -51,6 +51,7 @@ export class HealthController {
   private checks(timeout: number) {
     return this.health.check([
       () => this.runtime.shutdown(),
+      () => this.runtime.load(),
       () => this.database.check(timeout),
       () => this.redis.check(timeout),
       () => this.runtime.eventLoop(this.config.HEALTH_MAX_EVENT_LOOP_DELAY_MS),

@@ -3,6 +3,7 @@ import type { UserResponse } from '@conduit/contracts';
 import { CurrentUser, Public } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { RateLimit } from '../traffic/rate-limit.decorator.js';
 import { loginSchema, registerSchema, updateUserSchema, type LoginBody, type RegisterBody, type UpdateUserBody } from './user.schemas.js';
 import { UsersService } from './users.service.js';
 
@@ -11,6 +12,7 @@ export class UsersController {
   constructor(private readonly users: UsersService) {}
 
   @Public()
+  @RateLimit('register')
   @Post('users')
   @HttpCode(201)
   async register(@Body(new ZodValidationPipe(registerSchema)) body: RegisterBody): Promise<UserResponse> {
@@ -18,6 +20,7 @@ export class UsersController {
   }
 
   @Public()
+  @RateLimit('login')
   @Post('users/login')
   @HttpCode(200)
   async login(@Body(new ZodValidationPipe(loginSchema)) body: LoginBody): Promise<UserResponse> {

@@ -32,6 +32,15 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     JWT_SECRET: 'test-secret-test-secret-test-secret',
     SHUTDOWN_DRAIN_DELAY_MS: '0',
     DB_POOL_MAX: '5',
+    // The app shares its event loop with the test runner (and a loaded CI box): only tests that
+    // exercise event-loop shedding set a real threshold (apps/api/test/traffic/load-shedding.e2e.spec.ts).
+    LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
+    // Rate limits stay on, sized so test files that register/log in many users from 127.0.0.1
+    // never hit them; apps/api/test/traffic/rate-limit.e2e.spec.ts sets small ones.
+    RATE_LIMIT_MAX: '100000',
+    RATE_LIMIT_LOGIN_MAX: '10000',
+    RATE_LIMIT_LOGIN_ACCOUNT_MAX: '10000',
+    RATE_LIMIT_REGISTER_MAX: '10000',
     ...env,
   });
   const logs: string[] = [];

@@ -18,6 +18,13 @@ export class RuntimeHealthIndicator {
     return delayMs > maxDelayMs ? session.down({ delayMs, maxDelayMs, message: 'overloaded' }) : session.up({ delayMs });
   }
 
+  /** Load shedding active (in-flight or event-loop limit passed): steer traffic elsewhere. */
+  load() {
+    const session = this.health.check('load');
+    const reason = this.lifecycle.overloadReason;
+    return reason ? session.down({ message: `overloaded (${reason}), shedding new requests`, inFlight: this.lifecycle.inFlight }) : session.up({ inFlight: this.lifecycle.inFlight });
+  }
+
   heap(maxBytes: number) {
     const session = this.health.check('heap');
     const used = process.memoryUsage().heapUsed;

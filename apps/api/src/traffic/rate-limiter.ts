@@ -1,0 +1,91 @@
+import type { Redis } from 'ioredis';
+import { RedisBreaker, UNAVAILABLE } from '@conduit/cache';
+import { Counter } from 'prom-client';
+import { metricsRegistry } from '@conduit/observability';
+import { MemoryWindow } from './memory-window.js';
+
+export interface LimitRule {
+  /** Policy name, part of the key and of the metric labels (general, login, login-account, register). */
+  name: string;
+  max: number;
+  windowMs: number;
+  /** What to do when Redis cannot be asked: let the request through, or count in this instance's memory. */
+  whenRedisDown: 'allow' | 'memory';
+}
+
+export interface LimitDecision {
+  allowed: boolean;
+  /** Seconds until the window resets (for Retry-After). */
+  retryAfterSeconds: number;
+  /** 'redis', 'memory' (fallback) or 'open' (Redis down, failing open). */
+  counter: 'redis' | 'memory' | 'open';
+}
+
+const rateLimitedTotal = new Counter({
+  name: 'rate_limit_rejections_total',
+  help: 'Requests rejected with 429, by rate-limit policy',
+  labelNames: ['policy'] as const,
+  registers: [metricsRegistry],
+});
+
+const rateLimitDegradedTotal = new Counter({
+  name: 'rate_limit_degraded_total',
+  help: 'Rate-limit checks made without Redis, by policy and fallback (open, memory)',
+  labelNames: ['policy', 'fallback'] as const,
+  registers: [metricsRegistry],
+});
+
+/**
+ * INCR + PEXPIRE in one atomic step; the window starts at the key's first hit and the
+ * remaining time comes back for Retry-After. (A lost PEXPIRE can never leave an immortal key.)
+ */
+const FIXED_WINDOW_SCRIPT = `
+local count = redis.call('INCR', KEYS[1])
+local ttl = redis.call('PTTL', KEYS[1])
+if ttl < 0 then
+  redis.call('PEXPIRE', KEYS[1], ARGV[1])
+  ttl = tonumber(ARGV[1])
+end
+return {count, ttl}`;
+
+type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
+
+/**
+ * Rate limits shared by all instances (pattern: distributed fixed-window rate limiting).
+ * Protects against: one client (or a brute-force/bot run against login and registration) using
+ * up capacity meant for everyone. Fixed window chosen over a sliding log: one atomic Lua call
+ * and one small key per client per window; the price is that a client can send up to 2x the
+ * limit across a window boundary, which these limits tolerate.
+ * Redis down: rules with whenRedisDown 'allow' fail open (availability first; load shedding still
+ * protects the instance), 'memory' rules count per instance so brute force stays bounded.
+ * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts.
+ */
+export class RateLimiter {
+  private readonly breaker: RedisBreaker;
+  private readonly memory = new MemoryWindow();
+
+  constructor(redis: Redis, private readonly prefix: string) {
+    if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { lua: FIXED_WINDOW_SCRIPT, numberOfKeys: 1 });
+    this.breaker = new RedisBreaker(redis);
+  }
+
+  async hit(rule: LimitRule, subject: string): Promise<LimitDecision> {
+    const key = `${this.prefix}rl:${rule.name}:${subject}`;
+    const result = await this.breaker.run('ratelimit', (r) => (r as LimiterRedis).rateLimitHit(key, rule.windowMs));
+    let count: number;
+    let resetInMs: number;
+    let counter: LimitDecision['counter'];
+    if (result === UNAVAILABLE) {
+      rateLimitDegradedTotal.inc({ policy: rule.name, fallback: rule.whenRedisDown === 'allow' ? 'open' : 'memory' });
+      if (rule.whenRedisDown === 'allow') return { allowed: true, retryAfterSeconds: 0, counter: 'open' };
+      ({ count, resetInMs } = this.memory.hit(key, rule.windowMs));
+      counter = 'memory';
+    } else {
+      [count, resetInMs] = result;
+      counter = 'redis';
+    }
+    const allowed = count <= rule.max;
+    if (!allowed) rateLimitedTotal.inc({ policy: rule.name });
+    return { allowed, retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)), counter };
+  }
+}
