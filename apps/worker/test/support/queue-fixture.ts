@@ -73,8 +73,13 @@ export class QueueFixture {
     return this.queues[name];
   }
 
+  /** SIGKILLs every worker this fixture started (between tests). */
+  async killWorkers(): Promise<void> {
+    await Promise.all(this.workers.splice(0).map((w) => w.kill('SIGKILL')));
+  }
+
   async close(): Promise<void> {
-    await Promise.all(this.workers.map((w) => w.kill('SIGKILL')));
+    await this.killWorkers();
     if (this.queues) await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => {})));
     this.client?.disconnect();
     await this.pool?.end().catch(() => {});
