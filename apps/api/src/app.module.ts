@@ -11,6 +11,8 @@ import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { TrafficModule } from './traffic/traffic.module.js';
 import { UsersModule } from './users/users.module.js';
+import { JobsModule } from './jobs/jobs.module.js';
+import { ImagesModule } from './images/images.module.js';
 import { ProfilesModule } from './profiles/profiles.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { CommentsModule } from './comments/comments.module.js';
@@ -32,6 +34,8 @@ export class AppModule {
         HealthModule,
         MetricsModule,
         UsersModule,
+        JobsModule,
+        ImagesModule,
         ChatModule,
         ProfilesModule,
         ArticlesModule,

@@ -1,5 +1,5 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient } from '@conduit/db';
+import type { Prisma, PrismaClient } from '@conduit/db';
 import { PRISMA } from '../database/database.module.js';
 
 export interface UserRecord {
@@ -28,8 +28,9 @@ export class UserRepository {
     return this.prisma.user.findUnique({ where: { username } });
   }
 
-  create(data: { email: string; username: string; passwordHash: string }): Promise<UserRecord> {
-    return this.prisma.user.create({ data });
+  /** `db`: a transaction client when the caller writes more in the same transaction (outbox). */
+  create(data: { email: string; username: string; passwordHash: string }, db: Prisma.TransactionClient = this.prisma): Promise<UserRecord> {
+    return db.user.create({ data });
   }
 
   update(id: number, data: Partial<Omit<UserRecord, 'id'>>): Promise<UserRecord> {

@@ -1,6 +1,8 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
 import type { User } from '@conduit/contracts';
 import { uniqueViolationFields } from '@conduit/db';
+import { welcomeEmailJob } from '@conduit/queue';
+import { JobOutboxRepository } from '../jobs/job-outbox.repository.js';
 import { ApiError, notFound, validationError } from '../common/api-errors.js';
 import { PasswordService } from '../auth/password.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
@@ -17,6 +19,7 @@ export class UsersService {
     private readonly users: UserRepository,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
+    private readonly jobs: JobOutboxRepository,
   ) {
     this.dummyHash = passwords.hash('not-a-real-password-0000');
   }
@@ -24,7 +27,14 @@ export class UsersService {
   async register({ user }: RegisterBody): Promise<User> {
     const passwordHash = await this.passwords.hash(user.password);
     try {
-      const created = await this.users.create({ email: user.email, username: user.username, passwordHash });
+      // The welcome email is a background job written with the user in one transaction
+      // (transactional outbox): registration never waits for SMTP or the queue Redis, and a
+      // committed user always gets the job. Tests: apps/worker/test/email.e2e.spec.ts, outbox.e2e.spec.ts.
+      const created = await this.jobs.transaction(async (tx) => {
+        const row = await this.users.create({ email: user.email, username: user.username, passwordHash }, tx);
+        await this.jobs.add(welcomeEmailJob({ userId: row.id, email: row.email, username: row.username }), tx);
+        return row;
+      });
       return this.toUser(created);
     } catch (error) {
       throw this.duplicateError(error) ?? error;

@@ -26,15 +26,18 @@ export class QueueFixture {
   private client: Redis | null = null;
   private queues: Record<QueueName, Queue> | null = null;
   private readonly workers: WorkerProcess[] = [];
+  private ownsDb = true;
 
   constructor(redisPort: number, redisOptions: QueueRedisOptions = {}) {
     this.redis = new QueueRedisServer(redisPort, redisOptions);
   }
 
-  async start(): Promise<this> {
+  /** `db`: share a database created elsewhere (the in-process API's); it is then not dropped here. */
+  async start(db?: TestDatabase): Promise<this> {
     await this.redis.start();
     await this.smtp.start();
-    this.db = await createTestDatabase();
+    this.ownsDb = !db;
+    this.db = db ?? (await createTestDatabase());
     this.pool = new pg.Pool({ connectionString: this.db.url, max: 3 });
     return this;
   }
@@ -83,7 +86,7 @@ export class QueueFixture {
     if (this.queues) await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => {})));
     this.client?.disconnect();
     await this.pool?.end().catch(() => {});
-    await this.db?.drop().catch(() => {});
+    if (this.ownsDb) await this.db?.drop().catch(() => {});
     await this.smtp.stop().catch(() => {});
     await this.redis.destroy();
     rmSync(this.storageDir, { recursive: true, force: true });
