@@ -10,6 +10,8 @@ const TICKS_PER_S = 100; // USER_HZ on Linux
 
 export interface ProcessGroup {
   name: string;
+  /** For the progress line. */
+  short?: string;
   /** Current pids (called at every sample: processes come and go). */
   pids: () => number[] | Promise<number[]>;
   note?: string;
@@ -90,7 +92,7 @@ export class CpuSampler {
   /** Latest sample (for the progress line). */
   latest(): Array<{ name: string; pct: number }> {
     const s = this.samples[this.samples.length - 1];
-    return s ? this.groups.map((g, i) => ({ name: g.name, pct: s.pct[i] })) : [];
+    return s ? this.groups.map((g, i) => ({ name: g.short ?? g.name, pct: s.pct[i] })) : [];
   }
 
   private async sample(baseline: boolean): Promise<void> {
@@ -147,4 +149,20 @@ export class CpuSampler {
     rows.push({ name: 'everything else', pids: [], cpuAvgPct: avg(others), cpuMaxPct: Math.max(...others), note: 'other processes on the box (not part of this test)' });
     return rows;
   }
+}
+
+/** Child processes of pid (one level: HAProxy's master-worker, for instance). */
+export function childrenOf(pid: number): number[] {
+  const out: number[] = [];
+  for (const entry of readdirSync('/proc')) {
+    if (!/^\d+$/.test(entry)) continue;
+    try {
+      const stat = readFileSync(`/proc/${entry}/stat`, 'utf8');
+      const ppid = Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]);
+      if (ppid === pid) out.push(Number(entry));
+    } catch {
+      /* exited */
+    }
+  }
+  return out;
 }

@@ -4,8 +4,8 @@
 // at the first level that breaks it.
 import { cpus, totalmem } from 'node:os';
 import { CREATE_ROOM_OK, chatRoomNames, createRoomCall, listRoomsCall, roomIdsFromList } from '../shared/chat-protocol.ts';
-import { JOURNEYS, loginCall } from '../shared/journeys.ts';
-import { personaFor, smokePersona, targetAt, totalDurationS, type Stage, type TestType } from '../shared/plan.ts';
+import { JOURNEYS, loginCall, type HttpCall } from '../shared/journeys.ts';
+import { personaFor, smokePersona, smokeSettings, targetAt, totalDurationS, type Stage, type TestType } from '../shared/plan.ts';
 import { accountEmail, type LoadSettings } from '../shared/settings.ts';
 import type { ResourceRow, RunSummary, StressLevel } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
@@ -40,27 +40,36 @@ export function describeMachine(): string {
 export async function prepareChatRooms(settings: LoadSettings, pool: SourceAddressPool): Promise<number[]> {
   if (settings.weights.chat <= 0) return [];
   const agent = pool.agentFor(1);
-  const login = await sendHttp(settings.baseUrl, agent, loginCall(accountEmail(settings, 1), settings.accountPassword), undefined, settings.requestTimeoutMs);
+  // Setup is not measured: it retries what a busy or just-started system may refuse for a moment.
+  const send = async (call: HttpCall, token?: string) => {
+    for (let attempt = 1; ; attempt++) {
+      const res = await sendHttp(settings.baseUrl, agent, call, token, settings.requestTimeoutMs);
+      if (![0, 429, 502, 503, 504].includes(res.status) || attempt >= 10) return res;
+      await new Promise((r) => setTimeout(r, 1_000));
+    }
+  };
+  const login = await send(loginCall(accountEmail(settings, 1), settings.accountPassword));
   const token = (login.body as { user?: { token?: string } } | undefined)?.user?.token;
   if (login.status !== 200 || !token) throw new Error(`setup: login as ${accountEmail(settings, 1)} failed (status ${login.status} ${login.error ?? ''}); is the database seeded?`);
   const names = chatRoomNames(settings.chat.rooms);
   for (const name of names) {
-    const res = await sendHttp(settings.baseUrl, agent, createRoomCall(name), token, settings.requestTimeoutMs);
+    const res = await send(createRoomCall(name), token);
     if (!(CREATE_ROOM_OK as readonly number[]).includes(res.status)) throw new Error(`setup: creating chat room ${name} answered ${res.status} ${res.error ?? JSON.stringify(res.body)}`);
   }
-  const list = await sendHttp(settings.baseUrl, agent, listRoomsCall(), token, settings.requestTimeoutMs);
+  const list = await send(listRoomsCall(), token);
   return roomIdsFromList(names, list.body);
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
 
 export async function runScenario(opts: RunOptions): Promise<RunSummary> {
-  const { settings, type, stages, target } = opts;
+  const { type, stages, target } = opts;
+  const settings = type === 'smoke' ? smokeSettings(opts.settings) : opts.settings;
   const log = opts.log ?? ((l: string) => console.log(l));
   const pool = new SourceAddressPool();
   const roomIds = await prepareChatRooms(settings, pool);
   const rec = new Recorder();
-  const generator: ProcessGroup = { name: 'load generator (this process)', pids: () => [process.pid] };
+  const generator: ProcessGroup = { name: 'load generator (this process)', short: 'gen', pids: () => [process.pid] };
   const sampler = new CpuSampler([generator, ...target.groups], cpus().length);
   await sampler.start(2_000);
   const probe = new InstanceProbe(target.instanceUrls);
@@ -143,7 +152,7 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
     if (t - lastProgress >= progressEveryS) {
       lastProgress = t;
       const r = rec.recent();
-      const cpu = sampler.latest().filter((c) => c.pct >= 1).map((c) => `${c.name.split(' ')[0]} ${c.pct.toFixed(0)}%`).join(' ');
+      const cpu = sampler.latest().filter((c) => c.pct >= 1).map((c) => `${c.name} ${c.pct.toFixed(0)}%`).join(' ');
       const failedPct = rec.requests ? ((100 * rec.failed) / rec.requests).toFixed(3) : '0.000';
       const line = `[${t.toFixed(0).padStart(4)}s/${total}s] users ${active.length}/${want} | ${r.rps.toFixed(0)} req/s p95 ${fmt(r.p95)} ms | failed ${failedPct}% | chat p95 ${fmt(r.chatP95)} ms, ${rec.chatReceived} delivered | CPU ${cpu}`;
       if (process.stdout.isTTY) process.stdout.write(`\r${line.slice(0, (process.stdout.columns || 160) - 1).padEnd((process.stdout.columns || 160) - 1)}`);

@@ -18,12 +18,13 @@ const byCmdline = (re: RegExp) => () => pidsByName('node', re).concat(pidsByName
 export function processGroups(t: TargetProcesses): { groups: ProcessGroup[]; close: () => Promise<void> } {
   const groups: ProcessGroup[] = [];
   const api = t.apiPids ?? [byCmdline(/apps\/api\/dist\/main\.js/)];
-  api.forEach((pids, i) => groups.push({ name: api.length > 1 ? `API instance ${i + 1}` : 'API instances', pids }));
-  groups.push({ name: 'worker', pids: t.workerPids ?? byCmdline(/apps\/worker\/dist\/main\.js/) });
-  groups.push({ name: 'load balancer (HAProxy)', pids: t.lbPids ?? (() => pidsByName('haproxy')) });
+  api.forEach((pids, i) => groups.push({ name: api.length > 1 ? `API instance ${i + 1}` : 'API instances', short: `api${api.length > 1 ? i + 1 : ''}`, pids }));
+  groups.push({ name: 'worker', short: 'worker', pids: t.workerPids ?? byCmdline(/apps\/worker\/dist\/main\.js/) });
+  groups.push({ name: 'load balancer (HAProxy)', short: 'lb', pids: t.lbPids ?? (() => pidsByName('haproxy')) });
   const ports = t.redisPorts;
   groups.push({
     name: 'Redis',
+    short: 'redis',
     pids: () => pidsByName('redis-server', ports?.length ? new RegExp(`:(${ports.join('|')})\\b`) : undefined),
     note: ports?.length ? `ports ${ports.join(', ')}` : 'every redis-server on the box',
   });
@@ -38,6 +39,7 @@ export function processGroups(t: TargetProcesses): { groups: ProcessGroup[]; clo
     const connected = client.connect().then(() => true, () => false);
     groups.push({
       name: 'PostgreSQL',
+      short: 'pg',
       note: `backends serving database ${dbName} (pg_stat_activity)`,
       pids: async () => {
         if (!(await connected)) return [];
@@ -46,7 +48,7 @@ export function processGroups(t: TargetProcesses): { groups: ProcessGroup[]; clo
       },
     });
   } else {
-    groups.push({ name: 'PostgreSQL', pids: () => pidsByName('postgres'), note: 'every postgres process on the box' });
+    groups.push({ name: 'PostgreSQL', short: 'pg', pids: () => pidsByName('postgres'), note: 'every postgres process on the box' });
   }
   return { groups, close: async () => void (await client?.end().catch(() => {})) };
 }

@@ -19,15 +19,28 @@ export function personaFor(settings: Pick<LoadSettings, 'weights'>, vu: number):
   return JOURNEYS[assignByWeight(weighted, vu)];
 }
 
-/** Smoke: every journey, one user each (in JOURNEYS order). */
+/** Smoke: every journey once (in JOURNEYS order), plus a second chat user so messages have a receiver. */
 export function smokePersona(vu: number): JourneyDef {
-  return JOURNEYS[(vu - 1) % JOURNEYS.length];
+  return vu <= JOURNEYS.length ? JOURNEYS[vu - 1] : JOURNEYS.find((j) => j.name === 'chat')!;
+}
+
+/** Users in a smoke run. */
+export const SMOKE_USERS = JOURNEYS.length + 1;
+
+/** Smoke checks that everything answers, not how fast: short pauses, one chat room, a short session. */
+export function smokeSettings(s: LoadSettings): LoadSettings {
+  return {
+    ...s,
+    thinkMinMs: Math.min(s.thinkMinMs, 200),
+    thinkMaxMs: Math.min(s.thinkMaxMs, 500),
+    chat: { ...s.chat, rooms: 1, sessionS: Math.min(s.chat.sessionS, 8), messageIntervalMs: Math.min(s.chat.messageIntervalMs, 1000) },
+  };
 }
 
 export function stagesFor(type: TestType, s: LoadSettings): Stage[] {
   switch (type) {
     case 'smoke':
-      return [{ durationS: 1, target: JOURNEYS.length }, { durationS: 20, target: JOURNEYS.length }];
+      return [{ durationS: 1, target: SMOKE_USERS }, { durationS: 20, target: SMOKE_USERS }];
     case 'load':
     case 'ci':
       return [

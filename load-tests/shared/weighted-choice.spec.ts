@@ -36,6 +36,7 @@ describe('journey choice by weight', () => {
     const onlyChat = resolveSettings({ WEIGHTS: 'anonymous=0,reader=0,writer=0,chat=1' });
     for (let n = 1; n <= 50; n++) expect(personaFor(onlyChat, n).name).toBe('chat');
     expect(JOURNEYS.map((_, i) => smokePersona(i + 1).name).sort()).toEqual(['anonymous', 'chat', 'reader', 'writer']);
+    expect(smokePersona(JOURNEYS.length + 1).name).toBe('chat');
   });
 
   it('spreads think times over [min, max]', () => {
