@@ -1,6 +1,5 @@
 import 'reflect-metadata';
 import helmet from '@fastify/helmet';
-import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@conduit/config';
@@ -64,9 +63,16 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     reply.headers(headers).status(status).send(body);
   });
 
+  // An empty body sent with `Content-Type: application/json` means "no body", not a 400: the
+  // official RealWorld Postman collection sends exactly that on every DELETE. Non-empty bodies
+  // still go through Fastify's JSON parser (prototype-poisoning checks, BODY_LIMIT_BYTES).
+  const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
+  app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (request, body, done) => {
+    if (body.length === 0) return done(null, undefined);
+    defaultJsonParser(request as never, body as unknown as string, done);
+  });
+
   await app.register(helmet, { contentSecurityPolicy: false });
-  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
-  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
   app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
   // Socket.IO for the chat gateway: Redis Streams adapter, origin allowlist, payload cap (chat/chat-io.adapter.ts).

@@ -65,6 +65,17 @@ describe('favorites (e2e, real PostgreSQL)', () => {
     expect((await api.get(`/api/articles/${slug}`)).body.article.favoritesCount).toBe(6);
   });
 
+  it('accepts DELETE with Content-Type: application/json and an empty body (as the Postman collection sends)', async () => {
+    const author = await api.actingAsNewUser('ctype');
+    const { slug } = await createArticle(author.client);
+    await author.client.post(`/api/articles/${slug}/favorite`);
+    const res = await author.client.request('DELETE', `/api/articles/${slug}/favorite`, '');
+    expect(res.status).toBe(200);
+    expect(res.body.article.favorited).toBe(false);
+    // a POST with an empty JSON body is a validation error (422), not a parser error
+    expect((await author.client.request('POST', '/api/articles', '')).status).toBe(422);
+  });
+
   it('answers 404 for an unknown slug and 401 without a token', async () => {
     const fan = await api.actingAsNewUser('lost');
     expect((await fan.client.post('/api/articles/nope/favorite')).status).toBe(404);
