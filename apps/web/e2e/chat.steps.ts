@@ -1,0 +1,112 @@
+import type { Page } from 'playwright-core';
+import type { Stack } from '../../../scripts/stack/stack.js';
+import { expectVisible, type ConduitScenario } from './conduit.steps.js';
+import type { StepRunner } from './e2e-harness.js';
+
+export interface ChatScenario extends ConduitScenario {
+  stack: Stack;
+  /** chat_socket_connections scraped from API instance i (0-based), straight from the instance. */
+  metrics: (instance: number) => Promise<number>;
+}
+
+async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  let last: unknown;
+  while (Date.now() < deadline) {
+    try {
+      if (await check()) return;
+    } catch (error) {
+      last = error;
+    }
+    await new Promise((r) => setTimeout(r, 150));
+  }
+  throw new Error(`timed out waiting for ${what}${last ? ` (${(last as Error).message})` : ''}`);
+}
+
+const status = (page: Page) => page.getByTestId('chat-status').getAttribute('data-status');
+const messages = (page: Page, text: string) => page.getByTestId('chat-message').filter({ hasText: text });
+
+async function expectOnce(page: Page, text: string, who: string): Promise<void> {
+  await expectVisible(page, messages(page, text), `"${text}" in ${who}'s room`);
+  const count = await messages(page, text).count();
+  if (count !== 1) throw new Error(`"${text}" shown ${count} times to ${who}`);
+}
+
+async function send(page: Page, text: string): Promise<void> {
+  await page.getByLabel(/^Message #/).fill(text);
+  await page.getByRole('button', { name: 'Send' }).click();
+  // Acknowledged: the message carries its stored id (no longer "sending…").
+  await page.locator('[data-testid=chat-message][data-message-id]').filter({ hasText: text }).first().waitFor();
+}
+
+/**
+ * Two users in one room, pinned to DIFFERENT API instances through the load balancer's own
+ * Socket.IO stickiness cookie (io_srv=api-1 / api-2), verified on each instance's
+ * chat_socket_connections gauge; then instance 2 is killed and its user reconnects through the
+ * load balancer to instance 1 without losing a message.
+ */
+export async function chatSteps(runner: StepRunner, s: ChatScenario): Promise<void> {
+  const a = s.alice.page;
+  const b = s.bob.page;
+  const room = `lobby-${s.suffix}`;
+  let roomPath = '';
+
+  await runner.step('chat: alice (pinned to api-1) creates a room', async () => {
+    await s.alice.context.addCookies([{ name: 'io_srv', value: 'api-1', url: s.origin }]);
+    await s.bob.context.addCookies([{ name: 'io_srv', value: 'api-2', url: s.origin }]);
+    await a.getByRole('link', { name: 'Chat', exact: true }).click();
+    await waitUntil('alice connected', async () => (await status(a)) === 'online');
+    await a.getByLabel('New room').fill(room);
+    await a.getByRole('button', { name: 'Create' }).click();
+    await a.waitForURL(/\/chat\/\d+$/);
+    roomPath = new URL(a.url()).pathname;
+    await expectVisible(a, a.getByRole('heading', { name: `# ${room}` }), 'the room heading');
+  });
+
+  await runner.step('chat: bob (pinned to api-2) joins from the room list', async () => {
+    await b.goto(`${s.origin}/chat`);
+    await waitUntil('bob connected', async () => (await status(b)) === 'online');
+    await b.getByRole('link', { name: `# ${room}` }).click();
+    await b.waitForURL(new RegExp(`${roomPath}$`));
+    await expectVisible(b, b.getByRole('heading', { name: `# ${room}` }), 'the room heading');
+    // One socket on each instance: the two users really are on different API processes.
+    await waitUntil('one chat socket on each instance', async () => (await s.metrics(0)) === 1 && (await s.metrics(1)) === 1);
+  });
+
+  await runner.step('chat: presence across instances', async () => {
+    await waitUntil('alice sees bob online', async () => (await a.getByTestId('presence').innerText()).includes(s.users.bob));
+    await waitUntil('bob sees alice online', async () => (await b.getByTestId('presence').innerText()).includes(s.users.alice));
+  });
+
+  await runner.step('chat: typing indicator across instances', async () => {
+    await b.getByLabel(/^Message #/).pressSequentially('hel', { delay: 40 });
+    await waitUntil('alice sees bob typing', async () => (await a.getByTestId('typing').innerText()).includes(`${s.users.bob} is typing`));
+  });
+
+  await runner.step('chat: messages both ways in real time', async () => {
+    await send(b, 'hello from api-2');
+    await expectOnce(a, 'hello from api-2', 'alice');
+    await waitUntil('the typing indicator clears', async () => (await a.getByTestId('typing').innerText()).trim() === '');
+    await send(a, 'hi bob, this is api-1');
+    await expectOnce(b, 'hi bob, this is api-1', 'bob');
+    await expectOnce(a, 'hello from api-2', 'alice');
+  });
+
+  await runner.step('chat: instance 2 dies, bob reconnects through the LB and misses nothing', async () => {
+    // Bob's browser goes offline first so his reconnect cannot beat alice's messages: they must
+    // come back from history (room:join with the last id he saw), not from the live stream.
+    await s.bob.context.setOffline(true);
+    await s.stack.killInstance(2);
+    await waitUntil('bob sees the connection drop', async () => (await status(b)) !== 'online');
+    const missed = ['while you were away 1', 'while you were away 2', 'while you were away 3'];
+    for (const text of missed) await send(a, text);
+    await s.bob.context.setOffline(false);
+    await waitUntil('bob back online', async () => (await status(b)) === 'online', 30_000);
+    for (const text of missed) await expectOnce(b, text, 'bob');
+    await expectOnce(b, 'hello from api-2', 'bob');
+    await expectOnce(b, 'hi bob, this is api-1', 'bob');
+    await waitUntil('both sockets now on instance 1', async () => (await s.metrics(0)) === 2);
+    await send(b, 'back, via api-1');
+    await expectOnce(a, 'back, via api-1', 'alice');
+  });
+}
