@@ -1,0 +1,116 @@
+import { ApiClient } from '@conduit/testing';
+import { QUEUES } from '@conduit/queue';
+import { existsSync, readdirSync } from 'node:fs';
+import { join } from 'node:path';
+import sharp from 'sharp';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { startTestApp, type TestApp } from '../../api/test/support/test-app.js';
+import { QueueFixture } from './support/queue-fixture.js';
+import { waitFor } from './support/worker-process.js';
+
+const MAX_BYTES = 64 * 1024;
+
+describe('image upload -> resize in the worker -> served by the API (real processes, real files)', () => {
+  const f = new QueueFixture(6413);
+  let t: TestApp;
+  let api: ApiClient;
+  let user: ApiClient;
+
+  beforeAll(async () => {
+    // API and worker share the database and the storage directory.
+    t = await startTestApp({ STORAGE_DIR: f.storageDir, UPLOAD_MAX_BYTES: String(MAX_BYTES), LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '10000' });
+    await f.start(t.db);
+    await f.startWorker({ IMAGE_SIZES: '64,256' });
+    api = new ApiClient(t.url);
+    user = (await api.actingAsNewUser('img')).client;
+  }, 120_000);
+  afterAll(async () => {
+    await f.close();
+    await t?.close();
+  });
+
+  const upload = (parts: Array<{ field: string; data: Buffer | string; type: string; filename?: string }>, client: ApiClient | null = user) => {
+    const form = new FormData();
+    for (const p of parts) form.append(p.field, new Blob([p.data], { type: p.type }), p.filename ?? 'upload.bin');
+    return fetch(`${t.url}/api/user/image`, {
+      method: 'POST',
+      body: form,
+      headers: client?.token ? { authorization: `Token ${client.token}` } : {},
+      signal: AbortSignal.timeout(15_000),
+    });
+  };
+  const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
+
+  it('accepts a PNG with 202, the worker makes 64 and 256 px WebP versions and updates user.image, files are served', async () => {
+    const res = await upload([{ field: 'image', data: await png(300, 200), type: 'image/png', filename: 'me.png' }]);
+    expect(res.status).toBe(202);
+    const { upload: accepted } = await res.json();
+    expect(accepted).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
+
+    const image = await waitFor(async () => {
+      const me = await user.get('/api/user');
+      return me.body.user.image?.includes(accepted.id) ? me.body.user.image : null;
+    }, 'user.image to point at the resized file');
+    expect(image).toBe(`/api/images/${accepted.id}-256.webp`);
+
+    for (const size of [64, 256]) {
+      const file = await fetch(`${t.url}/api/images/${accepted.id}-${size}.webp`);
+      expect(file.status).toBe(200);
+      expect(file.headers.get('content-type')).toBe('image/webp');
+      expect(file.headers.get('cache-control')).toContain('immutable');
+      const meta = await sharp(Buffer.from(await file.arrayBuffer())).metadata();
+      expect(meta).toMatchObject({ format: 'webp', width: size, height: size });
+    }
+    // The original is private and removed after processing.
+    expect(existsSync(join(f.storageDir, 'originals', `${accepted.id}.png`))).toBe(false);
+    expect((await fetch(`${t.url}/api/images/${accepted.id}.png`)).status).toBe(404);
+  });
+
+  it('rejects anything but a real PNG/JPEG/WebP within the size limit with a clear 4xx, storing nothing', async () => {
+    const before = readdirSync(f.storageDir, { recursive: true }).length;
+    const text = await upload([{ field: 'image', data: 'hello', type: 'text/plain' }]);
+    expect(text.status).toBe(415);
+    expect(await text.json()).toEqual({ errors: { image: ['must be a PNG, JPEG or WebP image'] } });
+
+    const disguised = await upload([{ field: 'image', data: '<svg onload="alert(1)"/>', type: 'image/png' }]);
+    expect(disguised.status).toBe(415);
+
+    const big = Buffer.concat([await png(10, 10), Buffer.alloc(MAX_BYTES + 1, 1)]);
+    const tooLarge = await upload([{ field: 'image', data: big, type: 'image/png' }]);
+    expect(tooLarge.status).toBe(413);
+    expect(await tooLarge.json()).toEqual({ errors: { image: [`is too large (maximum is ${MAX_BYTES} bytes)`] } });
+
+    const wrongField = await upload([{ field: 'avatar', data: await png(10, 10), type: 'image/png' }]);
+    expect(wrongField.status).toBe(422);
+    expect((await wrongField.json()).errors.avatar).toEqual(['is not an allowed field']);
+
+    const json = await user.post('/api/user/image', { image: 'x' });
+    expect(json.status).toBe(415);
+
+    const anonymous = await upload([{ field: 'image', data: await png(10, 10), type: 'image/png' }], null);
+    expect(anonymous.status).toBe(401);
+
+    expect(readdirSync(f.storageDir, { recursive: true }).length).toBe(before);
+  });
+
+  it('serves only resized image names: traversal and unknown names are 404', async () => {
+    for (const path of ['/api/images/..%2F..%2Fetc%2Fpasswd', '/api/images/%2E%2E', '/api/images/00000000-0000-0000-0000-000000000000-256.webp', '/api/images/x.webp']) {
+      expect((await fetch(`${t.url}${path}`)).status, path).toBe(404);
+    }
+  });
+
+  it('a file with a PNG signature but corrupt content fails in the worker at once (no retries); user.image is unchanged', async () => {
+    const me = await user.get('/api/user');
+    const corrupt = Buffer.concat([(await png(10, 10)).subarray(0, 8), Buffer.from('not really a png')]);
+    const res = await upload([{ field: 'image', data: corrupt, type: 'image/png' }]);
+    expect(res.status).toBe(202);
+    const { upload: accepted } = await res.json();
+    const job = await waitFor(async () => {
+      const j = await f.queue(QUEUES.image).getJob(`process-image-${accepted.id}`);
+      return j && (await j.getState()) === 'failed' ? j : null;
+    }, 'the image job to fail');
+    expect(job.attemptsMade).toBe(1);
+    expect(job.failedReason).toMatch(/cannot process image/);
+    expect((await user.get('/api/user')).body.user.image).toBe(me.body.user.image);
+  });
+});
