@@ -29,7 +29,7 @@ queueRedis.on('error', (err) => {
 });
 
 try {
-  await verifyQueueRedis(queueRedis, config.QUEUE_REDIS_URL, 10_000);
+  await verifyQueueRedis(queueRedis, config.QUEUE_REDIS_URL, config.WORKER_STARTUP_TIMEOUT_MS);
 } catch (error) {
   const message = (error as Error).message;
   logger.fatal(message);

@@ -39,6 +39,8 @@ export const workerConfigSchema = appConfigSchema
     // SIGTERM: stop taking jobs, let running ones finish within this budget, then exit.
     // Keep it below the orchestrator's grace period (Kubernetes 30 s, compose 10 s by default:
     // set stop_grace_period accordingly).
+    // Startup: how long to wait for the queue Redis before exiting with a clear message.
+    WORKER_STARTUP_TIMEOUT_MS: int(100, 600_000).default(10_000),
     WORKER_SHUTDOWN_TIMEOUT_MS: int(100, 600_000).default(20_000),
     // Pool for the worker (outbox relay, idempotency records, image updates): counts in the
     // PostgreSQL connection budget (instances x DB_POOL_MAX + workers x WORKER_DB_POOL_MAX).

@@ -1,0 +1,72 @@
+import { queueRedisProblems } from '@conduit/queue';
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { Redis } from 'ioredis';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { QueueFixture } from './support/queue-fixture.js';
+import { waitFor } from './support/worker-process.js';
+
+describe('worker startup checks (real Redis on 6414/6415, real worker process)', () => {
+  // A Redis configured like a cache: evicting, no append-only file.
+  const f = new QueueFixture(6414, { maxmemoryPolicy: 'allkeys-lru', appendonly: false });
+
+  beforeAll(async () => {
+    await f.start();
+  }, 60_000);
+  afterAll(() => f.close());
+
+  it('refuses to start on an evicting Redis without AOF, naming both problems; starts once fixed', async () => {
+    const refused = await f.startWorker({}, { waitReady: false });
+    expect((await refused.exited).code).toBe(1);
+    expect(refused.stderr()).toContain('Refusing to start: the queue Redis');
+    expect(refused.stderr()).toContain('maxmemory-policy is "allkeys-lru" but must be "noeviction"');
+    expect(refused.stderr()).toContain('appendonly is off');
+
+    const redis = f.redis.client();
+    try {
+      await redis.config('SET', 'maxmemory-policy', 'noeviction');
+      await redis.config('SET', 'appendonly', 'yes');
+      const worker = await f.startWorker();
+      expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
+      await waitFor(async () => (await fetch(`${worker.url}/health/ready`)).status === 200, 'readiness');
+    } finally {
+      await redis.config('SET', 'maxmemory-policy', 'allkeys-lru').catch(() => {});
+      redis.disconnect();
+    }
+  });
+
+  it('exits with a clear message when the queue Redis does not answer', async () => {
+    const worker = await f.startWorker({ QUEUE_REDIS_URL: 'redis://127.0.0.1:6416', WORKER_STARTUP_TIMEOUT_MS: '1000' }, { waitReady: false });
+    expect((await worker.exited).code).toBe(1);
+    expect(worker.stderr()).toContain('the queue Redis (QUEUE_REDIS_URL) did not answer within 1000 ms');
+  });
+
+  it('exits on invalid configuration, one line per bad variable', async () => {
+    const worker = await f.startWorker({ WORKER_EMAIL_CONCURRENCY: '0', SMTP_PORT: 'x' }, { waitReady: false });
+    expect((await worker.exited).code).toBe(1);
+    expect(worker.stderr()).toMatch(/WORKER_EMAIL_CONCURRENCY: .*>=1/);
+    expect(worker.stderr()).toMatch(/SMTP_PORT: /);
+  });
+
+  it('infra/redis/queue.conf starts a Redis the worker accepts (noeviction + appendonly)', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'conduit-queue-conf-'));
+    const conf = fileURLToPath(new URL('../../../infra/redis/queue.conf', import.meta.url));
+    const child = spawn('redis-server', [conf, '--port', '6415', '--bind', '127.0.0.1', '--dir', dir], { stdio: 'ignore' });
+    const redis = new Redis({ port: 6415, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 });
+    redis.on('error', () => {});
+    try {
+      const info = await waitFor(() => redis.info().catch(() => null), 'redis-server with queue.conf');
+      expect(queueRedisProblems(info)).toEqual([]);
+      expect(await redis.config('GET', 'timeout')).toEqual(['timeout', '0']);
+    } finally {
+      redis.disconnect();
+      const exited = new Promise((r) => child.once('exit', r));
+      child.kill('SIGTERM');
+      await exited;
+      rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
