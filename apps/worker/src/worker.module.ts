@@ -42,7 +42,11 @@ export class WorkerModule {
               onError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection lost'),
             }),
         },
-        { provide: QUEUES_BY_NAME, useFactory: () => createQueues(queueRedis, config.QUEUE_PREFIX, config) },
+        {
+          provide: QUEUES_BY_NAME,
+          // Errors here repeat what the queue Redis connection already logs (throttled in main.ts).
+          useFactory: () => createQueues(queueRedis, config.QUEUE_PREFIX, config, () => {}),
+        },
         { provide: FILE_STORAGE, useFactory: () => new LocalFileStorage(config.STORAGE_DIR) },
         MailerService,
         IdempotencyRepository,

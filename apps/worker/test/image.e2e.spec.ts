@@ -44,7 +44,7 @@ describe('image upload -> resize in the worker -> served by the API (real proces
   it('accepts a PNG with 202, the worker makes 64 and 256 px WebP versions and updates user.image, files are served', async () => {
     const res = await upload([{ field: 'image', data: await png(300, 200), type: 'image/png', filename: 'me.png' }]);
     expect(res.status).toBe(202);
-    const { upload: accepted } = await res.json();
+    const { upload: accepted } = (await res.json()) as { upload: { id: string; status: string } };
     expect(accepted).toEqual({ id: expect.stringMatching(/^[0-9a-f-]{36}$/), status: 'queued' });
 
     const image = await waitFor(async () => {
@@ -82,7 +82,7 @@ describe('image upload -> resize in the worker -> served by the API (real proces
 
     const wrongField = await upload([{ field: 'avatar', data: await png(10, 10), type: 'image/png' }]);
     expect(wrongField.status).toBe(422);
-    expect((await wrongField.json()).errors.avatar).toEqual(['is not an allowed field']);
+    expect(((await wrongField.json()) as any).errors.avatar).toEqual(['is not an allowed field']);
 
     const json = await user.post('/api/user/image', { image: 'x' });
     expect(json.status).toBe(415);
@@ -104,7 +104,7 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     const corrupt = Buffer.concat([(await png(10, 10)).subarray(0, 8), Buffer.from('not really a png')]);
     const res = await upload([{ field: 'image', data: corrupt, type: 'image/png' }]);
     expect(res.status).toBe(202);
-    const { upload: accepted } = await res.json();
+    const { upload: accepted } = (await res.json()) as { upload: { id: string; status: string } };
     const job = await waitFor(async () => {
       const j = await f.queue(QUEUES.image).getJob(`process-image-${accepted.id}`);
       return j && (await j.getState()) === 'failed' ? j : null;
