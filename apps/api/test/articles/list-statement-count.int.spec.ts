@@ -81,6 +81,23 @@ describe('article lists cost a fixed number of SQL statements (no N+1)', () => {
     }
   });
 
+  it('single article (1 anonymous, 2 signed in) and comment lists (2 / 3) do not grow with their size', async () => {
+    const { slug } = await createArticle(authors[2].client, { tagList: ['one'] });
+    expect(await counter.during(() => api.get(`/api/articles/${slug}`))).toHaveLength(1);
+    expect(await counter.during(() => viewer.client.get(`/api/articles/${slug}`))).toHaveLength(2);
+    const counts: number[][] = [];
+    for (const total of [1, 5, 20]) {
+      while ((await api.get(`/api/articles/${slug}/comments`)).body.comments.length < total) {
+        await authors[counts.length % 4].client.post(`/api/articles/${slug}/comments`, { comment: { body: 'c' } });
+      }
+      counts.push([
+        (await counter.during(() => api.get(`/api/articles/${slug}/comments`))).length,
+        (await counter.during(() => viewer.client.get(`/api/articles/${slug}/comments`))).length,
+      ]);
+    }
+    expect(counts).toEqual([[2, 3], [2, 3], [2, 3]]);
+  });
+
   it('counts really are counted (the counter sees a write transaction)', async () => {
     const statements = await counter.during(() => createArticle(authors[0].client, { tagList: ['x', 'y'] }));
     // BEGIN, insert article, upsert tags, link tags, COMMIT, then the read-back
