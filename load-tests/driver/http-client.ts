@@ -12,6 +12,8 @@ export interface HttpResult {
   body: unknown;
   ms: number;
   error?: string;
+  /** Retry-After of a 429/503, in seconds. */
+  retryAfterS?: number;
 }
 
 export class SourceAddressPool {
@@ -28,7 +30,11 @@ export class SourceAddressPool {
     let agent = this.agents.get(address);
     if (!agent) {
       agent = new Agent({
-        connect: { localAddress: address, timeout: 5_000 },
+        // Top-level `localAddress` (a Client option). Trap: `connect: { localAddress }` is
+        // silently overwritten by undici's connector (undici 7.30), and every request then
+        // leaves from 127.0.0.1. Test: http-client.spec.ts.
+        localAddress: address,
+        connect: { timeout: 5_000 },
         connections: this.opts.connectionsPerAddress ?? 32,
         keepAliveTimeout: 30_000,
         // Below HAProxy's and the API's keep-alive timeouts: never reuse a socket the server closes.
@@ -71,7 +77,8 @@ export async function sendHttp(baseUrl: string, agent: Agent, call: HttpCall, to
     } catch {
       body = undefined;
     }
-    return { status: res.statusCode, body, ms };
+    const retryAfter = Number(res.headers['retry-after']);
+    return { status: res.statusCode, body, ms, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterS: retryAfter } : {}) };
   } catch (error) {
     const e = error as { code?: string; message?: string };
     return { status: 0, body: undefined, ms: performance.now() - started, error: e.code ?? e.message ?? 'request failed' };

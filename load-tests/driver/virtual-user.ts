@@ -44,7 +44,7 @@ async function step(ctx: VirtualUserContext, s: VuState, name: string, call: Htt
     }
   }
   ctx.rec.recordHttp(ctx.journey.name, name, res.ms, res.status, statusOk, bodyOk, res.error);
-  return { ok: statusOk && bodyOk, body: res.body };
+  return { ok: statusOk && bodyOk, body: res.body, retryAfterS: res.retryAfterS };
 }
 
 async function login(ctx: VirtualUserContext, s: VuState): Promise<boolean> {
@@ -57,8 +57,9 @@ async function login(ctx: VirtualUserContext, s: VuState): Promise<boolean> {
       s.username = user.username;
       return true;
     }
-    // Like k6's fail() in the VU init: try again on the next iteration, after a think time.
-    await pause(thinkTimeMs(ctx.settings.thinkMinMs, ctx.settings.thinkMaxMs, s.random()), ctx.stop);
+    // Try again like a person would: after a think time, or after Retry-After when refused
+    // (hammering would only burn the per-account login budget).
+    await pause(Math.max(thinkTimeMs(ctx.settings.thinkMinMs, ctx.settings.thinkMaxMs, s.random()), (res.retryAfterS ?? 0) * 1000), ctx.stop);
   }
   return false;
 }

@@ -1,0 +1,101 @@
+// The system under test for loadtest:ci and loadtest:stress: the no-Docker stack from
+// scripts/stack (engineer F's startStack: N API instances, the worker, HAProxy, a cache and a
+// queue Redis of its own) on this suite's fixed ports, against a dedicated, seeded database.
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { childrenOf } from './process-cpu.ts';
+import type { Target } from './run.ts';
+import { processGroups } from './target.ts';
+
+/** The part of scripts/stack/stack.ts this suite uses. */
+interface StackHandle {
+  urls: { lb: string; instances: string[]; cacheRedis: string; queueRedis: string };
+  runDir: string;
+  instances: Array<{ id: string; process: { pid: number | undefined } }>;
+  stop(): Promise<void>;
+}
+interface StackModule {
+  startStack(options: Record<string, unknown>): Promise<StackHandle>;
+}
+interface DbModule {
+  ensureDatabase(url: string): Promise<void>;
+  applyMigrations(url: string, dir: string, log?: (l: string) => void): Promise<unknown>;
+  seedDatabase(url: string, o: { plan: unknown; log?: (l: string) => void }): Promise<{ status: string; ms: number }>;
+  planForScale(scale: number, overrides?: Record<string, number>): { loadTestAccounts: number };
+}
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+/** This suite's fixed ports (LB 8090-8099, API 3020-3039, Redis 6385-6389, misc 4160-4169). */
+export const LOADTEST_PORTS = { lb: 8090, lbStats: 8091, api: [3020, 3021, 3022, 3023], worker: 4160, web: 4161, prometheus: 4162, cacheRedis: 6385, queueRedis: 6386 };
+
+export interface LoadTestStack {
+  stack: StackHandle;
+  target: Target;
+  /** Stops the stack (idempotent); also runs on SIGINT/SIGTERM. */
+  stop(): Promise<void>;
+}
+
+export async function startLoadTestStack(opts: { instances: number; databaseUrl: string; seedScale: number; loadTestAccounts?: number; log: (l: string) => void }): Promise<LoadTestStack> {
+  // Variable specifiers: loaded at run time, so typechecking the driver does not depend on them.
+  const stackPath = join(REPO, 'scripts/stack/stack.ts');
+  const dbPath = join(REPO, 'libs/db/dist/index.js');
+  const { startStack } = (await import(stackPath)) as StackModule;
+  const db = (await import(dbPath)) as DbModule;
+
+  // Seed before the stack starts (idempotent: "already-seeded" when the accounts exist).
+  await db.ensureDatabase(opts.databaseUrl);
+  await db.applyMigrations(opts.databaseUrl, join(REPO, 'prisma/migrations'));
+  const plan = db.planForScale(opts.seedScale, opts.loadTestAccounts ? { loadTestAccounts: opts.loadTestAccounts } : {});
+  const seeded = await db.seedDatabase(opts.databaseUrl, { plan });
+  opts.log(`database ${new URL(opts.databaseUrl).pathname.slice(1)}: seed ${seeded.status} (${plan.loadTestAccounts} load-test accounts)`);
+
+  const stack = await startStack({
+    instances: opts.instances,
+    ports: { ...LOADTEST_PORTS, api: LOADTEST_PORTS.api.slice(0, opts.instances) },
+    databaseUrl: opts.databaseUrl,
+    migrate: false,
+    seed: false,
+    prometheus: false,
+    web: false,
+    runDir: join(REPO, 'var/loadtest-stack'),
+    env: { LOG_LEVEL: 'warn' },
+    log: opts.log,
+  });
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stack.stop());
+  const onSignal = (signal: NodeJS.Signals) => {
+    opts.log(`${signal}: stopping the stack`);
+    void stop().finally(() => process.exit(130));
+  };
+  process.once('SIGINT', onSignal);
+  process.once('SIGTERM', onSignal);
+
+  const pidsFile = () => {
+    try {
+      return JSON.parse(readFileSync(join(stack.runDir, 'pids.json'), 'utf8')) as Array<{ pid: number; cmd: string[] }>;
+    } catch {
+      return [];
+    }
+  };
+  const pidsOf = (match: (cmd: string) => boolean) => () =>
+    pidsFile()
+      .filter((p) => match(p.cmd.join(' ')))
+      .flatMap((p) => [p.pid, ...childrenOf(p.pid)]);
+  const redisPorts = [stack.urls.cacheRedis, stack.urls.queueRedis].map((u) => Number(new URL(u).port));
+  const { groups, close } = processGroups({
+    apiPids: stack.instances.map((h) => () => (h.process.pid ? [h.process.pid] : [])),
+    workerPids: pidsOf((cmd) => cmd.includes('apps/worker/dist/main.js')),
+    lbPids: pidsOf((cmd) => cmd.startsWith('haproxy')),
+    redisPorts,
+    databaseUrl: opts.databaseUrl,
+  });
+  return {
+    stack,
+    target: { baseUrl: stack.urls.lb, instanceUrls: stack.urls.instances, groups },
+    stop: async () => {
+      await close();
+      await stop();
+    },
+  };
+}
