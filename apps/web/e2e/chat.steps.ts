@@ -1,12 +1,14 @@
 import type { Page } from 'playwright-core';
 import type { Stack } from '../../../scripts/stack/stack.js';
 import { expectVisible, type ConduitScenario } from './conduit.steps.js';
-import type { StepRunner } from './e2e-harness.js';
+import { assertAccessible, type StepRunner } from './e2e-harness.js';
 
 export interface ChatScenario extends ConduitScenario {
   stack: Stack;
   /** chat_socket_connections scraped from API instance i (0-based), straight from the instance. */
   metrics: (instance: number) => Promise<number>;
+  /** SQL against the stack's database (to create a long history quickly). */
+  sql: (text: string, params: unknown[]) => Promise<void>;
 }
 
 async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs = 20_000): Promise<void> {
@@ -24,7 +26,9 @@ async function waitUntil(what: string, check: () => Promise<boolean>, timeoutMs 
 }
 
 const status = (page: Page) => page.getByTestId('chat-status').getAttribute('data-status');
-const messages = (page: Page, text: string) => page.getByTestId('chat-message').filter({ hasText: text });
+const escape = (text: string) => text.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+/** Messages whose text is exactly `text` (not "history 10" for "history 1"). */
+const messages = (page: Page, text: string) => page.locator('[data-testid=chat-message] .body').filter({ hasText: new RegExp(`^${escape(text)}$`) });
 
 async function expectOnce(page: Page, text: string, who: string): Promise<void> {
   await expectVisible(page, messages(page, text), `"${text}" in ${who}'s room`);
@@ -36,7 +40,7 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel(/^Message #/).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
   // Acknowledged: the message carries its stored id (no longer "sending…").
-  await page.locator('[data-testid=chat-message][data-message-id]').filter({ hasText: text }).first().waitFor();
+  await page.locator('[data-testid=chat-message][data-message-id] .body').filter({ hasText: new RegExp(`^${escape(text)}$`) }).first().waitFor();
 }
 
 /**
@@ -76,6 +80,7 @@ export async function chatSteps(runner: StepRunner, s: ChatScenario): Promise<vo
   await runner.step('chat: presence across instances', async () => {
     await waitUntil('alice sees bob online', async () => (await a.getByTestId('presence').innerText()).includes(s.users.bob));
     await waitUntil('bob sees alice online', async () => (await b.getByTestId('presence').innerText()).includes(s.users.alice));
+    await assertAccessible(a, 'the chat room');
   });
 
   await runner.step('chat: typing indicator across instances', async () => {
@@ -108,5 +113,25 @@ export async function chatSteps(runner: StepRunner, s: ChatScenario): Promise<vo
     await waitUntil('both sockets now on instance 1', async () => (await s.metrics(0)) === 2);
     await send(b, 'back, via api-1');
     await expectOnce(a, 'back, via api-1', 'alice');
+  });
+
+  await runner.step('chat: history scroll-back with the cursor', async () => {
+    // 60 more messages straight into PostgreSQL: the room now has more than one page (50).
+    const roomId = Number(roomPath.split('/').pop());
+    await s.sql(
+      `INSERT INTO chat_messages (room_id, author_id, body)
+       SELECT $1, u.id, 'history ' || g FROM users u, generate_series(1, 60) g WHERE u.username = $2 ORDER BY g`,
+      [roomId, s.users.alice],
+    );
+    await b.reload();
+    await expectVisible(b, messages(b, 'history 60'), 'the newest message after reload');
+    if ((await messages(b, 'history 1').count()) !== 0) throw new Error('the oldest page was shown before scrolling back');
+    const older = b.getByRole('button', { name: 'Load earlier messages' });
+    await older.click();
+    await expectOnce(b, 'history 1', 'bob');
+    await expectOnce(b, 'hello from api-2', 'bob');
+    await waitUntil('no more older pages', async () => (await older.count()) === 0);
+    const total = await b.getByTestId('chat-message').count();
+    if (total !== 6 + 60) throw new Error(`expected 66 messages after scroll-back, saw ${total}`);
   });
 }

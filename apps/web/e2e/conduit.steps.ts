@@ -1,5 +1,6 @@
 import type { BrowserContext, Page } from 'playwright-core';
-import type { StepRunner } from './e2e-harness.js';
+import sharp from 'sharp';
+import { assertAccessible, type StepRunner } from './e2e-harness.js';
 
 export interface Actor {
   context: BrowserContext;
@@ -44,6 +45,7 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await expectVisible(a, a.getByRole('heading', { name: 'conduit' }), 'the banner');
     await expectVisible(a, a.getByRole('link', { name: 'Global Feed' }), 'the Global Feed tab');
     await expectVisible(a, a.getByRole('heading', { name: 'Popular Tags' }), 'the tag sidebar');
+    await assertAccessible(a, 'the home page');
     await b.goto(s.origin);
   });
 
@@ -57,6 +59,7 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await expectVisible(a, alert, 'an error list');
     const text = await alert.innerText();
     if (!/email is invalid/.test(text) || !/password is too short/.test(text)) throw new Error(`unexpected errors: ${text}`);
+    await assertAccessible(a, 'the sign-up form with errors');
   });
 
   await runner.step('sign up', async () => {
@@ -95,6 +98,7 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await a.reload();
     await expectVisible(a, a.getByTestId('comment').filter({ hasText: 'First comment from the browser' }), 'the first comment after reload');
     if ((await a.getByTestId('comment').count()) !== 1) throw new Error('the deleted comment came back after reload');
+    await assertAccessible(a, 'the article page');
   });
 
   await runner.step('favorite updates at once and persists', async () => {
@@ -142,5 +146,61 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await expectVisible(b, b.getByTestId('article-preview').filter({ hasText: title }), "the followed author's article in Your Feed");
     const overflow = await b.evaluate(() => document.documentElement.scrollWidth - window.innerWidth);
     if (overflow > 1) throw new Error(`the page is ${overflow}px wider than the phone screen`);
+    await assertAccessible(b, 'Your Feed on a phone');
+  });
+
+  await runner.step('edit and delete my own article', async () => {
+    a.on('dialog', (dialog) => void dialog.accept());
+    await a.goto(`${s.origin}/editor`);
+    await a.getByLabel('Title').fill(`Draft ${s.suffix}`);
+    await a.getByLabel("What's this article about?").fill('to be edited, then deleted');
+    await a.getByLabel('Article body').fill('draft body');
+    await a.getByRole('button', { name: 'Publish Article' }).click();
+    await expectVisible(a, a.getByRole('heading', { name: `Draft ${s.suffix}` }), 'the draft');
+    await a.getByRole('link', { name: 'Edit Article' }).click();
+    await a.waitForURL(/\/editor\//);
+    const titleInput = a.getByLabel('Title');
+    await a.waitForFunction(() => (document.getElementById('article-title') as HTMLInputElement | null)?.value.startsWith('Draft'));
+    await titleInput.fill(`Edited draft ${s.suffix}`);
+    await a.getByRole('button', { name: 'Publish Article' }).click();
+    await expectVisible(a, a.getByRole('heading', { name: `Edited draft ${s.suffix}` }), 'the edited title');
+    await a.getByRole('button', { name: 'Delete Article' }).click();
+    await a.waitForURL(`${s.origin}/`);
+    await expectVisible(a, a.getByTestId('article-preview').filter({ hasText: title }), 'the remaining article');
+    if ((await a.getByTestId('article-preview').filter({ hasText: 'Edited draft' }).count()) !== 0) throw new Error('the deleted article is still listed');
+  });
+
+  await runner.step('settings: profile fields and avatar upload', async () => {
+    await a.getByRole('link', { name: 'Settings' }).click();
+    await a.getByLabel('Short bio about you').fill('I write articles from a headless browser.');
+    await a.getByRole('button', { name: 'Update Settings' }).click();
+    await expectVisible(a, a.getByText('Settings saved.'), 'the saved notice');
+    // The upload goes to POST /api/user/image; the worker resizes it and sets the user's image.
+    const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#2e7d32' } }).png().toBuffer();
+    await a.getByLabel('Upload a new picture').setInputFiles({ name: 'avatar.png', mimeType: 'image/png', buffer: png });
+    await a.getByText('New picture saved.').waitFor({ timeout: 30_000 }).catch(async () => {
+      throw new Error(`avatar not processed: ${await a.locator('[role=status], [role=alert]').allInnerTexts()}`);
+    });
+    const src = await a.locator('header img.avatar').getAttribute('src');
+    if (!src) throw new Error('no avatar image in the header');
+    const image = await a.evaluate(async (url) => (await fetch(url)).headers.get('content-type'), src);
+    if (!image?.startsWith('image/')) throw new Error(`avatar URL ${src} did not serve an image (${image})`);
+    await assertAccessible(a, 'the settings page');
+  });
+
+  await runner.step('sign out, then sign in with the keyboard only', async () => {
+    await a.getByRole('button', { name: 'Or click here to logout.' }).click();
+    await expectVisible(a, a.getByRole('link', { name: 'Sign in' }), 'the Sign in link');
+    await a.goto(`${s.origin}/login`);
+    await a.keyboard.press('Tab'); // skip link
+    await a.keyboard.press('Enter'); // jump to main
+    await a.keyboard.press('Tab'); // "Need an account?"
+    await a.keyboard.press('Tab');
+    if ((await a.evaluate(() => document.activeElement?.id)) !== 'auth-email') throw new Error('Tab order did not reach the email field');
+    await a.keyboard.type(`${s.users.alice}@example.test`);
+    await a.keyboard.press('Tab');
+    await a.keyboard.type('correct horse battery');
+    await a.keyboard.press('Enter');
+    await expectVisible(a, a.getByRole('link', { name: s.users.alice }), 'the username after a keyboard sign-in');
   });
 }

@@ -1,5 +1,6 @@
 import { mkdirSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
 
 /** Debian's Chromium (apt-get install chromium); playwright-core never downloads a browser here. */
@@ -95,4 +96,22 @@ export async function newUserContext(browser: Browser, options: { viewport: { wi
 export function metricValue(text: string, name: string): number {
   const line = text.split('\n').find((l) => l.startsWith(`${name} `) || l.startsWith(`${name}{`));
   return line ? Number(line.trim().split(/\s+/).pop()) : NaN;
+}
+
+const AXE_SOURCE = fileURLToPath(import.meta.resolve('axe-core/axe.min.js'));
+
+/**
+ * WCAG 2 A/AA audit of the current page with axe-core (labels, contrast, roles, names).
+ * Fails on serious or critical violations; minor ones are printed.
+ */
+export async function assertAccessible(page: Page, what: string): Promise<void> {
+  if (!(await page.evaluate(() => 'axe' in window))) await page.addScriptTag({ path: AXE_SOURCE });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: Array<{ id: string; impact: string | null; help: string; nodes: Array<{ target: unknown[] }> }> }> } }).axe;
+    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa'] } });
+    return result.violations.map((v) => ({ id: v.id, impact: v.impact, help: v.help, targets: v.nodes.slice(0, 3).map((n) => JSON.stringify(n.target)) }));
+  });
+  const blocking = violations.filter((v) => v.impact === 'serious' || v.impact === 'critical');
+  for (const v of violations.filter((x) => !blocking.includes(x))) console.log(`  [a11y ${v.impact}] ${what}: ${v.id} (${v.help}) ${v.targets.join(' ')}`);
+  if (blocking.length) throw new Error(`accessibility violations on ${what}: ${blocking.map((v) => `${v.id} [${v.impact}] ${v.help} at ${v.targets.join(' ')}`).join('; ')}`);
 }

@@ -86,7 +86,16 @@ async function main(): Promise<number> {
     const metrics = async (i: number) => metricValue(await (await fetch(`${stack!.urls.instances[i]}/metrics`, { signal: AbortSignal.timeout(5_000) })).text(), 'chat_socket_connections');
 
     await conduitSteps(runner, { origin, alice, bob, users, suffix });
-    await chatSteps(runner, { origin, alice, bob, users, suffix, stack, metrics });
+    const sql = async (text: string, params: unknown[]) => {
+      const client = new pg.Client({ connectionString: `postgresql://postgres@127.0.0.1:5432/${dbName}`, connectionTimeoutMillis: 5_000 });
+      await client.connect();
+      try {
+        await client.query(text, params);
+      } finally {
+        await client.end();
+      }
+    };
+    await chatSteps(runner, { origin, alice, bob, users, suffix, stack, metrics, sql });
   } catch (error) {
     console.log(`web-e2e: setup failed: ${(error as Error).stack}`);
     runner.results.push({ name: 'setup', ok: false, ms: 0, error: (error as Error).message });
@@ -96,7 +105,7 @@ async function main(): Promise<number> {
       await stack.stop().catch((e: Error) => console.log(`stack stop: ${e.message}`));
     }
     // Logs of the API instances, worker and HAProxy are kept when something failed.
-    if (runner.ok && runner.results.length > 0) rmSync(runDir, { recursive: true, force: true });
+    if (runner.results.length > 0 && runner.results.every((r) => r.ok)) rmSync(runDir, { recursive: true, force: true });
     else console.log(`  stack logs kept in ${runDir}/logs`);
     await dropDatabase(dbName).catch((e: Error) => console.log(`drop database: ${e.message}`));
   }

@@ -4,10 +4,12 @@ import type { ApiError } from '../api/api-error.js';
 export function ErrorList({ error }: { error: ApiError | null }) {
   if (!error) return null;
   return (
-    <ul className="error-messages" role="alert">
-      {error.messages.map((message) => (
-        <li key={message}>{message}</li>
-      ))}
-    </ul>
+    <div role="alert">
+      <ul className="error-messages">
+        {error.messages.map((message) => (
+          <li key={message}>{message}</li>
+        ))}
+      </ul>
+    </div>
   );
 }
