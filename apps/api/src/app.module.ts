@@ -10,6 +10,7 @@ import { LifecycleModule } from './lifecycle/lifecycle.module.js';
 import { MetricsModule } from './metrics/metrics.module.js';
 import { RedisModule } from './redis/redis.module.js';
 import { TrafficModule } from './traffic/traffic.module.js';
+import { ReadCacheModule } from './cache/read-cache.module.js';
 import { UsersModule } from './users/users.module.js';
 import { JobsModule } from './jobs/jobs.module.js';
 import { ImagesModule } from './images/images.module.js';
@@ -31,6 +32,7 @@ export class AppModule {
         RedisModule,
         AuthModule,
         TrafficModule,
+        ReadCacheModule,
         HealthModule,
         MetricsModule,
         UsersModule,

@@ -133,6 +133,7 @@ export class VersionedCache {
   private counter = 0;
   /** An invalidation was lost (Redis unreachable): bypass Redis until the epoch is rotated. */
   private epochRotationPending = false;
+  private rotationTimer?: NodeJS.Timeout;
 
   constructor(redis: Redis, private readonly options: VersionedCacheOptions) {
     this.breaker = new RedisBreaker(redis, { onFailure: (op, reason) => cacheRedisFailuresTotal.inc({ op, reason }) });
@@ -221,7 +222,16 @@ export class VersionedCache {
     if (!this.enabled) return;
     const keys = tags.map((tag) => this.versionKey(tag));
     const result = await this.breaker.run('invalidate', (r) => (r as CacheRedis).cacheBump(keys.length, ...keys, this.options.versionTtlMs, this.freshVersion()));
-    if (result === UNAVAILABLE) this.epochRotationPending = true;
+    if (result === UNAVAILABLE) {
+      this.epochRotationPending = true;
+      this.scheduleRotation();
+    }
+  }
+
+  /** Stops the background epoch-rotation retry (on shutdown). */
+  close(): void {
+    clearTimeout(this.rotationTimer);
+    this.rotationTimer = undefined;
   }
 
   /** Drops the in-process layer (tests, benchmarks). */
@@ -280,6 +290,16 @@ export class VersionedCache {
     if (!spec.personal) return { shared, version: null, source: 'computed' };
     cacheComputationsTotal.inc({ cache: spec.cache, kind: 'personal' });
     return { shared, personal: await spec.personal.compute(shared), version: null, source: 'computed' };
+  }
+
+  /** Retries the rotation in the background, so it happens even if this instance gets no reads. */
+  private scheduleRotation(): void {
+    if (this.rotationTimer) return;
+    this.rotationTimer = setTimeout(async () => {
+      this.rotationTimer = undefined;
+      if (this.epochRotationPending && !(await this.rotateEpoch())) this.scheduleRotation();
+    }, 500);
+    this.rotationTimer.unref();
   }
 
   private rotateEpoch(): Promise<boolean> {

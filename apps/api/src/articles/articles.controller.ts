@@ -1,4 +1,5 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipleArticlesResponse, SingleArticleResponse } from '@conduit/contracts';
 import { CurrentUser, OptionalAuth } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/token.service.js';
@@ -14,15 +15,24 @@ import {
   type UpdateArticleBody,
 } from './article.schemas.js';
 import { ArticlesService } from './articles.service.js';
+import { ArticleCache } from './article.cache.js';
+import { sendCached } from '../cache/cached-response.js';
 
 @Controller('articles')
 export class ArticlesController {
-  constructor(private readonly articles: ArticlesService) {}
+  constructor(private readonly articles: ArticlesService, private readonly cached: ArticleCache) {}
 
   @OptionalAuth()
   @Get()
-  list(@Query(new ZodValidationPipe(listArticlesQuerySchema)) query: ListArticlesQuery, @CurrentUser() viewer: AuthUser | undefined): Promise<MultipleArticlesResponse> {
-    return this.articles.list(query, viewer);
+  async list(
+    @Query(new ZodValidationPipe(listArticlesQuerySchema)) query: ListArticlesQuery,
+    @CurrentUser() viewer: AuthUser | undefined,
+    @Req() request: FastifyRequest,
+    @Res() reply: FastifyReply,
+  ): Promise<void> {
+    // Served from the read cache (ArticleCache): MultipleArticlesResponse bytes, ETag, 304.
+    const { body, version } = await this.cached.list(query, viewer);
+    sendCached(request, reply, body, version, viewer?.id);
   }
 
   @Get('feed')
@@ -38,8 +48,10 @@ export class ArticlesController {
 
   @OptionalAuth()
   @Get(':slug')
-  async get(@Param('slug') slug: string, @CurrentUser() viewer: AuthUser | undefined): Promise<SingleArticleResponse> {
-    return { article: await this.articles.get(slug, viewer) };
+  async get(@Param('slug') slug: string, @CurrentUser() viewer: AuthUser | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Served from the read cache (ArticleCache): SingleArticleResponse bytes, ETag, 304.
+    const { body, version } = await this.cached.get(slug, viewer);
+    sendCached(request, reply, body, version, viewer?.id);
   }
 
   @Put(':slug')

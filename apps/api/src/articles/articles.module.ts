@@ -4,10 +4,11 @@ import { ArticleReadService } from './article-read.service.js';
 import { ArticleWriteRepository } from './article-write.repository.js';
 import { ArticlesController } from './articles.controller.js';
 import { ArticlesService } from './articles.service.js';
+import { ArticleCache } from './article.cache.js';
 
 @Module({
   controllers: [ArticlesController],
-  providers: [ArticlesService, ArticleReadService, ArticleReadRepository, ArticleWriteRepository],
+  providers: [ArticlesService, ArticleReadService, ArticleReadRepository, ArticleWriteRepository, ArticleCache],
   exports: [ArticleReadService],
 })
 export class ArticlesModule {}

@@ -9,6 +9,7 @@ import { ArticleWriteRepository, type ArticleChanges } from './article-write.rep
 import type { CreateArticleBody, FeedQuery, ListArticlesQuery, UpdateArticleBody } from './article.schemas.js';
 import { toSingleArticle } from './article.types.js';
 import { withUniqueSlug } from './slug.js';
+import { CacheInvalidation } from '../cache/cache-invalidation.js';
 
 const isSlugConflict = (error: unknown) => uniqueViolationFields(error)?.includes('slug') ?? false;
 
@@ -19,6 +20,7 @@ export class ArticlesService {
     private readonly read: ArticleReadService,
     private readonly owners: ArticleReadRepository,
     private readonly writes: ArticleWriteRepository,
+    private readonly invalidation: CacheInvalidation,
   ) {}
 
   async list(query: ListArticlesQuery, viewer: AuthUser | undefined): Promise<MultipleArticlesResponse> {
@@ -39,6 +41,7 @@ export class ArticlesService {
 
   async create({ article }: CreateArticleBody, author: AuthUser): Promise<Article> {
     const { slug } = await withUniqueSlug(article.title, (slug) => this.writes.create(author.id, { ...article, slug }), isSlugConflict);
+    await this.invalidation.articlesChanged([slug]);
     return this.get(slug, author);
   }
 
@@ -57,21 +60,25 @@ export class ArticlesService {
           return this.writes.update(id, viewer.id, { ...changes, title: article.title, slug: s });
         }, isSlugConflict)).result;
     if (!updated) throw notFound('article');
+    await this.invalidation.articlesChanged([slug, newSlug]);
     return this.get(newSlug, viewer);
   }
 
   async delete(slug: string, viewer: AuthUser): Promise<void> {
     const { id } = await this.ownedBy(slug, viewer);
     if (!(await this.writes.delete(id, viewer.id))) throw notFound('article');
+    await this.invalidation.articlesChanged([slug]);
   }
 
   async favorite(slug: string, viewer: AuthUser): Promise<Article> {
     if (!(await this.writes.favorite(viewer.id, slug))) throw notFound('article');
+    await this.invalidation.favoriteChanged(slug, viewer.id);
     return this.get(slug, viewer);
   }
 
   async unfavorite(slug: string, viewer: AuthUser): Promise<Article> {
     if (!(await this.writes.unfavorite(viewer.id, slug))) throw notFound('article');
+    await this.invalidation.favoriteChanged(slug, viewer.id);
     return this.get(slug, viewer);
   }
 

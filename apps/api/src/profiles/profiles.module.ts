@@ -2,10 +2,11 @@ import { Module } from '@nestjs/common';
 import { ProfileRepository } from './profile.repository.js';
 import { ProfilesController } from './profiles.controller.js';
 import { ProfilesService } from './profiles.service.js';
+import { ProfileCache } from './profile.cache.js';
 
 @Module({
   controllers: [ProfilesController],
-  providers: [ProfilesService, ProfileRepository],
+  providers: [ProfilesService, ProfileRepository, ProfileCache],
   exports: [ProfilesService, ProfileRepository],
 })
 export class ProfilesModule {}

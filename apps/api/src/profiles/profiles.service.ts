@@ -3,6 +3,7 @@ import type { Profile } from '@conduit/contracts';
 import type { AuthUser } from '../auth/token.service.js';
 import { notFound, validationError } from '../common/api-errors.js';
 import { ProfileRepository } from './profile.repository.js';
+import { CacheInvalidation } from '../cache/cache-invalidation.js';
 import { toProfile, type ProfileCore } from './profile.types.js';
 
 /**
@@ -12,7 +13,7 @@ import { toProfile, type ProfileCore } from './profile.types.js';
  */
 @Injectable()
 export class ProfilesService {
-  constructor(private readonly profiles: ProfileRepository) {}
+  constructor(private readonly profiles: ProfileRepository, private readonly invalidation: CacheInvalidation) {}
 
   /** Shared part: the profile as every viewer sees it, or 404. */
   async loadProfile(username: string): Promise<ProfileCore> {
@@ -36,6 +37,7 @@ export class ProfilesService {
     const profile = await this.loadProfile(username);
     if (profile.id === viewer.id) throw validationError({ username: ['you cannot follow yourself'] });
     await this.profiles.follow(viewer.id, profile.id);
+    await this.invalidation.followChanged(viewer.id);
     return toProfile(profile, true);
   }
 
@@ -43,6 +45,7 @@ export class ProfilesService {
     const profile = await this.loadProfile(username);
     if (profile.id === viewer.id) throw validationError({ username: ['you cannot unfollow yourself'] });
     await this.profiles.unfollow(viewer.id, profile.id);
+    await this.invalidation.followChanged(viewer.id);
     return toProfile(profile, false);
   }
 }

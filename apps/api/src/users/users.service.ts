@@ -7,6 +7,7 @@ import { ApiError, notFound, validationError } from '../common/api-errors.js';
 import { PasswordService } from '../auth/password.service.js';
 import { TokenService, type AuthUser } from '../auth/token.service.js';
 import { UserRepository, type UserRecord } from './user.repository.js';
+import { CacheInvalidation } from '../cache/cache-invalidation.js';
 import type { LoginBody, RegisterBody, UpdateUserBody } from './user.schemas.js';
 
 @Injectable()
@@ -19,6 +20,7 @@ export class UsersService {
     private readonly users: UserRepository,
     private readonly passwords: PasswordService,
     private readonly tokens: TokenService,
+    private readonly invalidation: CacheInvalidation,
     private readonly jobs: JobOutboxRepository,
   ) {
     this.dummyHash = passwords.hash('not-a-real-password-0000');
@@ -62,7 +64,10 @@ export class UsersService {
     if (user.image !== undefined) data.image = user.image === '' ? null : user.image;
     if (user.password !== undefined) data.passwordHash = await this.passwords.hash(user.password);
     try {
-      return this.toUser(await this.users.update(auth.id, data));
+      const updated = await this.users.update(auth.id, data);
+      // Authors and profiles embed username/bio/image: drop every cached copy.
+      if (data.username !== undefined || data.bio !== undefined || data.image !== undefined) await this.invalidation.profileChanged();
+      return this.toUser(updated);
     } catch (error) {
       throw this.duplicateError(error) ?? error;
     }

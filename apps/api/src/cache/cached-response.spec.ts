@@ -1,0 +1,34 @@
+import { describe, expect, it } from 'vitest';
+import { applyFlags, sharedBody, sharedEntry, sharedMeta } from './cached-response.js';
+
+describe('applyFlags', () => {
+  const body = JSON.stringify({
+    articles: [
+      { slug: 'a', description: 'says "favorited":false in text', favorited: false, author: { bio: '{"following":false}', following: false } },
+      { slug: 'b', favorited: false, author: { following: false } },
+    ],
+  });
+
+  it('sets flags in document order and never touches user text', () => {
+    const out = JSON.parse(applyFlags(body, '0110'));
+    expect(out.articles[0].favorited).toBe(false);
+    expect(out.articles[0].author.following).toBe(true);
+    expect(out.articles[1].favorited).toBe(true);
+    expect(out.articles[1].author.following).toBe(false);
+    expect(out.articles[0].description).toBe('says "favorited":false in text');
+    expect(out.articles[0].author.bio).toBe('{"following":false}');
+  });
+
+  it('returns the body itself when no flag is set', () => {
+    expect(applyFlags(body, '0000')).toBe(body);
+    expect(applyFlags(body, undefined)).toBe(body);
+  });
+});
+
+describe('shared entries', () => {
+  it('split into meta and body', () => {
+    const entry = sharedEntry('1.2,3.4', '{"x":"a\\nb"}');
+    expect(sharedMeta(entry)).toBe('1.2,3.4');
+    expect(sharedBody(entry)).toBe('{"x":"a\\nb"}');
+  });
+});

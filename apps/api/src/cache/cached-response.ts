@@ -1,0 +1,66 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+
+/** Flags in cached bodies: every viewer-dependent flag is stored as `false` and set per viewer. */
+const FLAG = /"(favorited|following)":false/g;
+
+/**
+ * Sets the viewer's flags in a cached anonymous body without parsing it. `bits` has one
+ * '0'/'1' per flag occurrence, in document order. Safe on user content: inside JSON strings a
+ * quote is always escaped, so `"favorited":false` only matches real keys.
+ * Tested in apps/api/src/cache/cached-response.spec.ts.
+ */
+export function applyFlags(body: string, bits: string | undefined): string {
+  if (!bits || bits.indexOf('1') === -1) return body;
+  let i = 0;
+  return body.replace(FLAG, (match, key: string) => (bits.charCodeAt(i++) === 49 ? `"${key}":true` : match));
+}
+
+/**
+ * Shared entries are stored as `<meta>\n<anonymous JSON body>`: the meta line carries the ids the
+ * viewer overlay needs (never shown to clients), the rest is sent as is.
+ */
+export function sharedEntry(meta: string, body: string): string {
+  return `${meta}\n${body}`;
+}
+
+export function sharedMeta(entry: string): string {
+  return entry.slice(0, entry.indexOf('\n'));
+}
+
+export function sharedBody(entry: string): string {
+  return entry.slice(entry.indexOf('\n') + 1);
+}
+
+/**
+ * HTTP caching of a cached read (pattern: conditional GET).
+ * - ETag = the cache version the body was read under (no hashing of bodies); for a signed-in
+ *   viewer it also carries the viewer id and their flags version. No ETag when Redis was down.
+ * - If-None-Match matching -> 304 without a body.
+ * - Anonymous: `public, no-cache` (shared caches may store it but must revalidate); signed in:
+ *   `private, no-cache` (a shared cache must never store a per-user response). `Vary:
+ *   Authorization` keeps the two apart in any cache.
+ * Tested in apps/api/test/cache/read-cache.e2e.spec.ts ("ETag and Cache-Control").
+ */
+export function sendCached(request: FastifyRequest, reply: FastifyReply, body: string, version: string | null, viewerId: number | undefined): void {
+  reply.header('cache-control', viewerId === undefined ? 'public, no-cache' : 'private, no-cache');
+  reply.header('vary', 'Authorization');
+  if (version !== null) {
+    const etag = viewerId === undefined ? `"${version}"` : `"u${viewerId}-${version}"`;
+    reply.header('etag', etag);
+    if (ifNoneMatch(request.headers['if-none-match'], etag)) {
+      reply.code(304).send();
+      return;
+    }
+  }
+  reply.code(200).type('application/json; charset=utf-8').send(body);
+}
+
+function ifNoneMatch(header: string | undefined, etag: string): boolean {
+  if (!header) return false;
+  if (header.trim() === '*') return true;
+  for (const candidate of header.split(',')) {
+    const tag = candidate.trim();
+    if (tag === etag || tag === `W/${etag}`) return true;
+  }
+  return false;
+}

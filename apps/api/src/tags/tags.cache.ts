@@ -1,0 +1,27 @@
+import { Inject, Injectable } from '@nestjs/common';
+import type { VersionedCache } from '@conduit/cache';
+import { CacheTags } from '../cache/cache-tags.js';
+import { sharedBody, sharedEntry } from '../cache/cached-response.js';
+import { READ_CACHE } from '../cache/read-cache.token.js';
+import type { CachedBody } from '../articles/article.cache.js';
+import { TagsService } from './tags.service.js';
+
+/**
+ * Cached GET /api/tags: the same for everyone. Key `tags`; tag `tags` (article
+ * create/update/delete); TTL CACHE_TTL_MS jittered. Tests: apps/api/test/cache/read-cache.e2e.spec.ts.
+ */
+@Injectable()
+export class TagsCache {
+  constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache, private readonly tags: TagsService) {}
+
+  async get(): Promise<CachedBody> {
+    const result = await this.cache.read({
+      cache: 'tags',
+      key: 'tags',
+      tags: [CacheTags.tagList],
+      local: true,
+      compute: async () => sharedEntry('', JSON.stringify({ tags: await this.tags.loadTags() })),
+    });
+    return { body: sharedBody(result.shared), version: result.version };
+  }
+}
