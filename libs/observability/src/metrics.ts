@@ -1,4 +1,5 @@
-import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { getHeapStatistics } from 'node:v8';
+import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
 
 /**
  * One Prometheus registry per process. Default metrics cover event-loop lag, heap, RSS,
@@ -6,6 +7,16 @@ import { Counter, Histogram, Registry, collectDefaultMetrics } from 'prom-client
  */
 export const metricsRegistry = new Registry();
 collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 10 });
+
+/** V8's heap ceiling (--max-old-space-size): the HeapNearLimit alert divides used heap by it. */
+new Gauge({
+  name: 'nodejs_heap_size_limit_bytes',
+  help: 'V8 heap size limit of this process',
+  registers: [metricsRegistry],
+  collect() {
+    this.set(getHeapStatistics().heap_size_limit);
+  },
+});
 
 /** Labelled by route template (/api/articles/:slug), never the raw URL, to bound cardinality. */
 export const httpRequestDuration = new Histogram({

@@ -1,0 +1,26 @@
+/** One server row of HAProxy's CSV stats (GET /stats;csv). */
+export interface LbServerStatus {
+  backend: string;
+  server: string;
+  /** UP, DOWN, NOLB (draining), MAINT, "UP 1/2" (going down), "DOWN 1/2" (coming up)... */
+  status: string;
+  /** Total sessions (requests with HTTP keep-alive reuse counted per session). */
+  sessions: number;
+}
+
+export async function fetchLbStatus(statsUrl: string, timeoutMs = 2_000): Promise<LbServerStatus[]> {
+  const res = await fetch(`${statsUrl}/stats;csv;norefresh`, { signal: AbortSignal.timeout(timeoutMs) });
+  if (!res.ok) throw new Error(`HAProxy stats answered ${res.status}`);
+  const [header, ...rows] = (await res.text()).trim().split('\n');
+  const columns = header.replace(/^# /, '').split(',');
+  const col = (name: string) => columns.indexOf(name);
+  return rows
+    .map((row) => row.split(','))
+    .filter((cells) => cells[col('svname')] !== 'FRONTEND' && cells[col('svname')] !== 'BACKEND')
+    .map((cells) => ({
+      backend: cells[col('pxname')],
+      server: cells[col('svname')],
+      status: cells[col('status')],
+      sessions: Number(cells[col('stot')]),
+    }));
+}
