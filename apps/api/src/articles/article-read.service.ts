@@ -19,7 +19,8 @@ import {
  *  2. a PER-VIEWER overlay: `overlayViewerFlags(viewerId, items)` adds `favorited` and
  *     `author.following` with ONE batched statement for the whole page (none when anonymous).
  * Pattern "no N+1": a list page costs 1 statement anonymous, 2 signed in, for 1 or 100
- * items. Test: apps/api/test/articles/list-statement-count.int.spec.ts.
+ * items. Test: apps/api/test/articles/list-statement-count.int.spec.ts. Benchmark:
+ * apps/api/bench/article-list.bench.ts (npm run bench:article-list, vs per-article loading).
  */
 @Injectable()
 export class ArticleReadService {
