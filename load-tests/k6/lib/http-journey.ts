@@ -12,6 +12,14 @@ export interface CallResult {
   body: unknown;
 }
 
+const callbacks = new Map<string, ReturnType<typeof http.expectedStatuses>>();
+function expected(statuses: readonly number[]): ReturnType<typeof http.expectedStatuses> {
+  const key = statuses.join(',');
+  let cb = callbacks.get(key);
+  if (!cb) callbacks.set(key, (cb = http.expectedStatuses(...statuses)));
+  return cb;
+}
+
 /** One request; counts a check and, on failure, a journey error. */
 export function call(settings: LoadSettings, s: VuState, journey: string, stepName: string, req: HttpCall, okStatuses: readonly number[], shape?: (b: unknown) => boolean): CallResult {
   const headers: Record<string, string> = { 'Content-Type': 'application/json', Accept: 'application/json' };
@@ -20,6 +28,9 @@ export function call(settings: LoadSettings, s: VuState, journey: string, stepNa
     headers,
     tags: { name: stepName, journey },
     timeout: `${settings.requestTimeoutMs}ms`,
+    // http_req_failed counts statuses outside this list; a step that accepts a 4xx (e.g. 422
+    // "room exists" in setup) must not count as a failed request.
+    responseCallback: expected(okStatuses),
   });
   let body: unknown;
   try {

@@ -36,8 +36,6 @@ export function optionsFor(type: TestType, extra: Partial<Options> = {}): Option
     },
     thresholds: thresholds(),
     summaryTrendStats: ['count', 'avg', 'min', 'med', 'max', 'p(90)', 'p(95)', 'p(99)'],
-    // Login responses carry tokens: never keep bodies we don't read.
-    discardResponseBodies: false,
     ...extra,
   };
 }
