@@ -132,6 +132,21 @@ describe('ChatClient', () => {
     expect(historyCalls.map((c) => c.before)).toEqual([undefined, 21, 16, 11]);
   });
 
+  it('leaves a room: membership ends and it is not re-joined on reconnect', async () => {
+    const { socket, client } = setup();
+    socket.server('connect');
+    await flush();
+    await client.openRoom(1);
+    await client.leaveRoom(1);
+    expect(client.room(1).joined).toBe(false);
+    expect(client.getState().rooms).toEqual([{ id: 1, name: 'general', joined: false }]);
+    socket.server('disconnect', 'transport close');
+    socket.server('connect');
+    await flush();
+    expect(socket.emitted.filter(([e]) => e === CHAT_EVENTS.join)).toHaveLength(1);
+    expect(socket.emitted.filter(([e]) => e === CHAT_EVENTS.leave).map(([, p]) => p)).toEqual([{ roomId: 1 }]);
+  });
+
   it('goes offline when the server ends an expired session', () => {
     const { socket, client } = setup();
     socket.server('connect');

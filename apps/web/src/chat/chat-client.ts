@@ -121,6 +121,14 @@ export class ChatClient {
     }
   }
 
+  /** Ends membership: the room's events stop on every socket of this user (room:leave). */
+  async leaveRoom(roomId: number): Promise<void> {
+    unwrapAck(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.leave, { roomId }));
+    this.open.delete(roomId);
+    this.updateRoom(roomId, { joined: false, presence: [], typing: [] });
+    this.set({ rooms: this.state.rooms.map((r) => (r.id === roomId ? { ...r, joined: false } : r)) });
+  }
+
   /** Stops showing a room; membership stays (and so do live events, which are cheap). */
   closeRoom(roomId: number): void {
     this.open.delete(roomId);

@@ -119,7 +119,12 @@ function RoomView({ client, state, roomId }: { client: ChatClient; state: ChatSt
   return (
     <section className="room-view" aria-labelledby="room-title">
       <header className="room-header">
-        <h2 id="room-title"># {name}</h2>
+        <div className="room-title-row">
+          <h2 id="room-title"># {name}</h2>
+          <button type="button" className="btn btn-sm btn-outline-secondary" onClick={() => void client.leaveRoom(roomId).then(() => navigate('/chat'), () => undefined)}>
+            Leave room
+          </button>
+        </div>
         <p className="presence" data-testid="presence">
           <span className="visually-hidden">Online now: </span>
           {room.presence.length === 0 ? 'Nobody else online' : room.presence.map((u) => <span key={u} className="presence-user">{u}{u === myName ? ' (you)' : ''}</span>)}
