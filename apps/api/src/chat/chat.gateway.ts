@@ -52,7 +52,7 @@ const TYPING_MIN_INTERVAL_MS = 500;
  * Every event answers through its acknowledgement (`{ ok: true, ... }` or `{ ok: false, code, errors }`)
  * and is authorized: a socket only posts to, hears from and sees presence of rooms it joined, and
  * joining requires membership (stored in PostgreSQL). Server events: message, typing, presence,
- * session:expired. Tests: apps/api/test/chat/*.spec.ts.
+ * session:expired, resync {lostAt} (re-join rooms with `since` = last id received before lostAt). Tests: apps/api/test/chat/*.spec.ts.
  */
 @WebSocketGateway({ namespace: '/chat' })
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
@@ -72,6 +72,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   afterInit(nsp: Namespace): void {
     nsp.use((socket, next) => {
       this.authenticate(socket as ChatSocket).then(() => next(), (error: Error) => next(error));
+    });
+    // After a Redis outage, clients re-join their rooms with `since` = the last id they got before
+    // `lostAt` (minus a margin for clock skew between this instance and PostgreSQL).
+    this.presence.onRedisRecovered((lostAt) => {
+      this.logger.warn('redis is back: asking local clients to resync');
+      nsp.local.emit('resync', { reason: 'redis_recovered', lostAt: new Date(lostAt).toISOString() });
     });
     this.heartbeat = setInterval(() => void this.refreshPresence(), this.presence.heartbeatIntervalMs);
     this.heartbeat.unref();
