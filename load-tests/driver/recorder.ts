@@ -87,9 +87,13 @@ export class Recorder {
     this.phase?.userStarted(journey, vu);
   }
 
-  /** One HTTP request: its latency, whether it failed (k6's http_req_failed), and two checks (status, body). */
+  /**
+   * One HTTP request: its latency, whether it failed, and two checks (status, body). Failed = a
+   * status the step does not accept or no response, as k6's http_req_failed with the step's
+   * expectedStatuses responseCallback (k6/lib/http-journey.ts).
+   */
   recordHttp(journey: string, endpoint: string, ms: number, status: number, statusOk: boolean, bodyOk: boolean, error?: string): void {
-    const failed = status === 0 || status >= 400;
+    const failed = !statusOk;
     this.requests += 1;
     this.http.record(ms);
     if (failed) this.failed += 1;

@@ -1,0 +1,31 @@
+import { describe, expect, it } from 'vitest';
+import type { StressLevel } from '../shared/summary.ts';
+import { diagnoseBottleneck } from './bottleneck.ts';
+
+const level = (cpu: Record<string, number>): StressLevel => ({
+  users: 5000,
+  pass: false,
+  requests: 1,
+  failedRate: 0,
+  failed: [],
+  resources: Object.entries(cpu).map(([name, pct]) => ({ name, pids: [], cpuAvgPct: pct, cpuMaxPct: pct })),
+});
+
+describe('what ran out first', () => {
+  it('names a full database pool with waiting requests', () => {
+    const text = diagnoseBottleneck(level({ 'API instance 1': 60, 'whole machine (2 cores)': 120 }), [{ poolTotal: 20, poolMax: 20, poolWaiting: 14, eventLoopP99Ms: 20 }], 2);
+    expect(text).toMatch(/^database connections/);
+    expect(text).toContain('14 requests waiting');
+  });
+
+  it('names the machine CPU and the process that used most of it', () => {
+    const text = diagnoseBottleneck(level({ 'load generator (this process)': 70, 'API instance 1': 95, 'API instance 2': 25, 'whole machine (2 cores)': 196, 'everything else': 6 }), [{ eventLoopP99Ms: 180, poolWaiting: 0 }], 2);
+    expect(text).toMatch(/^CPU of the machine \(API instance 1 used the most\)/);
+    expect(text).toContain('whole machine CPU 196% of 200%');
+    expect(text).toContain('event-loop delay p99 up to 180 ms');
+  });
+
+  it('names a blocked event loop when the CPU still had room', () => {
+    expect(diagnoseBottleneck(level({ 'API instance 1': 40, 'whole machine (2 cores)': 90 }), [{ eventLoopP99Ms: 400 }], 2)).toMatch(/^the API event loop/);
+  });
+});
