@@ -82,6 +82,8 @@ export interface Stack {
   instances: InstanceHandle[];
   /** Connection budget actually applied (printed by the CLI). */
   budget: ConnectionBudget;
+  /** Every child process the stack started (Redis roles, API instances, worker, HAProxy, Prometheus). */
+  processes: ManagedProcess[];
   /** HAProxy's view of every server (backend api and socketio). */
   lbStatus(): Promise<LbServerStatus[]>;
   /** Waits until HAProxy reports server api-<n> (backend api) as `state`. */
@@ -214,7 +216,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   const killAll = () => processes.forEach((p) => p.killNow());
   process.on('exit', killAll);
 
-  const stopAll = async () => {
+  let stopped: Promise<void> | undefined;
+  const stopAll = () => (stopped ??= stopEverything());
+  const stopEverything = async () => {
     process.off('exit', killAll);
     // LB first (no new traffic), then the apps (they drain), then what they depend on.
     const order = ['haproxy', 'prometheus', 'api', 'worker', 'redis'];
@@ -375,6 +379,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       runDir,
       instances: instanceHandles,
       budget,
+      processes,
       lbStatus,
       waitForLbState,
       async killInstance(index, signal = 'SIGKILL') {

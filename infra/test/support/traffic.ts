@@ -1,0 +1,57 @@
+/** One request sent through the load balancer and what came back. */
+export interface Outcome {
+  method: string;
+  status: number; // 0 = network error
+  instance: string | null;
+  error?: string;
+  at: number;
+}
+
+export interface TrafficOptions {
+  /** Requests in flight at once. */
+  concurrency: number;
+  /** Builds request i (bounded: the loop stops by itself after `maxRequests` or stop()). */
+  request: (i: number) => { method: string; url: string; headers?: Record<string, string>; body?: string };
+  maxRequests: number;
+  /** Pause between a worker's requests (steady, not flat-out: the box is shared). */
+  pauseMs?: number;
+  timeoutMs?: number;
+}
+
+/**
+ * Steady, bounded traffic (loopback only). Every request's outcome is recorded so a test can
+ * count failures by method and by time window (before/after the LB noticed a fault).
+ */
+export function startTraffic(options: TrafficOptions) {
+  const outcomes: Outcome[] = [];
+  let next = 0;
+  let stopped = false;
+  const worker = async () => {
+    while (!stopped && next < options.maxRequests) {
+      const { method, url, headers, body } = options.request(next++);
+      const at = Date.now();
+      try {
+        const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 20_000) });
+        await res.arrayBuffer();
+        outcomes.push({ method, status: res.status, instance: res.headers.get('x-instance-id'), at });
+      } catch (error) {
+        outcomes.push({ method, status: 0, instance: null, error: (error as Error).message, at });
+      }
+      if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
+    }
+  };
+  const done = Promise.all(Array.from({ length: options.concurrency }, worker)).then(() => outcomes);
+  return {
+    outcomes,
+    /** Stops issuing new requests and waits for those in flight. */
+    async stop() {
+      stopped = true;
+      return done;
+    },
+    done,
+  };
+}
+
+export const failed = (o: Outcome) => o.status === 0 || o.status >= 500;
+export const describeFailures = (outcomes: Outcome[]) =>
+  outcomes.filter(failed).slice(0, 5).map((o) => `${o.method} -> ${o.status} ${o.error ?? ''} (${o.instance ?? 'no instance'})`).join('; ');
