@@ -36,6 +36,7 @@ interface SocketState {
   rejectedInARow: number;
   lastTypingAt: number;
   expiryTimer?: NodeJS.Timeout;
+  expiring?: boolean;
 }
 
 const roomKey = (roomId: number) => `room:${roomId}`;
@@ -43,6 +44,7 @@ const userKey = (userId: number) => `user:${userId}`;
 const roomIdOf = (key: string) => (key.startsWith('room:') ? Number(key.slice(5)) : null);
 const MAX_TIMER_MS = 2 ** 31 - 1;
 const TYPING_MIN_INTERVAL_MS = 500;
+const EXPIRY_NOTICE_MS = 1_000;
 
 /**
  * Realtime chat on the `/chat` namespace. Clients authenticate in the handshake with the REST
@@ -184,7 +186,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       const state = this.states.get(socket.id);
       if (state && !state.messages.take()) {
         chatMessages.inc({ outcome: 'rate_limited' });
-        if (++state.rejectedInARow > this.config.CHAT_MESSAGE_BURST) this.forceDisconnect(socket, 'message_rate');
+        // A client that ignores rate_limited acks for twice its burst is flooding: cut it off.
+        if (++state.rejectedInARow > 2 * this.config.CHAT_MESSAGE_BURST) this.forceDisconnect(socket, 'message_rate');
         throw new ChatError('rate_limited', { body: [`too many messages (limit ${this.config.CHAT_MESSAGE_RATE_PER_SECOND}/s)`] });
       }
       if (state) state.rejectedInARow = 0;
@@ -276,10 +279,14 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   }
 
   private expire(socket: ChatSocket): void {
-    if (!socket.connected) return;
-    socket.emit('session:expired', { errors: { token: ['token expired'] } });
+    const state = this.states.get(socket.id);
+    if (!socket.connected || !state || state.expiring) return;
+    state.expiring = true;
     chatForcedDisconnects.inc({ reason: 'token_expired' });
-    socket.disconnect(true);
+    // With connection-state recovery every emit goes through the adapter (asynchronously), so the
+    // notice needs a moment before the disconnect packet; meanwhile handle() refuses all events.
+    socket.emit('session:expired', { errors: { token: ['token expired'] } });
+    setTimeout(() => socket.disconnect(true), EXPIRY_NOTICE_MS).unref();
   }
 
   private forceDisconnect(socket: ChatSocket, reason: string): void {
