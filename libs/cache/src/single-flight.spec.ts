@@ -31,6 +31,19 @@ describe('SingleFlight', () => {
     expect(await flights.run('k', async () => 7)).toBe(7);
   });
 
+  it('lets callers join by an alias, and forgets aliases afterwards', async () => {
+    const flights = new SingleFlight<string>();
+    let runs = 0;
+    let release!: (v: string) => void;
+    const first = flights.run('k@v1', () => { runs++; return new Promise<string>((r) => (release = r)); }, ['k@local0']);
+    const joined = flights.run('k@local0', async () => { runs++; return 'second'; });
+    const other = flights.run('k@v2', async () => { runs++; return 'newer'; });
+    release('first');
+    expect(await Promise.all([first, joined, other])).toEqual(['first', 'first', 'newer']);
+    expect(runs).toBe(2);
+    expect(flights.inFlight).toBe(0);
+  });
+
   it('keeps different keys apart', async () => {
     const flights = new SingleFlight<string>();
     const [a, b] = await Promise.all([flights.run('a', async () => 'A'), flights.run('b', async () => 'B')]);

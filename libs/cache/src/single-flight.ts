@@ -13,17 +13,22 @@ export class SingleFlight<T> {
     return this.flights.size;
   }
 
-  run(key: string, work: () => Promise<T>): Promise<T> {
+  /**
+   * Joins the flight registered under `key`, or starts one and registers it under `key` and
+   * under each free alias (a weaker key that other callers may also join it by).
+   */
+  run(key: string, work: () => Promise<T>, aliases: readonly string[] = []): Promise<T> {
     const existing = this.flights.get(key);
     if (existing) return existing;
+    const keys = [key, ...aliases.filter((alias) => !this.flights.has(alias))];
     const flight = (async () => {
       try {
         return await work();
       } finally {
-        this.flights.delete(key);
+        for (const k of keys) if (this.flights.get(k) === flight) this.flights.delete(k);
       }
     })();
-    this.flights.set(key, flight);
+    for (const k of keys) this.flights.set(k, flight);
     return flight;
   }
 }

@@ -104,6 +104,9 @@ type CacheRedis = Redis & {
 
 const EPOCH_TAG = '~epoch';
 
+/** Flight key for readers without Redis: no local invalidation since the flight started. */
+const localFlightKey = (key: string, generations: readonly number[]) => `${key}\n~local:${generations.join('.')}`;
+
 /**
  * Cache-aside over Redis with versioned tags (pattern: cache-aside + tag versioning + two levels
  * + stampede protection + fail-open).
@@ -186,7 +189,8 @@ export class VersionedCache {
       source = 'redis';
     } else {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'miss' });
-      shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion));
+      // Also joinable by readers of this instance that could not reach Redis (same local generations).
+      shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
       source = 'computed';
     }
     if (useLocal) this.local.set(spec.key, { body: shared, version: sharedVersion }, allTags, generations);
@@ -267,6 +271,14 @@ export class VersionedCache {
       }
       cacheLockTotal.inc({ outcome: 'waited_timeout' });
     } else if (lock === 'OK') {
+      // Double-check under the lock: a reader whose miss was read just before another fill
+      // stored the entry (here or on another instance) must not compute it again.
+      const value = await this.breaker.run('get', (r) => r.get(entryKey));
+      if (typeof value === 'string' && value.startsWith(`${version}\n`)) {
+        cacheLockTotal.inc({ outcome: 'filled_meanwhile' });
+        void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lockKey, token));
+        return value.slice(version.length + 1);
+      }
       cacheLockTotal.inc({ outcome: 'acquired' });
     }
     try {
@@ -282,7 +294,7 @@ export class VersionedCache {
 
   /** Redis unavailable: still coalesce per instance, still use the local layer, no ETag. */
   private async readWithoutRedis(spec: CacheReadSpec, useLocal: boolean, allTags: string[], generations: number[]): Promise<CacheReadResult> {
-    const shared = await this.sharedFlights.run(`${spec.key}\n~local:${generations.join('.')}`, () => {
+    const shared = await this.sharedFlights.run(localFlightKey(spec.key, generations), () => {
       cacheComputationsTotal.inc({ cache: spec.cache, kind: 'shared' });
       return spec.compute();
     });
