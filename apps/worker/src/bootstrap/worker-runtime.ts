@@ -5,6 +5,7 @@ import type { Queue } from 'bullmq';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import type { Logger } from 'pino';
+import { MailerService } from '../email/mailer.service.js';
 import { HealthServer } from '../http/health-server.js';
 import { PG_POOL, QUEUES_BY_NAME, QUEUE_REDIS, WORKER_CONFIG, WORKER_LOGGER } from '../infra/tokens.js';
 import { QueueWorkersService } from '../jobs/queue-workers.service.js';
@@ -17,6 +18,7 @@ export class WorkerRuntime {
     private readonly workers: QueueWorkersService,
     private readonly relay: OutboxRelayService,
     private readonly health: HealthServer,
+    private readonly mailer: MailerService,
     @Inject(QUEUES_BY_NAME) private readonly queues: Record<QueueName, Queue>,
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -41,6 +43,7 @@ export class WorkerRuntime {
     this.health.startDraining();
     await this.relay.stop();
     await this.workers.close();
+    this.mailer.close();
     await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => {})));
     this.redis.disconnect();
     await this.pool.end().catch(() => {});

@@ -24,6 +24,11 @@ export class MailerService implements OnModuleDestroy {
       host: config.SMTP_HOST,
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
+      // Reuse connections: a fresh SMTP connection per email cost ~100 ms here, a pooled send
+      // ~1 ms (apps/worker/bench/worker-throughput.bench.ts). One connection per job slot.
+      pool: true,
+      maxConnections: config.WORKER_EMAIL_CONCURRENCY,
+      maxMessages: 100,
       auth: config.SMTP_USER ? { user: config.SMTP_USER, pass: config.SMTP_PASSWORD ?? '' } : undefined,
       connectionTimeout: config.SMTP_CONNECTION_TIMEOUT_MS,
       greetingTimeout: config.SMTP_GREETING_TIMEOUT_MS,
@@ -43,7 +48,11 @@ export class MailerService implements OnModuleDestroy {
     await this.transport.sendMail({ from: this.config.SMTP_FROM, ...email });
   }
 
-  onModuleDestroy(): void {
+  close(): void {
     this.transport.close();
+  }
+
+  onModuleDestroy(): void {
+    this.close();
   }
 }

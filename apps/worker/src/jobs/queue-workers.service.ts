@@ -90,7 +90,7 @@ export class QueueWorkersService {
     const warn = throttledWarn(this.logger);
     worker.on('completed', (job) => {
       jobsProcessedTotal.inc({ queue, job: job.name, outcome: 'completed' });
-      this.logger.info({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade }, 'job completed');
+      this.logger.debug({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade }, 'job completed');
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
