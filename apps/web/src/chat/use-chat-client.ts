@@ -34,8 +34,10 @@ export function useChatClient(): ChatClient | null {
     const socket = io(CHAT_NAMESPACE, {
       path: '/socket.io',
       auth: { token },
-      // WebSocket first (no sticky session needed); long-polling only if WebSocket is blocked.
+      // WebSocket first (no sticky session needed); long-polling only if WebSocket is blocked
+      // (then the load balancer's io_srv cookie keeps the session on one instance).
       transports: ['websocket', 'polling'],
+      tryAllTransports: true,
       reconnectionDelay: 500,
       reconnectionDelayMax: 5_000,
       timeout: 10_000,
