@@ -10,6 +10,7 @@ import { MailerService } from './email/mailer.service.js';
 import { WelcomeEmailHandler } from './email/welcome-email.handler.js';
 import { HealthServer } from './http/health-server.js';
 import { ImageProcessingHandler } from './images/image-processing.handler.js';
+import { ProfileCacheInvalidator } from './images/profile-cache.invalidator.js';
 import { UserImageRepository } from './images/user-image.repository.js';
 import { PG_POOL, QUEUES_BY_NAME, QUEUE_REDIS, WORKER_CONFIG, WORKER_LOGGER } from './infra/tokens.js';
 import { IdempotencyRepository } from './jobs/idempotency.repository.js';
@@ -51,6 +52,7 @@ export class WorkerModule {
         MailerService,
         IdempotencyRepository,
         UserImageRepository,
+        ProfileCacheInvalidator,
         WelcomeEmailHandler,
         ImageProcessingHandler,
         {

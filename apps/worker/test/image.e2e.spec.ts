@@ -15,14 +15,18 @@ describe('image upload -> resize in the worker -> served by the API (real proces
   let t: TestApp;
   let api: ApiClient;
   let user: ApiClient;
+  let username: string;
 
   beforeAll(async () => {
     // API and worker share the database and the storage directory.
     t = await startTestApp({ STORAGE_DIR: f.storageDir, UPLOAD_MAX_BYTES: String(MAX_BYTES), LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '10000' });
     await f.start(t.db);
-    await f.startWorker({ IMAGE_SIZES: '64,256' });
+    // Same cache Redis and prefix as the API, so the worker's profile invalidation reaches it.
+    await f.startWorker({ IMAGE_SIZES: '64,256', REDIS_URL: t.config.REDIS_URL, REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX });
     api = new ApiClient(t.url);
-    user = (await api.actingAsNewUser('img')).client;
+    const acting = await api.actingAsNewUser('img');
+    user = acting.client;
+    username = acting.username;
   }, 120_000);
   afterAll(async () => {
     await f.close();
@@ -42,6 +46,8 @@ describe('image upload -> resize in the worker -> served by the API (real proces
   const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
 
   it('accepts a PNG with 202, the worker makes 64 and 256 px WebP versions and updates user.image, files are served', async () => {
+    // Warm the API's read cache with the old profile first.
+    expect((await user.get(`/api/profiles/${username}`)).body.profile.image).toBeNull();
     const res = await upload([{ field: 'image', data: await png(300, 200), type: 'image/png', filename: 'me.png' }]);
     expect(res.status).toBe(202);
     const { upload: accepted } = (await res.json()) as { upload: { id: string; status: string } };
@@ -52,6 +58,9 @@ describe('image upload -> resize in the worker -> served by the API (real proces
       return me.body.user.image?.includes(accepted.id) ? me.body.user.image : null;
     }, 'user.image to point at the resized file');
     expect(image).toBe(`/api/images/${accepted.id}-256.webp`);
+    // The cached profile shows the new image: the worker bumped the cache's `people` tag
+    // (without it the old profile would be served for CACHE_TTL_MS, 5 minutes).
+    await waitFor(async () => (await user.get(`/api/profiles/${username}`)).body.profile.image === image, 'the cached profile to show the new image', 5_000);
 
     for (const size of [64, 256]) {
       const file = await fetch(`${t.url}/api/images/${accepted.id}-${size}.webp`);

@@ -19,6 +19,12 @@ export const workerConfigSchema = appConfigSchema
     DB_IDLE_TIMEOUT_MS: true,
     HEALTH_CHECK_TIMEOUT_MS: true,
     METRICS_ENABLED: true,
+    // The cache Redis, only to invalidate cached profiles after the worker changes a user's image.
+    REDIS_URL: true,
+    REDIS_COMMAND_TIMEOUT_MS: true,
+    REDIS_KEY_PREFIX: true,
+    CACHE_ENABLED: true,
+    CACHE_TTL_MS: true,
   })
   .extend({
     ...queueConfigShape,

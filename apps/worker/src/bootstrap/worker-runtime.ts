@@ -7,6 +7,7 @@ import type pg from 'pg';
 import type { Logger } from 'pino';
 import { MailerService } from '../email/mailer.service.js';
 import { HealthServer } from '../http/health-server.js';
+import { ProfileCacheInvalidator } from '../images/profile-cache.invalidator.js';
 import { PG_POOL, QUEUES_BY_NAME, QUEUE_REDIS, WORKER_CONFIG, WORKER_LOGGER } from '../infra/tokens.js';
 import { QueueWorkersService } from '../jobs/queue-workers.service.js';
 import { OutboxRelayService } from '../outbox/outbox-relay.service.js';
@@ -19,6 +20,7 @@ export class WorkerRuntime {
     private readonly relay: OutboxRelayService,
     private readonly health: HealthServer,
     private readonly mailer: MailerService,
+    private readonly profileCache: ProfileCacheInvalidator,
     @Inject(QUEUES_BY_NAME) private readonly queues: Record<QueueName, Queue>,
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
     @Inject(PG_POOL) private readonly pool: pg.Pool,
@@ -44,6 +46,7 @@ export class WorkerRuntime {
     await this.relay.stop();
     await this.workers.close();
     this.mailer.close();
+    this.profileCache.close();
     await Promise.all(Object.values(this.queues).map((q) => q.close().catch(() => {})));
     this.redis.disconnect();
     await this.pool.end().catch(() => {});

@@ -7,6 +7,7 @@ import type { Logger } from 'pino';
 import sharp from 'sharp';
 import { WORKER_CONFIG, WORKER_LOGGER } from '../infra/tokens.js';
 import type { JobHandler } from '../jobs/job-handler.js';
+import { ProfileCacheInvalidator } from './profile-cache.invalidator.js';
 import { UserImageRepository } from './user-image.repository.js';
 
 /**
@@ -24,6 +25,7 @@ export class ImageProcessingHandler implements JobHandler<typeof JOBS.processIma
   constructor(
     @Inject(FILE_STORAGE) private readonly storage: FileStorage,
     private readonly users: UserImageRepository,
+    private readonly profileCache: ProfileCacheInvalidator,
     @Inject(WORKER_CONFIG) private readonly config: WorkerConfig,
     @Inject(WORKER_LOGGER) private readonly logger: Logger,
   ) {}
@@ -44,7 +46,9 @@ export class ImageProcessingHandler implements JobHandler<typeof JOBS.processIma
         await this.storage.put(resizedImageKey(resizedImageFile(uploadId, size)), await this.resize(original, size));
       }
     }
-    if (!(await this.users.setImage(userId, url))) {
+    if (await this.users.setImage(userId, url)) {
+      await this.profileCache.profileChanged();
+    } else {
       this.logger.info({ jobId: job.id, userId }, 'user deleted before the image was processed');
     }
     if (original) await this.storage.delete(originalImageKey(uploadId, ext));

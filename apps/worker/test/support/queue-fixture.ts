@@ -1,4 +1,4 @@
-import { createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { createQueues, type QueueName } from '@conduit/queue';
 import type { Queue } from 'bullmq';
 import { randomBytes } from 'node:crypto';
@@ -50,6 +50,9 @@ export class QueueFixture {
       QUEUE_PREFIX: this.prefix,
       SMTP_PORT: String(this.smtp.port),
       STORAGE_DIR: this.storageDir,
+      // The cache Redis (profile invalidation after image jobs): the shared test Redis, own prefix.
+      REDIS_URL: TEST_REDIS_URL,
+      REDIS_KEY_PREFIX: `${this.prefix}:`,
       ...overrides,
     });
   }
