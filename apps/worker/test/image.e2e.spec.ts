@@ -22,12 +22,13 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     t = await startTestApp({ STORAGE_DIR: f.storageDir, UPLOAD_MAX_BYTES: String(MAX_BYTES), LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '10000' });
     await f.start(t.db);
     // Same cache Redis and prefix as the API, so the worker's profile invalidation reaches it.
-    await f.startWorker({ IMAGE_SIZES: '64,256', REDIS_URL: t.config.REDIS_URL, REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX });
+    await startWorker();
     api = new ApiClient(t.url);
     const acting = await api.actingAsNewUser('img');
     user = acting.client;
     username = acting.username;
   }, 120_000);
+  const startWorker = () => f.startWorker({ IMAGE_SIZES: '64,256', REDIS_URL: t.config.REDIS_URL, REDIS_KEY_PREFIX: t.config.REDIS_KEY_PREFIX });
   afterAll(async () => {
     await f.close();
     await t?.close();
@@ -121,5 +122,15 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/cannot process image/);
     expect((await user.get('/api/user')).body.user.image).toBe(me.body.user.image);
+  });
+
+  it('upload answers 202 without waiting for any worker; the image appears once one runs', async () => {
+    await f.killWorkers();
+    const res = await upload([{ field: 'image', data: await png(40, 40), type: 'image/png' }]);
+    expect(res.status).toBe(202);
+    const { upload: accepted } = (await res.json()) as { upload: { id: string } };
+    expect((await user.get('/api/user')).body.user.image ?? '').not.toContain(accepted.id);
+    await startWorker();
+    await waitFor(async () => (await user.get('/api/user')).body.user.image === `/api/images/${accepted.id}-256.webp`, 'the image after a worker started');
   });
 });
