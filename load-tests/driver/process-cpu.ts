@@ -89,6 +89,18 @@ export class CpuSampler {
     return this.samples.length;
   }
 
+  /** Per-window averages for the timeline: window i covers [t0 + i*windowMs, t0 + (i+1)*windowMs). */
+  windows(t0: number, windowMs: number, count: number): Array<{ test?: number; others?: number; machine?: number }> {
+    return Array.from({ length: count }, (_, i) => {
+      const inWin = this.samples.filter((x) => x.at > t0 + i * windowMs && x.at <= t0 + (i + 1) * windowMs);
+      if (!inWin.length) return {};
+      const avg = (f: (x: Sample) => number) => inWin.reduce((a, x) => a + f(x), 0) / inWin.length;
+      const test = avg((x) => x.pct.reduce((a, b) => a + b, 0));
+      const machine = avg((x) => x.machinePct);
+      return { test, machine, others: Math.max(0, machine - test) };
+    });
+  }
+
   /** Latest sample (for the progress line). */
   latest(): Array<{ name: string; pct: number }> {
     const s = this.samples[this.samples.length - 1];

@@ -30,7 +30,8 @@ export function latencyStats(h: Histogram): LatencyStats | null {
 
 export class Recorder {
   readonly startedAt = Date.now();
-  private readonly t0 = performance.now();
+  /** performance.now() at the start: windows are counted from here. */
+  readonly t0 = performance.now();
   readonly http = new Histogram();
   requests = 0;
   failed = 0;

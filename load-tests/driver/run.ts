@@ -7,12 +7,12 @@ import { CREATE_ROOM_OK, chatRoomNames, createRoomCall, listRoomsCall, roomIdsFr
 import { JOURNEYS, loginCall, type HttpCall } from '../shared/journeys.ts';
 import { personaFor, smokePersona, smokeSettings, targetAt, totalDurationS, type Stage, type TestType } from '../shared/plan.ts';
 import { accountEmail, type LoadSettings } from '../shared/settings.ts';
-import type { ResourceRow, RunSummary, StressLevel } from '../shared/summary.ts';
+import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
 import { SourceAddressPool, sendHttp } from './http-client.ts';
 import { InstanceProbe, type InstanceReading } from './instance-metrics.ts';
 import { CpuSampler, type ProcessGroup } from './process-cpu.ts';
-import { Recorder, latencyStats } from './recorder.ts';
+import { Recorder, WINDOW_MS, latencyStats } from './recorder.ts';
 import { runVirtualUser } from './virtual-user.ts';
 
 export interface Target {
@@ -58,6 +58,10 @@ export async function prepareChatRooms(settings: LoadSettings, pool: SourceAddre
   }
   const list = await send(listRoomsCall(), token);
   return roomIdsFromList(names, list.body);
+}
+
+function withCpu(points: TimelinePoint[], cpu: Array<{ test?: number; others?: number; machine?: number }>): TimelinePoint[] {
+  return points.map((p, i) => ({ ...p, cpuTest: cpu[i]?.test, cpuOthers: cpu[i]?.others, cpuMachine: cpu[i]?.machine }));
 }
 
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
@@ -204,7 +208,7 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
     endpoints: [...rec.endpoints.entries()].map(([name, e]) => ({ name, requests: e.requests, errors: e.errors, p50: e.h.percentile(50), p95: e.h.percentile(95), p99: e.h.percentile(99) })).sort((a, b) => b.requests - a.requests),
     thresholds: gate.results,
     passed: gate.pass,
-    timeline: rec.timeline(),
+    timeline: withCpu(rec.timeline(), sampler.windows(rec.t0, WINDOW_MS, rec.timeline().length)),
     resources,
     notes,
   };

@@ -81,6 +81,15 @@ function timelineCharts(tl: TimelinePoint[], p95Limit: number, p99Limit: number,
       series: [{ name: 'failed requests + chat errors', color: '#c92a2a', points: at('errors') }],
     }),
     svgLineChart({
+      title: 'CPU over time (100 = one core): this test vs. everything else on the machine',
+      yLabel: '% of one core',
+      series: [
+        { name: 'whole machine', color: '#868e96', points: at('cpuMachine') },
+        { name: 'this test (stack + generator)', color: '#1971c2', points: at('cpuTest') },
+        { name: 'other processes', color: '#e67700', points: at('cpuOthers') },
+      ],
+    }),
+    svgLineChart({
       title: 'Chat delivery time p95 (send to receipt by another user)',
       yLabel: 'ms',
       series: [{ name: 'chat delivery p95', color: '#9c36b5', points: at('chatP95') }],

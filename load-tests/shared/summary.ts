@@ -26,6 +26,10 @@ export interface TimelinePoint {
   chatP95?: number;
   /** Chat deliveries per second. */
   chatRate?: number;
+  /** CPU (100 = one core): the system under test incl. generator, everything else, the machine. */
+  cpuTest?: number;
+  cpuOthers?: number;
+  cpuMachine?: number;
 }
 
 export interface JourneyRow {
