@@ -1,3 +1,4 @@
+import type { IncomingMessage, Server, ServerResponse } from 'node:http';
 import type { NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@conduit/config';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
@@ -13,7 +14,14 @@ import { LifecycleService } from '../lifecycle/lifecycle.service.js';
  */
 export function installGracefulShutdown(app: NestFastifyApplication, config: AppConfig): void {
   const log = app.getHttpAdapter().getInstance().log;
+  const server = app.getHttpServer() as Server;
   let stopping = false;
+
+  // Keep-alive: once draining, every response says `Connection: close`, so clients and the LB
+  // open their next request elsewhere instead of reusing a socket this instance will close.
+  server.on('request', (_req: IncomingMessage, res: ServerResponse) => {
+    if (stopping && !res.headersSent) res.setHeader('connection', 'close');
+  });
 
   const stop = async (reason: string, exitCode: number) => {
     if (stopping) return;
@@ -26,8 +34,14 @@ export function installGracefulShutdown(app: NestFastifyApplication, config: App
     log.info({ reason, drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS }, 'shutting down: draining');
     app.get(LifecycleService).startDraining();
     if (exitCode === 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
+    // server.close() only closes the sockets idle at that moment: a socket whose request was in
+    // flight turns idle (keep-alive) after its response and would hold the close open until
+    // keepAliveTimeout (65 s), past the deadline. Close each one as soon as it is idle.
+    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    sweeper.unref();
     try {
       await app.close();
+      clearInterval(sweeper);
       log.info('shutdown complete');
     } catch (error) {
       log.error({ err: error }, 'error during shutdown');
