@@ -177,6 +177,10 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
   const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
   const resources: ResourceRow[] = sampler.rows(0);
   const notes: string[] = [];
+  const others = resources.find((r) => r.name === 'everything else');
+  if (others && others.cpuAvgPct >= 20) {
+    notes.push(`the box was shared: processes outside this test used ${others.cpuAvgPct.toFixed(0)}% CPU on average (peak ${others.cpuMaxPct.toFixed(0)}%, 100% = one core); latency includes that contention (see "CPU over time").`);
+  }
   const reasons = [...rec.errorReasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
   if (reasons.length) notes.push(`most frequent errors: ${reasons.map(([r, n]) => `${r} x${n}`).join('; ')}`);
   notes.push(`virtual users came from ${pool.size || 'up to 249'} loopback source addresses (127.0.0.2-127.0.0.250); rate limits were on.`);
