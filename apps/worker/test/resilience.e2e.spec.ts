@@ -144,10 +144,10 @@ describe('worker resilience: SIGKILL, retry after send, SIGTERM, several workers
   });
 
   it('two worker processes share one queue: every job runs exactly once, both do work', async () => {
-    f.smtp.behaviour.beforeAccept = () => new Promise((r) => setTimeout(r, 100));
+    f.smtp.behaviour.beforeAccept = () => new Promise((r) => setTimeout(r, 150));
     const settings = { ...SMTP, WORKER_EMAIL_CONCURRENCY: '2' };
     const [w1, w2] = await Promise.all([f.startWorker(settings), f.startWorker(settings)]);
-    const n = 20;
+    const n = 30;
     const jobs = await Promise.all(Array.from({ length: n }, (_, i) => enqueue(200 + i, `many-${i}@example.test`)));
     await waitFor(async () => (await Promise.all(jobs.map((j) => j.getState()))).every((s) => s === 'completed'), 'all jobs', 60_000);
     for (let i = 0; i < n; i++) expect(f.smtp.to(`many-${i}@example.test`)).toHaveLength(1);

@@ -30,7 +30,7 @@ export class WorkerRuntime {
 
   async start(): Promise<number> {
     const port = await this.health.listen();
-    this.workers.start();
+    await this.workers.start();
     this.relay.start();
     this.logger.info({ port, host: this.config.WORKER_HOST }, 'worker ready');
     return port;

@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { WorkerConfig } from '@conduit/config';
-import { metricsRegistry } from '@conduit/observability';
+import { metricsRegistry, registerDependencyProbe } from '@conduit/observability';
 import Fastify, { type FastifyInstance } from 'fastify';
 import type { Redis } from 'ioredis';
 import type pg from 'pg';
@@ -23,6 +23,9 @@ export class HealthServer {
     @Inject(QUEUE_REDIS) private readonly redis: Redis,
   ) {
     this.server = Fastify({ logger: false, forceCloseConnections: true });
+    // conduit_dependency_up{dependency=...} on /metrics: PostgreSQLUnreachable / RedisUnreachable alerts.
+    registerDependencyProbe('postgres', () => this.pool.query('SELECT 1'), config.HEALTH_CHECK_TIMEOUT_MS);
+    registerDependencyProbe('redis_queue', () => this.redis.ping(), config.HEALTH_CHECK_TIMEOUT_MS);
     this.server.get('/health/live', async () => ({ status: 'ok', uptimeSeconds: Math.round(process.uptime()) }));
     this.server.get('/health/ready', async (_request, reply) => {
       const checks = {

@@ -31,7 +31,8 @@ export class QueueWorkersService {
     for (const handler of handlers) this.handlers.set(handler.jobName, handler);
   }
 
-  start(): void {
+  /** Starts consuming; resolves once every queue's connection is ready. */
+  async start(): Promise<void> {
     const concurrency: Record<QueueName, number> = {
       [QUEUES.email]: this.config.WORKER_EMAIL_CONCURRENCY,
       [QUEUES.image]: this.config.WORKER_IMAGE_CONCURRENCY,
@@ -51,6 +52,7 @@ export class QueueWorkersService {
       this.workers.push(worker);
       void worker.run().catch((error) => this.logger.error({ err: error, queue }, 'worker loop stopped'));
     }
+    await Promise.all(this.workers.map((w) => w.waitUntilReady()));
     this.logger.info({ concurrency }, 'consuming queues');
   }
 
