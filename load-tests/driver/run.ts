@@ -3,6 +3,7 @@
 // RunSummary the k6 scripts write. Stress mode evaluates the release gate per level and stops
 // at the first level that breaks it.
 import { cpus, totalmem } from 'node:os';
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CREATE_ROOM_OK, chatRoomNames, createRoomCall, listRoomsCall, roomIdsFromList } from '../shared/chat-protocol.ts';
 import { JOURNEYS, loginCall, type HttpCall } from '../shared/journeys.ts';
 import { personaFor, smokePersona, smokeSettings, targetAt, totalDurationS, type Stage, type TestType } from '../shared/plan.ts';
@@ -78,6 +79,10 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
   await sampler.start(2_000);
   const probe = new InstanceProbe(target.instanceUrls);
   probe.start(5_000);
+  // The generator's own event-loop delay is added to every latency it measures: reported so a
+  // reader can tell a slow system from a slow generator.
+  const generatorLoop = monitorEventLoopDelay({ resolution: 10 });
+  generatorLoop.enable();
 
   interface Active {
     vu: number;
@@ -177,6 +182,8 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
   const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
   const resources: ResourceRow[] = sampler.rows(0);
   const notes: string[] = [];
+  generatorLoop.disable();
+  notes.push(`load generator event-loop delay: p99 ${(generatorLoop.percentile(99) / 1e6).toFixed(0)} ms, max ${(generatorLoop.max / 1e6).toFixed(0)} ms (added to the latencies it measured).`);
   const others = resources.find((r) => r.name === 'everything else');
   if (others && others.cpuAvgPct >= 20) {
     notes.push(`the box was shared: processes outside this test used ${others.cpuAvgPct.toFixed(0)}% CPU on average (peak ${others.cpuMaxPct.toFixed(0)}%, 100% = one core); latency includes that contention (see "CPU over time").`);
