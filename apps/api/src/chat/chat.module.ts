@@ -1,4 +1,5 @@
 import { Module } from '@nestjs/common';
+import { ChatMessageWriter } from './chat-message.writer.js';
 import { ChatPresenceService } from './chat-presence.service.js';
 import { ChatController } from './chat.controller.js';
 import { ChatGateway } from './chat.gateway.js';
@@ -8,6 +9,6 @@ import { ChatService } from './chat.service.js';
 /** Realtime chat: Socket.IO gateway on /chat (server set up by ChatIoAdapter) + REST history. */
 @Module({
   controllers: [ChatController],
-  providers: [ChatGateway, ChatService, ChatRepository, ChatPresenceService],
+  providers: [ChatGateway, ChatService, ChatRepository, ChatMessageWriter, ChatPresenceService],
 })
 export class ChatModule {}

@@ -1,6 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { uniqueViolationFields } from '@conduit/db';
 import type { AuthUser } from '../auth/token.service.js';
+import { ChatMessageWriter } from './chat-message.writer.js';
 import { ChatRepository, type MessageRow, type RoomRow } from './chat.repository.js';
 import { REPLAY_MAX, type HistoryQuery } from './chat.schemas.js';
 import { ChatError, type ChatMessageView, type ChatRoomView } from './chat.types.js';
@@ -20,7 +21,7 @@ const toRoomView = (r: RoomRow, joined: boolean): ChatRoomView => ({ id: r.id, n
 /** Chat rules shared by the socket gateway and the REST controller. Membership authorizes everything. */
 @Injectable()
 export class ChatService {
-  constructor(private readonly repo: ChatRepository) {}
+  constructor(private readonly repo: ChatRepository, private readonly writer: ChatMessageWriter) {}
 
   async listRooms(user: AuthUser): Promise<ChatRoomView[]> {
     const [rooms, mine] = await Promise.all([this.repo.listRooms(ROOM_LIST_LIMIT), this.repo.roomIdsOf(user.id)]);
@@ -48,9 +49,9 @@ export class ChatService {
     await this.repo.removeMember(roomId, user.id);
   }
 
-  /** Persists first (the ack's id and timestamp are the stored ones); non-members are refused atomically. */
+  /** Persists first (group commit; the ack's id and timestamp are the stored ones); non-members are refused atomically. */
   async postMessage(user: AuthUser, roomId: number, body: string): Promise<ChatMessageView> {
-    const stored = await this.repo.insertMessageIfMember(roomId, user.id, body);
+    const stored = await this.writer.write(roomId, user.id, body);
     if (!stored) throw new ChatError('forbidden', { room: ['you are not a member of this room'] });
     return { id: stored.id, roomId, body, author: { id: user.id, username: user.username }, createdAt: stored.createdAt.toISOString() };
   }

@@ -1,5 +1,6 @@
 import { ApiClient } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { ChatMessageWriter } from '../../src/chat/chat-message.writer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
 import { MessageLog, ack, connectChat, nextEvent, type ChatClient } from './support/chat-client.js';
@@ -150,6 +151,23 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
     const got = nextEvent(b, 'message');
     const sent = await ack(a, 'message:send', { roomId: room.id, body: 'over xhr' });
     expect(await got).toEqual(sent.message);
+  });
+
+  it('group commit: concurrent writes are batched, each gets its own id, non-members are refused row by row', async () => {
+    const a = await open(alice.token);
+    const { room } = await ack(a, 'room:create', { name: 'batched' });
+    const me = (await alice.client.get('/api/user')).body.user.username as string;
+    const aliceId = Number(JSON.parse(atob(alice.token.split('.')[1])).sub);
+    const bobId = Number(JSON.parse(atob(bob.token.split('.')[1])).sub);
+    expect(me).toBe(alice.username);
+    const writer = t.app.get(ChatMessageWriter);
+    // 30 writes at once: 2 go out immediately, the rest queue and share batched INSERTs.
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.write(room.id, i % 3 === 2 ? bobId : aliceId, `batch ${i}`)));
+    results.forEach((r, i) => (i % 3 === 2 ? expect(r, `write ${i}`).toBeNull() : expect(r?.id, `write ${i}`).toBeGreaterThan(0)));
+    const history = await alice.client.get(`/api/chat/rooms/${room.id}/messages?limit=100`);
+    const byId = new Map(history.body.messages.map((m: { id: number; body: string }) => [m.id, m.body]));
+    expect(byId.size).toBe(20);
+    results.forEach((r, i) => r && expect(byId.get(r.id)).toBe(`batch ${i}`));
   });
 
   it('exposes chat metrics', async () => {
