@@ -5,6 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ArticleReadRepository } from '../../src/articles/article-read.repository.js';
 import { CommentRepository } from '../../src/comments/comment.repository.js';
 import { ProfileRepository } from '../../src/profiles/profile.repository.js';
+import { TagRepository } from '../../src/tags/tag.repository.js';
 import { RecordingPool, explainBoth, renderPlan, seqScansOn, type CapturedQuery } from './support/explain.js';
 
 /**
@@ -41,6 +42,7 @@ describe('hot queries use indexes on seeded data (EXPLAIN)', () => {
   const articles = new ArticleReadRepository(pool as unknown as pg.Pool);
   const comments = new CommentRepository(pool as unknown as pg.Pool, null as never);
   const profiles = new ProfileRepository(pool as unknown as pg.Pool, null as never);
+  const tags = new TagRepository(pool as unknown as pg.Pool);
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -87,6 +89,7 @@ describe('hot queries use indexes on seeded data (EXPLAIN)', () => {
     ['article id by slug (comments)', () => comments.articleIdBySlug(s.slug)],
     ['profile by username', () => profiles.findByUsername(s.prolificAuthor)],
     ['following overlay (profile, comment authors)', () => profiles.followedAmong(s.viewerId, s.pageAuthorIds)],
+    ['tags in use (GET /api/tags)', () => tags.inUse(100)],
   ];
 
   it.each(hotQueries)('%s', async (_name, run) => {

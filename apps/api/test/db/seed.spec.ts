@@ -1,8 +1,12 @@
 import { LOAD_TEST_EMAIL_DOMAIN, SEED_ARGON2_OPTIONS, SEED_PASSWORD, loadTestUsername, planForScale, seedDatabase } from '@conduit/db';
 import { ApiClient, createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { execFile } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { promisify } from 'node:util';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ARGON2_OPTIONS } from '../../src/auth/password.service.js';
+import { ensureBuilt } from '../support/built-server.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 // 1/50 of the default data set: 200 users, 1,000 articles, 4,000 favorites, 2,000 comments, 2,000 follows.
@@ -131,5 +135,33 @@ describe('seeded accounts through the real API', () => {
     expect((await api.post('/api/users/login', { user: { email, password: 'wrong-password' } })).status).toBe(401);
     // Sequences were moved past the explicit seed ids: registering does not collide.
     await api.actingAsNewUser('after_seed');
+  });
+});
+
+describe('npm run db:seed (the built CLI, libs/db/dist/seed.cli.js)', () => {
+  const root = fileURLToPath(new URL('../../../../', import.meta.url));
+  const run = (args: string[], databaseUrl: string) =>
+    promisify(execFile)(process.execPath, ['libs/db/dist/seed.cli.js', ...args], { cwd: root, env: { PATH: process.env.PATH ?? '', DATABASE_URL: databaseUrl }, timeout: 120_000 });
+  let db: TestDatabase;
+
+  beforeAll(async () => {
+    ensureBuilt();
+    db = await createTestDatabase();
+  }, 180_000);
+  afterAll(() => db?.drop());
+
+  it('seeds at a given scale, prints time and row counts, then skips when already seeded', async () => {
+    const first = await run(['--scale=0.01', '--tags=20'], db.url);
+    expect(first.stdout).toMatch(/seed seeded in \d+\.\d s; rows: users=100, tags=20, articles=500, article_tags=\d+, favorites=2000, follows=1000, comments=1000/);
+    expect(first.stdout).toContain('loadtest-0001..loadtest-0100@load.test, password "loadtest-password"');
+    const second = await run(['--scale=0.01'], db.url);
+    expect(second.stdout).toContain('already seeded: nothing to do');
+    const reset = await run(['--scale=0.01', '--reset', '--articles=50'], db.url);
+    expect(reset.stdout).toMatch(/rows: users=100, tags=\d+, articles=50,/);
+  }, 120_000);
+
+  it('rejects a bad flag value with exit code 2 and a message naming it', async () => {
+    await expect(run(['--favorites=many'], db.url)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('--favorites must be a non-negative integer') });
+    await expect(run(['--scale=-1'], db.url)).rejects.toMatchObject({ code: 2, stderr: expect.stringContaining('scale') });
   });
 });
