@@ -17,7 +17,7 @@ export interface ManagedProcessOptions {
 /**
  * One child process of the stack, optionally supervised: an exit that was not requested through
  * stop()/kill() restarts it with a capped exponential backoff (1 s, 2 s, 4 s .. 10 s; reset after
- * 30 s of uptime). Tested in infra/test/stack/supervision.spec.ts.
+ * 30 s of uptime). Tested in infra/test/stack/twin.e2e.spec.ts ("the supervisor restarts").
  */
 export class ManagedProcess {
   private child?: ChildProcess;

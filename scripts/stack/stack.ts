@@ -232,6 +232,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
   };
 
   try {
+    for (const tool of ['haproxy', 'redis-server']) {
+      if (!commandExists(tool)) throw new Error(`${tool} is not installed: run scripts/install-system-deps.sh (Debian packages)`);
+    }
     if (!existsSync(API_MAIN) || !existsSync(MIGRATE_CLI)) {
       log('building (apps/api/dist missing): npm run build');
       await exec('npm', ['run', 'build'], { cwd: REPO_ROOT, maxBuffer: 64 * 1024 * 1024 });
@@ -286,6 +289,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       DB_POOL_MAX: String(budget.perInstance),
       // Only HAProxy (on loopback) may set X-Forwarded-For.
       TRUSTED_PROXIES: '127.0.0.1',
+      // Browsers reach the app through the LB: allow its origin for CORS and the chat handshake.
+      CORS_ORIGINS: [fileEnv.CORS_ORIGINS, `http://127.0.0.1:${ports.lb}`, `http://localhost:${ports.lb}`].filter(Boolean).join(','),
       HOST: '127.0.0.1',
       ...options.env,
     };

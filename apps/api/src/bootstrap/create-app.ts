@@ -47,7 +47,7 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    // Which instance answered (behind the load balancer): infra/test/stack/balancing.spec.ts.
+    // Which instance answered (behind the load balancer): infra/test/stack/twin.e2e.spec.ts.
     reply.header('x-instance-id', config.INSTANCE_ID);
   });
   fastify.addHook('onResponse', async (request, reply) => {
