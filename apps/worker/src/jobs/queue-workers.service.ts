@@ -90,14 +90,16 @@ export class QueueWorkersService {
 
   private observe(queue: QueueName, worker: Worker): void {
     const warn = throttledWarn(this.logger);
+    // Job names come from Redis: only known ones become label values (bounded cardinality).
+    const label = (name: string) => (isJobName(name) ? name : 'unknown');
     worker.on('completed', (job) => {
-      jobsProcessedTotal.inc({ queue, job: job.name, outcome: 'completed' });
+      jobsProcessedTotal.inc({ queue, job: label(job.name), outcome: 'completed' });
       this.logger.debug({ queue, job: job.name, jobId: job.id, attempt: job.attemptsMade }, 'job completed');
     });
     worker.on('failed', (job, error) => {
       if (!job) return;
       const final = error.name === 'UnrecoverableError' || job.attemptsMade >= (job.opts.attempts ?? 1);
-      jobsProcessedTotal.inc({ queue, job: job.name, outcome: final ? 'failed' : 'retried' });
+      jobsProcessedTotal.inc({ queue, job: label(job.name), outcome: final ? 'failed' : 'retried' });
       this.logger.warn(
         { queue, job: job.name, jobId: job.id, attempt: job.attemptsMade, maxAttempts: job.opts.attempts, reason: error.message },
         final ? 'job failed for good (kept in the failed set)' : 'job failed, will retry with backoff',
