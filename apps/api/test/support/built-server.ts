@@ -1,6 +1,6 @@
 import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
-import { existsSync, readdirSync, statSync } from 'node:fs';
-import { join } from 'node:path';
+import { existsSync, mkdirSync, readdirSync, rmSync, statSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('../../../../', import.meta.url));
@@ -22,6 +22,31 @@ function newestMtime(dir: string): number {
  * in CI this is a no-op.
  */
 export function ensureBuilt(): void {
+  // Test files run in parallel workers: one builds, the others wait for it (mkdir is atomic).
+  const lock = join(root, 'var', 'build.lock');
+  mkdirSync(dirname(lock), { recursive: true });
+  const deadline = Date.now() + 180_000;
+  for (;;) {
+    try {
+      mkdirSync(lock);
+      break;
+    } catch {
+      const held = statSync(lock, { throwIfNoEntry: false });
+      if (held && (Date.now() > deadline || Date.now() - held.mtimeMs > 180_000)) {
+        rmSync(lock, { recursive: true, force: true }); // left by a killed run
+      } else {
+        Atomics.wait(new Int32Array(new SharedArrayBuffer(4)), 0, 0, 200);
+      }
+    }
+  }
+  try {
+    buildIfStale();
+  } finally {
+    rmSync(lock, { recursive: true, force: true });
+  }
+}
+
+function buildIfStale(): void {
   if (!existsSync(join(root, 'libs/db/src/generated/client.ts'))) {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
     return;
