@@ -95,6 +95,11 @@ describe('email jobs: retries, bad payloads, duplicates (real worker process)', 
     expect(f.smtp.to('dan@example.test')).toHaveLength(1);
   });
 
+  it('exports dependency gauges for PostgreSQL and the queue Redis', async () => {
+    expect(await worker.metric('conduit_dependency_up', { dependency: 'postgres' })).toBe(1);
+    expect(await worker.metric('conduit_dependency_up', { dependency: 'redis_queue' })).toBe(1);
+  });
+
   it('bounds job retention (age and count) on every job', async () => {
     const job = (await f.queue(QUEUES.email).getJob('welcome-email-1'))!;
     expect(job.opts.removeOnComplete).toEqual({ age: 3600, count: 1000 });

@@ -1,11 +1,12 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
 import type { WorkerConfig } from '@conduit/config';
-import { metricsRegistry } from '@conduit/observability';
+import { metricsRegistry, registerDependencyProbe } from '@conduit/observability';
 import type { QueueName } from '@conduit/queue';
 import type { Queue } from 'bullmq';
+import type { Redis } from 'ioredis';
 import type pg from 'pg';
 import { Gauge } from 'prom-client';
-import { PG_POOL, QUEUES_BY_NAME, WORKER_CONFIG } from '../infra/tokens.js';
+import { PG_POOL, QUEUES_BY_NAME, QUEUE_REDIS, WORKER_CONFIG } from '../infra/tokens.js';
 
 const STATES = ['waiting', 'active', 'delayed', 'failed', 'completed', 'prioritized'] as const;
 
@@ -24,8 +25,12 @@ export class QueueDepthMetrics implements OnModuleDestroy {
     @Inject(QUEUES_BY_NAME) queues: Record<QueueName, Queue>,
     @Inject(PG_POOL) pool: pg.Pool,
     @Inject(WORKER_CONFIG) config: WorkerConfig,
+    @Inject(QUEUE_REDIS) queueRedis: Redis,
   ) {
     const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
+    // conduit_dependency_up{dependency=...} (alerts in infra/prometheus): what this worker reaches.
+    registerDependencyProbe('postgres', () => pool.query('SELECT 1'), timeoutMs);
+    registerDependencyProbe('redis_queue', () => queueRedis.ping(), timeoutMs);
     this.depth = new Gauge({
       name: 'queue_jobs',
       help: 'Jobs in each BullMQ queue by state (global, read from Redis at scrape time)',
