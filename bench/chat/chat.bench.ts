@@ -52,6 +52,9 @@ interface PhaseResult {
   latencyMs: { p50: number; p95: number; p99: number; max: number };
   ackMs: { p50: number; p95: number; p99: number };
   apiCpuPercent: Record<string, number>;
+  /** Event-loop delay p99 inside each API process over the measured window (prom-client default metric). */
+  apiEventLoopLagP99Ms: Record<string, number>;
+  loadAverage1m: number;
   benchClientCpuPercent: number;
   connectSeconds: number;
 }
@@ -59,6 +62,13 @@ interface PhaseResult {
 const pct = (sorted: number[], p: number) => (sorted.length ? sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] : NaN);
 const round = (n: number) => Math.round(n * 100) / 100;
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** Reading /metrics also resets prom-client's event-loop-delay histogram: read once before, once after. */
+async function eventLoopLagP99Ms(url: string): Promise<number> {
+  const text = await (await fetch(`${url}/metrics`, { signal: AbortSignal.timeout(10_000) })).text();
+  const match = /^nodejs_eventloop_lag_p99_seconds (\S+)$/m.exec(text);
+  return match ? round(Number(match[1]) * 1000) : NaN;
+}
 
 function cpuTicks(pid: number): number {
   const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1].split(' ');
@@ -197,6 +207,7 @@ async function runPhase(name: string, apis: ApiProcess[], users: { id: number; u
   await drive(WARMUP_SECONDS, false);
   await sleep(500);
   measuring = true;
+  await Promise.all(apis.map((a) => eventLoopLagP99Ms(a.url)));
   const cpuBefore = apis.map((a) => cpuTicks(a.proc.pid!));
   const selfBefore = process.cpuUsage();
   const measureStart = performance.now();
@@ -208,6 +219,7 @@ async function runPhase(name: string, apis: ApiProcess[], users: { id: number; u
   const cpuAfter = apis.map((a) => cpuTicks(a.proc.pid!));
   const self = process.cpuUsage(selfBefore);
   measuring = false;
+  const lags = await Promise.all(apis.map((a) => eventLoopLagP99Ms(a.url)));
 
   for (const c of clients) c.socket.disconnect();
   await sleep(1_000);
@@ -233,6 +245,8 @@ async function runPhase(name: string, apis: ApiProcess[], users: { id: number; u
     latencyMs: { p50: round(pct(latencies, 50)), p95: round(pct(latencies, 95)), p99: round(pct(latencies, 99)), max: round(latencies.at(-1) ?? NaN) },
     ackMs: { p50: round(pct(ackTimes, 50)), p95: round(pct(ackTimes, 95)), p99: round(pct(ackTimes, 99)) },
     apiCpuPercent,
+    apiEventLoopLagP99Ms: Object.fromEntries(apis.map((a, i) => [a.name, lags[i]])),
+    loadAverage1m: round(os.loadavg()[0]),
     benchClientCpuPercent: round(((self.user + self.system) / 1e6 / elapsed) * 100),
     connectSeconds: round(connectSeconds),
   };
@@ -243,15 +257,15 @@ async function runPhase(name: string, apis: ApiProcess[], users: { id: number; u
 function markdown(results: PhaseResult[], meta: Record<string, unknown>): string {
   const [base, scaled] = results;
   const row = (r: PhaseResult) =>
-    `| ${r.name} | ${r.instances} | ${r.clients} | ${r.sent} | ${r.delivered}/${r.expectedDeliveries} | ${r.deliveredPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.ackMs.p95} | ${Object.values(r.apiCpuPercent).join(' / ')} | ${r.benchClientCpuPercent} |`;
+    `| ${r.name} | ${r.instances} | ${r.clients} | ${r.sent} | ${r.delivered}/${r.expectedDeliveries} | ${r.deliveredPerSecond} | ${r.latencyMs.p50} | ${r.latencyMs.p95} | ${r.latencyMs.p99} | ${r.latencyMs.max} | ${r.ackMs.p95} | ${Object.values(r.apiCpuPercent).join(' / ')} | ${Object.values(r.apiEventLoopLagP99Ms).join(' / ')} | ${r.benchClientCpuPercent} | ${r.loadAverage1m} |`;
   return [
     '# Chat delivery benchmark',
     '',
     `Command: \`npm run bench:chat\` (${meta.date}, ${meta.cpus} CPUs, load average ${meta.loadAverage1m} at the end, Node ${meta.node}). ${base.clients} WebSocket clients in ${base.rooms} rooms, ` +
       `${base.targetRate} msg/s sent for ${base.seconds} s (after ${WARMUP_SECONDS} s warm-up); latency = send -> receipt by every other room member.`,
     '',
-    '| run | instances | clients | msgs sent | delivered/expected | delivered msg/s | p50 ms | p95 ms | p99 ms | max ms | ack p95 ms | API CPU % | bench client CPU % |',
-    '|---|---|---|---|---|---|---|---|---|---|---|---|---|',
+    '| run | instances | clients | msgs sent | delivered/expected | delivered msg/s | p50 ms | p95 ms | p99 ms | max ms | ack p95 ms | API CPU % | API event-loop p99 ms | bench client CPU % | load avg 1m |',
+    '|---|---|---|---|---|---|---|---|---|---|---|---|---|---|---|',
     row(base),
     row(scaled),
     '',

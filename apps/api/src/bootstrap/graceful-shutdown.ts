@@ -11,6 +11,10 @@ import { LifecycleService } from '../lifecycle/lifecycle.service.js';
  * A hard deadline (SHUTDOWN_TIMEOUT_MS, below the usual 10 s container grace) exits 1.
  * An uncaught exception logs, shuts down the same way and exits 1 so a supervisor restarts it.
  * Tested in apps/api/test/health/shutdown.e2e.spec.ts.
+ * Chat (Socket.IO): while draining, new handshakes are refused (ChatIoAdapter reads LifecycleService);
+ * app.close() runs io.close() (ChatIoAdapter.close) so WebSocket clients reconnect to another instance
+ * (never socket.disconnect(true)) and no open WebSocket holds the server open. Tested in
+ * apps/api/test/chat/chat-multi-instance.spec.ts (SIGTERM: exit 0, clients fail over, no message lost).
  */
 export function installGracefulShutdown(app: NestFastifyApplication, config: AppConfig): void {
   const log = app.getHttpAdapter().getInstance().log;
