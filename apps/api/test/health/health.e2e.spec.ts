@@ -39,7 +39,7 @@ describe('health endpoints (e2e, real PostgreSQL and Redis)', () => {
       const res = await pollUntil(() => api.get('/health/ready'), (r) => r.body?.details?.redis?.status === 'up');
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('ok');
-      for (const check of ['shutdown', 'database', 'redis', 'eventLoop', 'heap']) {
+      for (const check of ['shutdown', 'load', 'database', 'redis', 'eventLoop', 'heap']) {
         expect(res.body.details[check]?.status, check).toBe('up');
       }
       expect(res.body.details.database.pool).toMatchObject({ total: expect.any(Number), idle: expect.any(Number), waiting: 0 });
