@@ -41,6 +41,8 @@ describe('chat across two API processes', () => {
       REDIS_KEY_PREFIX: prefix,
       JWT_SECRET: 'multi-instance-secret-0123456789',
       CHAT_PRESENCE_TTL_MS: '3000',
+      // SIGTERM: 1 s of draining (readiness 503, new chat handshakes refused) before closing.
+      SHUTDOWN_DRAIN_DELAY_MS: '1000',
     };
     [i1, i2] = await Promise.all([startApiProcess('chat-i1', PORT_1, env), startApiProcess('chat-i2', PORT_2, env)]);
     lbA = await startFailoverProxy(4142, [PORT_1, PORT_2]);
@@ -154,6 +156,13 @@ describe('chat across two API processes', () => {
     })();
     await new Promise((r) => setTimeout(r, 500));
     stopping.kill('SIGTERM');
+    // While draining, the instance still serves its connected clients but refuses new handshakes.
+    await new Promise((r) => setTimeout(r, 300));
+    const refused = await connectChat(stopping.url, { token: users.dave.token, reconnection: false }).then(
+      (s) => (s.disconnect(), null),
+      (e: Error) => e,
+    );
+    expect(refused).toBeInstanceOf(Error);
     const exit = await stopping.exited;
     await sender;
     expect(exit).toEqual({ code: 0, signal: null });
