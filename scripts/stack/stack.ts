@@ -1,6 +1,7 @@
 import { execFile, spawnSync } from 'node:child_process';
 import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
+import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -86,6 +87,8 @@ export interface Stack {
   processes: ManagedProcess[];
   /** HAProxy's view of every server (backend api and socketio). */
   lbStatus(): Promise<LbServerStatus[]>;
+  /** Sends a command to HAProxy's runtime API, e.g. `set server api/api-1 state drain`; returns its answer. */
+  lbCommand(command: string): Promise<string>;
   /** Waits until HAProxy reports server api-<n> (backend api) as `state`. */
   waitForLbState(index: number, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
   /** Intentional kill (no supervisor restart). SIGKILL by default = a crash. */
@@ -158,6 +161,17 @@ async function connectionBudget(databaseUrl: string, instances: number, wanted: 
   const reserve = Math.max(10, Math.ceil(maxConnections * 0.3));
   const perInstance = Math.max(2, Math.min(wanted, Math.floor((maxConnections - reserve - workerPool) / instances)));
   return { maxConnections, reserve, workerPool, perInstance, instances };
+}
+
+function runtimeCommand(socketPath: string, command: string, timeoutMs = 2_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(socketPath, () => socket.end(`${command}\n`));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HAProxy runtime API: no answer to "${command}"`)));
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('end', () => resolve(answer.trim()));
+    socket.on('error', reject);
+  });
 }
 
 /** Kills processes a previous, crashed run of this stack left behind (pid + same command line). */
@@ -386,6 +400,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
       budget,
       processes,
       lbStatus,
+      lbCommand: (command) => runtimeCommand(join(runDir, 'haproxy.sock'), command),
       waitForLbState,
       async killInstance(index, signal = 'SIGKILL') {
         const h = handle(index);

@@ -119,6 +119,34 @@ describe('no-Docker twin: 2 API instances behind HAProxy', () => {
     }
   });
 
+  it('upgrades Socket.IO to a WebSocket through the LB', async () => {
+    const socket: Socket = io(`${stack.urls.lb}/chat`, { transports: ['websocket'], auth: { token }, reconnection: false, forceNew: true, timeout: 10_000 });
+    try {
+      await new Promise<void>((resolve, reject) => {
+        socket.once('connect', resolve);
+        socket.once('connect_error', reject);
+      });
+      expect(socket.io.engine.transport.name).toBe('websocket');
+      expect(await socket.timeout(10_000).emitWithAck('rooms:list')).toBeTruthy();
+    } finally {
+      socket.disconnect();
+    }
+  });
+
+  it('panic mode: with no instance passing its health check, HAProxy still spreads requests over them', async () => {
+    // Both servers of backend api out of rotation (as when all are overloaded and unready).
+    for (const i of [1, 2]) expect(await stack.lbCommand(`set server api/api-${i} state maint`)).toBe('');
+    try {
+      const outcomes = await startTraffic({ concurrency: 2, maxRequests: 20, request: () => ({ method: 'GET', url: `${stack.urls.lb}/api/tags` }) }).done;
+      expect(outcomes.filter(failed), describeFailures(outcomes)).toHaveLength(0);
+      expect(new Set(outcomes.map((o) => o.instance))).toEqual(new Set(['api-1', 'api-2']));
+    } finally {
+      for (const i of [1, 2]) await stack.lbCommand(`set server api/api-${i} state ready`);
+    }
+    await stack.waitForLbState(1, 'UP');
+    await stack.waitForLbState(2, 'UP');
+  });
+
   it('a rolling restart of both instances, one at a time, loses no GET and no POST', async () => {
     const tag = randomBytes(4).toString('hex');
     const traffic = startTraffic({
