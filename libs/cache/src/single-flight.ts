@@ -21,11 +21,14 @@ export class SingleFlight<T> {
     const existing = this.flights.get(key);
     if (existing) return existing;
     const keys = [key, ...aliases.filter((alias) => !this.flights.has(alias))];
-    const flight = (async () => {
+    const forget = () => {
+      for (const k of keys) if (this.flights.get(k) === flight) this.flights.delete(k);
+    };
+    const flight: Promise<T> = (async () => {
       try {
         return await work();
       } finally {
-        for (const k of keys) if (this.flights.get(k) === flight) this.flights.delete(k);
+        queueMicrotask(forget); // after `flight` is assigned, even if work() threw synchronously
       }
     })();
     for (const k of keys) this.flights.set(k, flight);

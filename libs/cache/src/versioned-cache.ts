@@ -58,6 +58,12 @@ export interface CacheReadResult {
    */
   version: string | null;
   source: 'local' | 'redis' | 'computed';
+  /**
+   * Present when the value lives in the in-process layer: an object that stays the same for as
+   * long as that entry does, so callers can memoize work derived from `shared` (e.g. the encoded
+   * response bytes) in a WeakMap keyed by it.
+   */
+  handle?: object;
 }
 
 interface LocalValue {
@@ -167,7 +173,7 @@ export class VersionedCache {
       const hit = this.local.get(spec.key);
       if (hit) {
         cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'hit' });
-        return { shared: hit.body, version: hit.version, source: 'local' };
+        return { shared: hit.body, version: hit.version, source: 'local', handle: hit };
       }
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'miss' });
     }
@@ -193,8 +199,9 @@ export class VersionedCache {
       shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
       source = 'computed';
     }
-    if (useLocal) this.local.set(spec.key, { body: shared, version: sharedVersion }, allTags, generations);
-    if (!spec.personal) return { shared, version: sharedVersion, source };
+    let handle: LocalValue | undefined;
+    if (useLocal) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
+    if (!spec.personal) return { shared, version: sharedVersion, source, handle };
 
     const personalSpec = spec.personal;
     const personalVersion = `${sharedVersion}~${values.slice(tagCount, tagCount + personalSpec.tags.length).join('.')}`;

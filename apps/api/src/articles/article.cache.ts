@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '../auth/token.service.js';
 import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlags, sharedBody, sharedEntry, sharedMeta } from '../cache/cached-response.js';
+import { applyFlags, sharedBody, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import { notFound } from '../common/api-errors.js';
 import { ArticleReadRepository } from './article-read.repository.js';
@@ -11,7 +11,8 @@ import { NO_VIEWER_FLAGS, toArticleView, toSingleArticle, type ArticleCore } fro
 import type { ListArticlesQuery } from './article.schemas.js';
 
 export interface CachedBody {
-  body: string;
+  /** Bytes when encoded once for an in-process entry, else the JSON string. */
+  body: string | Buffer;
   /** Cache version (the ETag); null when Redis could not be asked. */
   version: string | null;
 }
@@ -53,7 +54,8 @@ export class ArticleCache {
       },
       personal: viewer && { scope: String(viewer.id), tags: [CacheTags.viewer(viewer.id)], compute: (shared) => this.flagBits(viewer.id, shared) },
     });
-    return { body: applyFlags(sharedBody(result.shared), result.personal), version: result.version };
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    return { body, version: result.version };
   }
 
   async get(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {
@@ -69,7 +71,8 @@ export class ArticleCache {
       },
       personal: viewer && { scope: String(viewer.id), tags: [CacheTags.viewer(viewer.id)], compute: (shared) => this.flagBits(viewer.id, shared) },
     });
-    return { body: applyFlags(sharedBody(result.shared), result.personal), version: result.version };
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    return { body, version: result.version };
   }
 
   /** One batched query for the page: '1'/'0' for favorited, then following, per article. */

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '../auth/token.service.js';
 import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlags, sharedBody, sharedEntry, sharedMeta } from '../cache/cached-response.js';
+import { applyFlags, sharedBody, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import type { CachedBody } from '../articles/article.cache.js';
 import { ProfileRepository } from './profile.repository.js';
@@ -43,6 +43,7 @@ export class ProfileCache {
         },
       },
     });
-    return { body: applyFlags(sharedBody(result.shared), result.personal), version: result.version };
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    return { body, version: result.version };
   }
 }

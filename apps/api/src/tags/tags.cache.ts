@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import { CacheTags } from '../cache/cache-tags.js';
-import { sharedBody, sharedEntry } from '../cache/cached-response.js';
+import { sharedBodyBytes, sharedEntry } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import type { CachedBody } from '../articles/article.cache.js';
 import { TagsService } from './tags.service.js';
@@ -22,6 +22,6 @@ export class TagsCache {
       local: true,
       compute: async () => sharedEntry('', JSON.stringify({ tags: await this.tags.loadTags() })),
     });
-    return { body: sharedBody(result.shared), version: result.version };
+    return { body: sharedBodyBytes(result.shared, result.handle), version: result.version };
   }
 }

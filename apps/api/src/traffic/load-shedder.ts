@@ -6,11 +6,18 @@ import { metricsRegistry } from '@conduit/observability';
 import type { FastifyInstance } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import { RequestDeadlines } from './request-deadlines.js';
 
 const shedTotal = new Counter({
   name: 'load_shed_total',
   help: 'Requests refused with 503 by load shedding, by reason (in_flight, event_loop)',
   labelNames: ['reason'] as const,
+  registers: [metricsRegistry],
+});
+
+const timedOutTotal = new Counter({
+  name: 'http_request_timeouts_total',
+  help: 'Requests answered 503 because they passed REQUEST_TIMEOUT_MS',
   registers: [metricsRegistry],
 });
 
@@ -30,6 +37,7 @@ const EXEMPT = /^\/(health|metrics)(\/|\?|$)/;
  * produce, so the instance recovers) and readiness reports `load: down` so a load balancer steers
  * away. Health checks and metrics are never shed or counted.
  * Runs as the first Fastify onRequest hook, before routing, auth, rate limits and body parsing.
+ * It also starts each admitted request's time budget (RequestDeadlines).
  * Tested in apps/api/test/traffic/load-shedding.e2e.spec.ts.
  */
 @Injectable()
@@ -39,12 +47,15 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
   // Own histogram, started once the app is up: module loading and DI at startup block the loop
   // for a while, and that must not make a fresh instance shed its first requests.
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  private readonly deadlines: RequestDeadlines;
 
   constructor(
     private readonly adapterHost: HttpAdapterHost,
     private readonly lifecycle: LifecycleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  ) {
+    this.deadlines = new RequestDeadlines(config.REQUEST_TIMEOUT_MS, () => timedOutTotal.inc());
+  }
 
   onModuleInit(): void {
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
@@ -63,10 +74,12 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
       }
       this.lifecycle.inFlight++;
       inFlightGauge.inc();
+      const untrack = this.deadlines.track(request, reply);
       // 'close' fires once whether the response finished or the client went away.
       reply.raw.once('close', () => {
         this.lifecycle.inFlight--;
         inFlightGauge.dec();
+        untrack();
       });
       done();
     });
@@ -74,6 +87,7 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
 
   onApplicationBootstrap(): void {
     this.histogram.enable();
+    this.deadlines.start();
     // Sampled, not computed per request: p99 of each 500 ms window (a percentile per request is
     // too costly). A blocked loop shows in the next sample and clears one window after it ends.
     this.sampler = setInterval(() => this.sample(), 500);
@@ -83,6 +97,7 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
   onModuleDestroy(): void {
     clearInterval(this.sampler);
     this.histogram.disable();
+    this.deadlines.stop();
   }
 
   /** Why new requests are refused right now, or null. Readiness reports the same. */

@@ -32,7 +32,7 @@ export class RateLimitGuard implements CanActivate {
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.limiter = new RateLimiter(redis, config.REDIS_KEY_PREFIX);
-    this.general = { name: 'general', max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, whenRedisDown: 'allow' };
+    this.general = { name: 'general', max: config.RATE_LIMIT_MAX, windowMs: config.RATE_LIMIT_WINDOW_MS, whenRedisDown: 'allow', batched: true };
     this.login = { name: 'login', max: config.RATE_LIMIT_LOGIN_MAX, windowMs: config.RATE_LIMIT_LOGIN_WINDOW_MS, whenRedisDown: 'memory' };
     this.loginAccount = { name: 'login-account', max: config.RATE_LIMIT_LOGIN_ACCOUNT_MAX, windowMs: config.RATE_LIMIT_LOGIN_ACCOUNT_WINDOW_MS, whenRedisDown: 'memory' };
     this.register = { name: 'register', max: config.RATE_LIMIT_REGISTER_MAX, windowMs: config.RATE_LIMIT_REGISTER_WINDOW_MS, whenRedisDown: 'memory' };

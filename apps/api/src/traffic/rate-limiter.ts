@@ -2,6 +2,7 @@ import type { Redis } from 'ioredis';
 import { RedisBreaker, UNAVAILABLE } from '@conduit/cache';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@conduit/observability';
+import { BatchedWindow } from './batched-window.js';
 import { MemoryWindow } from './memory-window.js';
 
 export interface LimitRule {
@@ -11,6 +12,8 @@ export interface LimitRule {
   windowMs: number;
   /** What to do when Redis cannot be asked: let the request through, or count in this instance's memory. */
   whenRedisDown: 'allow' | 'memory';
+  /** Batch this rule's Redis updates per instance (BatchedWindow); exact per-request counting otherwise. */
+  batched?: boolean;
 }
 
 export interface LimitDecision {
@@ -40,7 +43,7 @@ const rateLimitDegradedTotal = new Counter({
  * remaining time comes back for Retry-After. (A lost PEXPIRE can never leave an immortal key.)
  */
 const FIXED_WINDOW_SCRIPT = `
-local count = redis.call('INCR', KEYS[1])
+local count = redis.call('INCRBY', KEYS[1], ARGV[2])
 local ttl = redis.call('PTTL', KEYS[1])
 if ttl < 0 then
   redis.call('PEXPIRE', KEYS[1], ARGV[1])
@@ -48,7 +51,7 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number): Promise<[number, number]> };
+type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number, amount: number): Promise<[number, number]> };
 
 /**
  * Rate limits shared by all instances (pattern: distributed fixed-window rate limiting).
@@ -56,6 +59,8 @@ type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number): Promi
  * up capacity meant for everyone. Fixed window chosen over a sliding log: one atomic Lua call
  * and one small key per client per window; the price is that a client can send up to 2x the
  * limit across a window boundary, which these limits tolerate.
+ * The general limit batches its Redis updates per instance (BatchedWindow: one INCRBY per
+ * ~5% of the limit or 500 ms instead of one call per request).
  * Redis down: rules with whenRedisDown 'allow' fail open (availability first; load shedding still
  * protects the instance), 'memory' rules count per instance so brute force stays bounded.
  * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts.
@@ -63,6 +68,7 @@ type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number): Promi
 export class RateLimiter {
   private readonly breaker: RedisBreaker;
   private readonly memory = new MemoryWindow();
+  private readonly batches = new Map<string, BatchedWindow>();
 
   constructor(redis: Redis, private readonly prefix: string) {
     if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { lua: FIXED_WINDOW_SCRIPT, numberOfKeys: 1 });
@@ -71,7 +77,13 @@ export class RateLimiter {
 
   async hit(rule: LimitRule, subject: string): Promise<LimitDecision> {
     const key = `${this.prefix}rl:${rule.name}:${subject}`;
-    const result = await this.breaker.run('ratelimit', (r) => (r as LimiterRedis).rateLimitHit(key, rule.windowMs));
+    let result: readonly [number, number] | typeof UNAVAILABLE;
+    if (rule.batched) {
+      const batched = await this.batchFor(rule).hit(key);
+      result = batched === 'unavailable' ? UNAVAILABLE : [batched.count, batched.resetInMs];
+    } else {
+      result = await this.breaker.run('ratelimit', (r) => (r as LimiterRedis).rateLimitHit(key, rule.windowMs, 1));
+    }
     let count: number;
     let resetInMs: number;
     let counter: LimitDecision['counter'];
@@ -87,5 +99,19 @@ export class RateLimiter {
     const allowed = count <= rule.max;
     if (!allowed) rateLimitedTotal.inc({ policy: rule.name });
     return { allowed, retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)), counter };
+  }
+
+  private batchFor(rule: LimitRule): BatchedWindow {
+    let batch = this.batches.get(rule.name);
+    if (!batch) {
+      // At most ~5% of the limit (and 100 hits) unsent per instance; at least every 500 ms.
+      const syncEvery = Math.max(1, Math.min(100, Math.floor(rule.max / 20)));
+      batch = new BatchedWindow(async (key, amount) => {
+        const r = await this.breaker.run('ratelimit', (redis) => (redis as LimiterRedis).rateLimitHit(key, rule.windowMs, amount));
+        return r === UNAVAILABLE ? 'unavailable' : r;
+      }, { syncEvery, syncMs: 500 });
+      this.batches.set(rule.name, batch);
+    }
+    return batch;
   }
 }
