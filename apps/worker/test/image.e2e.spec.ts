@@ -113,14 +113,14 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     const me = await user.get('/api/user');
     const corrupt = Buffer.concat([(await png(10, 10)).subarray(0, 8), Buffer.from('not really a png')]);
     const res = await upload([{ field: 'image', data: corrupt, type: 'image/png' }]);
-    expect(res.status).toBe(202);
+    expect(res.status, await res.clone().text()).toBe(202);
     const { upload: accepted } = (await res.json()) as { upload: { id: string; status: string } };
     const job = await waitFor(async () => {
       const j = await f.queue(QUEUES.image).getJob(`process-image-${accepted.id}`);
       return j && (await j.getState()) === 'failed' ? j : null;
     }, 'the image job to fail');
-    expect(job.attemptsMade).toBe(1);
     expect(job.failedReason).toMatch(/cannot process image/);
+    expect(job.attemptsMade).toBe(1);
     expect((await user.get('/api/user')).body.user.image).toBe(me.body.user.image);
   });
 
