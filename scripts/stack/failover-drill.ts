@@ -4,11 +4,12 @@
 //   1. rolling restart (SIGTERM, drain, start) of every instance, one at a time;
 //   2. SIGKILL of instance 1 mid-traffic, then restart it.
 // Prints requests/failures per phase and HAProxy's retry/redispatch counters. Loopback only, bounded.
+// --keep-logs <dir>: keep the run directory (HAProxy log with termination states) for analysis.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startStack } from './stack.js';
 
-const { values } = parseArgs({ options: { instances: { type: 'string', default: '2' } } });
+const { values } = parseArgs({ options: { instances: { type: 'string', default: '2' }, 'keep-logs': { type: 'string' } } });
 const adminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbUrl = 'postgresql://postgres@127.0.0.1:5432/conduit_stack_drill';
 const admin = new pg.Client({ connectionString: adminUrl });
@@ -22,10 +23,11 @@ const stack = await startStack({
   worker: false,
   prometheus: false,
   web: false,
+  runDir: values['keep-logs'],
   env: { LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', DB_POOL_MAX: '5', JWT_SECRET: 'drill-secret-0123456789abcdef0123' },
   log: () => {},
 });
-type Outcome = { method: string; ok: boolean; phase: string; status?: number | string };
+type Outcome = { method: string; ok: boolean; phase: string; status?: number | string; at: number };
 const outcomes: Outcome[] = [];
 let phase = 'warm-up';
 let stopped = false;
@@ -42,6 +44,7 @@ try {
       const i = n++;
       const post = i % 2 === 1;
       const current = phase;
+      const started = Date.now();
       try {
         const res = await fetch(
           post ? `${stack.urls.lb}/api/articles` : `${stack.urls.lb}/api/articles?limit=5`,
@@ -50,10 +53,10 @@ try {
             : {},
         );
         await res.arrayBuffer();
-        outcomes.push({ method: post ? 'POST' : 'GET', ok: res.status < 500, phase: current, status: res.status >= 500 ? `${res.status} from ${res.headers.get('x-instance-id') ?? 'HAProxy'}` : res.status });
+        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: res.status < 500, phase: current, status: res.status >= 500 ? `${res.status} from ${res.headers.get('x-instance-id') ?? 'HAProxy'}` : res.status });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        outcomes.push({ method: post ? 'POST' : 'GET', ok: false, phase: current, status: cause?.code ?? cause?.message ?? (error as Error).message });
+        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: false, phase: current, status: cause?.code ?? cause?.message ?? (error as Error).message });
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -85,6 +88,9 @@ try {
     const statuses = [...new Set(rows.filter((o) => !o.ok).map((o) => o.status))].join(', ');
     console.log(`${p.padEnd(20)} GET ${count('GET')} (failed ${fails('GET')})  POST ${count('POST')} (failed ${fails('POST')})${statuses ? `  failures: ${statuses}` : ''}`);
   }
+  const dropped = /DroppedLogs: (\d+)/.exec(await stack.lbCommand('show info'))?.[1];
+  for (const o of outcomes.filter((x) => !x.ok).slice(0, 5)) console.log(`  failed: ${o.method} ${o.status} at ${new Date(o.at).toISOString()}`);
+  console.log(`HAProxy dropped log lines: ${dropped}`);
   console.log(`HAProxy backend api: retries ${counter('haproxy_backend_retry_warnings_total')}, redispatches ${counter('haproxy_backend_redispatch_warnings_total')}`);
 } finally {
   stopped = true;
