@@ -1,6 +1,6 @@
 export { createFailFastRedis, type FailFastRedisOptions } from './fail-fast-redis.js';
 export { RedisBreaker, UNAVAILABLE, type Unavailable, type RedisBreakerOptions } from './redis-breaker.js';
-export { VersionedCache, type VersionedCacheOptions, type CacheReadSpec, type CacheReadResult, type PersonalSpec } from './versioned-cache.js';
+export { VersionedCache, invalidateCacheTags, type VersionedCacheOptions, type CacheReadSpec, type CacheReadResult, type PersonalSpec } from './versioned-cache.js';
 export { LocalLayer } from './local-layer.js';
 export { SingleFlight } from './single-flight.js';
 export { jitteredTtl } from './jitter.js';

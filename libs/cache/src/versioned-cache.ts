@@ -348,3 +348,22 @@ export class VersionedCache {
     return `${this.options.prefix}p:${scope}:${key}`;
   }
 }
+
+/**
+ * For a process that writes data the API caches but does not read the cache itself (e.g. the
+ * worker setting users.image): bumps the tags exactly like VersionedCache.invalidate, with the
+ * same prefix the API uses (`${REDIS_KEY_PREFIX}c:`). Returns false if Redis could not be
+ * reached (then readers see the change within the entry TTL). Never throws.
+ */
+export async function invalidateCacheTags(redis: Redis, prefix: string, tags: string[], versionTtlMs = 24 * 3_600_000): Promise<boolean> {
+  if (tags.length === 0) return true;
+  if (!('cacheBump' in redis)) redis.defineCommand('cacheBump', { lua: BUMP_SCRIPT });
+  const keys = tags.map((tag) => `${prefix}v:${tag}`);
+  const fresh = `${randomBytes(4).toString('base64url')}w${Date.now().toString(36)}_`;
+  try {
+    await (redis as CacheRedis).cacheBump(keys.length, ...keys, versionTtlMs, fresh);
+    return true;
+  } catch {
+    return false;
+  }
+}

@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL, TestRedisServer } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFailFastRedis, VersionedCache, type VersionedCacheOptions } from '@conduit/cache';
+import { createFailFastRedis, invalidateCacheTags, VersionedCache, type VersionedCacheOptions } from '@conduit/cache';
 
 const options = (prefix: string, overrides: Partial<VersionedCacheOptions> = {}): VersionedCacheOptions => ({
   prefix,
@@ -163,6 +163,16 @@ describe('VersionedCache against the shared Redis', () => {
     expect((await read('u2')).personal).toBe('fav:none@[1,2,3]');
     expect(personalCalls).toEqual(['u1', 'u2', 'u1']);
     expect(shared.calls).toBe(1);
+  });
+
+  it('invalidateCacheTags (for writers that do not read the cache, e.g. the worker) invalidates like invalidate()', async () => {
+    const cache = new VersionedCache(a, options(prefix, { localMaxEntries: 0 }));
+    let n = 0;
+    const compute = counted(() => `w${n}`);
+    await cache.read({ cache: 't', key: 'worker', tags: ['people'], compute });
+    n = 1;
+    expect(await invalidateCacheTags(b, prefix, ['people'])).toBe(true);
+    expect((await cache.read({ cache: 't', key: 'worker', tags: ['people'], compute })).shared).toBe('w1');
   });
 
   it('disabled: always computes', async () => {
