@@ -2,7 +2,7 @@ import 'reflect-metadata';
 import { NestFactory } from '@nestjs/core';
 import { ConfigError, loadWorkerConfig, type WorkerConfig } from '@conduit/config';
 import { PinoNestLogger, createLogger } from '@conduit/observability';
-import { createQueueConnection } from '@conduit/queue';
+import { QueueRedisMisconfiguredError, assertQueueRedis, createQueueConnection } from '@conduit/queue';
 import { installGracefulShutdown } from './bootstrap/graceful-shutdown.js';
 import { verifyQueueRedis } from './bootstrap/verify-queue-redis.js';
 import { WorkerRuntime } from './bootstrap/worker-runtime.js';
@@ -43,5 +43,16 @@ const app = await NestFactory.createApplicationContext(WorkerModule.forRoot(conf
   abortOnError: false,
 });
 const runtime = app.get(WorkerRuntime);
-installGracefulShutdown(() => runtime.stop(), config.WORKER_SHUTDOWN_TIMEOUT_MS, logger);
+const shutdown = installGracefulShutdown(() => runtime.stop(), config.WORKER_SHUTDOWN_TIMEOUT_MS, logger);
+// Re-check after every reconnect: a queue Redis restarted with a cache-like config (evicting,
+// no AOF) would silently lose jobs. Stop gracefully (exit 1) rather than run on it.
+// Test: apps/worker/test/startup.e2e.spec.ts ("... restarted with the wrong settings").
+queueRedis.on('ready', () => {
+  assertQueueRedis(queueRedis, config.QUEUE_REDIS_URL).catch((error) => {
+    if (!(error instanceof QueueRedisMisconfiguredError)) return;
+    logger.fatal(error.message);
+    console.error(error.message);
+    void shutdown('queue Redis misconfigured', 1);
+  });
+});
 await runtime.start();

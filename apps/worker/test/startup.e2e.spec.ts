@@ -32,6 +32,15 @@ describe('worker startup checks (real Redis on 6414/6415, real worker process)',
       const worker = await f.startWorker();
       expect((await fetch(`${worker.url}/health/live`)).status).toBe(200);
       await waitFor(async () => (await fetch(`${worker.url}/health/ready`)).status === 200, 'readiness');
+
+      // Later the queue Redis comes back (reconnect) with the wrong settings: the worker stops.
+      await redis.config('SET', 'maxmemory-policy', 'volatile-lru');
+      const clients = String(await redis.call('CLIENT', 'LIST'));
+      const producer = clients.split('\n').find((line) => / name=worker-\d+-producer /.test(line));
+      expect(producer).toBeTruthy();
+      await redis.call('CLIENT', 'KILL', 'ID', producer!.match(/id=(\d+)/)![1]);
+      expect((await worker.exited).code).toBe(1);
+      expect(worker.stderr()).toContain('maxmemory-policy is "volatile-lru" but must be "noeviction"');
     } finally {
       await redis.config('SET', 'maxmemory-policy', 'allkeys-lru').catch(() => {});
       redis.disconnect();
