@@ -181,7 +181,8 @@ describe('no-Docker twin: 2 API instances behind HAProxy', () => {
 
   it('killing an instance mid-traffic fails no GET once the health check notices', async () => {
     const traffic = startTraffic({ concurrency: 4, pauseMs: 10, maxRequests: 20_000, request: () => ({ method: 'GET', url: `${stack.urls.lb}/api/tags` }) });
-    await new Promise((resolve) => setTimeout(resolve, 1_000));
+    // Shortly after the rolling restart above, while the other instance has only just come back.
+    await new Promise((resolve) => setTimeout(resolve, 300));
     const killedAt = Date.now();
     await stack.killInstance(1, 'SIGKILL');
     await stack.waitForLbState(1, 'DOWN', 15_000);
