@@ -5,6 +5,7 @@
 //
 // Flags: --instances N (1-8, default 2)   --port-offset O (0-4: LB 8080+O, API 3001+4O.., see ports.ts)
 //        --seed-scale X (default 0.1; 0 = no seed)   --no-prometheus   --no-worker   --no-web
+//        --random-ports (free ports from the kernel, temporary run directory)
 // Config: .env.example, overridden by the same variables in the environment.
 import { parseArgs } from 'node:util';
 import { startStack, type Stack } from './stack.js';
@@ -17,11 +18,13 @@ const { values } = parseArgs({
     'no-prometheus': { type: 'boolean', default: false },
     'no-worker': { type: 'boolean', default: false },
     'no-web': { type: 'boolean', default: false },
+    // Free ports picked by the kernel (tests; two stacks can never collide).
+    'random-ports': { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run stack -- [--instances 2] [--port-offset 0] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web]');
+  console.log('usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web]');
   process.exit(0);
 }
 
@@ -50,7 +53,7 @@ setInterval(() => {
 try {
   stack = await startStack({
     instances: Number(values.instances),
-    ports: Number(values['port-offset']),
+    ports: values['random-ports'] ? 'auto' : Number(values['port-offset']),
     seed: seedScale > 0 ? seedScale : false,
     prometheus: !values['no-prometheus'],
     worker: !values['no-worker'],
