@@ -133,4 +133,22 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     await startWorker();
     await waitFor(async () => (await user.get('/api/user')).body.user.image === `/api/images/${accepted.id}-256.webp`, 'the image after a worker started');
   });
+
+  it('an older upload finishing after a newer one does not replace the newer image', async () => {
+    await f.killWorkers();
+    const first = await upload([{ field: 'image', data: await png(30, 30), type: 'image/png' }]);
+    const older = ((await first.json()) as { upload: { id: string } }).upload.id;
+    // Hold the older upload's job back (as if its worker were slow): take its outbox row out.
+    const { rows } = await f.pool.query(`DELETE FROM job_outbox WHERE job_id = $1 RETURNING queue, job_name, job_id, payload`, [`process-image-${older}`]);
+    expect(rows).toHaveLength(1);
+    const second = await upload([{ field: 'image', data: await png(31, 31), type: 'image/png' }]);
+    const newer = ((await second.json()) as { upload: { id: string } }).upload.id;
+    await startWorker();
+    await waitFor(async () => (await user.get('/api/user')).body.user.image === `/api/images/${newer}-256.webp`, 'the newer image');
+    // Now the older upload's job runs and completes, without taking over user.image.
+    await f.pool.query('INSERT INTO job_outbox (queue, job_name, job_id, payload) VALUES ($1, $2, $3, $4)', [rows[0].queue, rows[0].job_name, rows[0].job_id, rows[0].payload]);
+    await waitFor(async () => (await (await f.queue(QUEUES.image).getJob(`process-image-${older}`))?.getState()) === 'completed', 'the older job to complete');
+    expect((await fetch(`${t.url}/api/images/${older}-256.webp`)).status).toBe(200);
+    expect((await user.get('/api/user')).body.user.image).toBe(`/api/images/${newer}-256.webp`);
+  });
 });

@@ -17,4 +17,4 @@ export { createQueueConnection, queueConnectionOptions, type QueueConnectionRole
 export { assertQueueRedis, queueRedisProblems, QueueRedisMisconfiguredError } from './queue-redis-check.js';
 export { OutboxRelay, type OutboxRelayOptions } from './outbox-relay.js';
 export { createQueues } from './create-queues.js';
-export { originalImageKey, resizedImageFile, resizedImageKey, resizedImageUrl, RESIZED_IMAGE_FILE } from './image-keys.js';
+export { originalImageKey, resizedImageFile, resizedImageKey, resizedImageUrl, RESIZED_IMAGE_FILE, newUploadId } from './image-keys.js';

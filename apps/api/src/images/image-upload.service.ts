@@ -1,9 +1,8 @@
 import { HttpStatus, Inject, Injectable } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
-import { originalImageKey, processImageJob, resizedImageKey, RESIZED_IMAGE_FILE } from '@conduit/queue';
+import { newUploadId, originalImageKey, processImageJob, resizedImageKey, RESIZED_IMAGE_FILE } from '@conduit/queue';
 import { FILE_STORAGE, type FileStorage } from '@conduit/storage';
 import type { MultipartFile } from '@fastify/multipart';
-import { randomUUID } from 'node:crypto';
 import type { Readable } from 'node:stream';
 import { ApiError, notFound, validationError } from '../common/api-errors.js';
 import { JobOutboxRepository } from '../jobs/job-outbox.repository.js';
@@ -46,7 +45,7 @@ export class ImageUploadService {
     // Never trust the declared type: the bytes must be that kind of image.
     if (sniffImageType(data) !== declared) throw unsupported();
 
-    const uploadId = randomUUID();
+    const uploadId = newUploadId();
     const key = originalImageKey(uploadId, declared);
     await this.storage.put(key, data);
     try {

@@ -15,6 +15,7 @@ import { UserImageRepository } from './user-image.repository.js';
  * (IMAGE_SIZES), points user.image at the largest, then deletes the original.
  * Idempotent: files are written under deterministic names (rewriting them is harmless) and the
  * user update sets the same URL; a rerun after the original was deleted only re-applies the URL.
+ * Ordered: an older upload finishing after a newer one never replaces it (UUIDv7 upload ids).
  * Undecodable images and decompression bombs (IMAGE_MAX_INPUT_PIXELS) fail without retries.
  * Test: apps/worker/test/image.e2e.spec.ts.
  */
@@ -46,10 +47,10 @@ export class ImageProcessingHandler implements JobHandler<typeof JOBS.processIma
         await this.storage.put(resizedImageKey(resizedImageFile(uploadId, size)), await this.resize(original, size));
       }
     }
-    if (await this.users.setImage(userId, url)) {
+    if (await this.users.setImage(userId, url, uploadId)) {
       await this.profileCache.profileChanged();
     } else {
-      this.logger.info({ jobId: job.id, userId }, 'user deleted before the image was processed');
+      this.logger.info({ jobId: job.id, userId }, 'image not applied: user deleted or a newer upload already applied');
     }
     if (original) await this.storage.delete(originalImageKey(uploadId, ext));
     return { image: url, sizes };
