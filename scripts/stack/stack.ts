@@ -142,6 +142,20 @@ async function redisAnswers(url: string): Promise<boolean> {
   }
 }
 
+async function redisPolicy(url: string): Promise<string | undefined> {
+  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
+    return reply[1];
+  } catch {
+    return undefined;
+  } finally {
+    client.disconnect();
+  }
+}
+
 /**
  * Connection budget (pattern: bounded pools): instances x DB_POOL_MAX + worker pool + reserve
  * must stay <= PostgreSQL max_connections, or the N+1th instance fails to connect under load.
@@ -258,7 +272,9 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const startRedis = async (role: 'cache' | 'queue', port: number, given?: string) => {
       const url = given ?? `redis://127.0.0.1:${port}`;
       if (given || (await redisAnswers(url))) {
-        log(`redis-${role}: using the server already running at ${url}`);
+        const policy = await redisPolicy(url);
+        const wanted = role === 'queue' ? 'noeviction' : 'allkeys-lru';
+        log(`redis-${role}: using the server already running at ${url}${policy && policy !== wanted ? ` (WARNING: maxmemory-policy ${policy}, expected ${wanted})` : ''}`);
         return url;
       }
       const dir = join(runDir, `redis-${role}`);
