@@ -35,6 +35,14 @@ export class LocalLayer<V> {
     return entry.value;
   }
 
+  /**
+   * The stored value even if expired or locally invalidated: only for callers that confirm it
+   * against the authoritative version in Redis before using it.
+   */
+  peek(key: string): V | undefined {
+    return this.entries.get(key)?.value;
+  }
+
   /** A snapshot of the tags' generations, taken BEFORE computing a value (see set). */
   snapshot(tags: readonly string[]): number[] {
     return tags.map((tag) => this.generations.get(tag) ?? 0);

@@ -75,7 +75,9 @@ interface LocalValue {
  * Reads all version keys (creating a fresh random version for a missing one) and the entries,
  * in one round trip. A missing version is never read as "0": after an eviction or a Redis
  * restart it gets a new unique value, so an entry written under an older value can never match.
- * KEYS: n version keys, then entry keys. ARGV: n, version TTL ms, fresh-version prefix.
+ * KEYS: n version keys, then entry keys. ARGV: n, version TTL ms, fresh-version prefix, and
+ * optionally the version of the caller's in-process copy: if the shared entry was written under
+ * it, '=' comes back instead of the body (the caller still checks it is the current version).
  */
 const READ_SCRIPT = `
 local n = tonumber(ARGV[1])
@@ -85,6 +87,8 @@ for i = 1, #KEYS do
   if (not v) and i <= n then
     v = ARGV[3] .. i
     redis.call('SET', KEYS[i], v, 'PX', ARGV[2])
+  elseif v and i == n + 1 and ARGV[4] and ARGV[4] ~= '' and string.sub(v, 1, #ARGV[4] + 1) == ARGV[4] .. '\\n' then
+    v = '='
   end
   out[i] = v or false
 end
@@ -165,7 +169,11 @@ export class VersionedCache {
       const personal = spec.personal ? await spec.personal.compute(shared) : undefined;
       return { shared, personal, version: null, source: 'computed' };
     }
+    // The in-process copy is SERVED only to reads without a personal part; reads with one (signed
+    // in, read-your-writes) only reuse it once Redis confirmed it is current (no body transfer).
     const useLocal = spec.local === true && !spec.personal;
+    const storeLocal = spec.local === true;
+    const known = storeLocal && spec.personal ? this.local.peek(spec.key) : undefined;
     const allTags = [EPOCH_TAG, ...spec.tags];
     // Taken before anything is read, so a local invalidation racing with this read wins.
     const generations = this.local.snapshot(allTags);
@@ -178,7 +186,7 @@ export class VersionedCache {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'miss' });
     }
 
-    const values = this.epochRotationPending && !(await this.rotateEpoch()) ? UNAVAILABLE : await this.readVersionsAndEntries(spec);
+    const values = this.epochRotationPending && !(await this.rotateEpoch()) ? UNAVAILABLE : await this.readVersionsAndEntries(spec, known?.version ?? '');
     if (values === UNAVAILABLE) {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'unavailable' });
       return this.readWithoutRedis(spec, useLocal, allTags, generations);
@@ -189,7 +197,13 @@ export class VersionedCache {
     const entry = values[tagCount + (spec.personal ? spec.personal.tags.length : 0)];
     let shared: string;
     let source: CacheReadResult['source'];
-    if (entry !== null && entry.length > sharedVersion.length && entry.startsWith(sharedVersion) && entry.charCodeAt(sharedVersion.length) === 10) {
+    let handle: LocalValue | undefined;
+    if (entry === '=' && known && known.version === sharedVersion) {
+      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
+      shared = known.body;
+      source = 'redis';
+      handle = known;
+    } else if (entry !== null && entry.length > sharedVersion.length && entry.startsWith(sharedVersion) && entry.charCodeAt(sharedVersion.length) === 10) {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
       shared = entry.slice(sharedVersion.length + 1);
       source = 'redis';
@@ -199,8 +213,7 @@ export class VersionedCache {
       shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
       source = 'computed';
     }
-    let handle: LocalValue | undefined;
-    if (useLocal) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
+    if (storeLocal && !handle) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
     if (!spec.personal) return { shared, version: sharedVersion, source, handle };
 
     const personalSpec = spec.personal;
@@ -208,7 +221,7 @@ export class VersionedCache {
     const personalEntry = values[values.length - 1];
     if (personalEntry !== null && personalEntry.startsWith(`${personalVersion}\n`)) {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'hit' });
-      return { shared, personal: personalEntry.slice(personalVersion.length + 1), version: personalVersion, source };
+      return { shared, personal: personalEntry.slice(personalVersion.length + 1), version: personalVersion, source, handle };
     }
     cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'miss' });
     const personal = await this.personalFlights.run(`${personalSpec.scope}\n${spec.key}\n${personalVersion}`, async () => {
@@ -218,7 +231,7 @@ export class VersionedCache {
       await this.breaker.run('set', (r) => r.set(this.personalKey(personalSpec.scope, spec.key), `${personalVersion}\n${value}`, 'PX', ttl));
       return value;
     });
-    return { shared, personal, version: personalVersion, source };
+    return { shared, personal, version: personalVersion, source, handle };
   }
 
   /**
@@ -250,12 +263,12 @@ export class VersionedCache {
     this.local.clear();
   }
 
-  private async readVersionsAndEntries(spec: CacheReadSpec): Promise<(string | null)[] | typeof UNAVAILABLE> {
+  private async readVersionsAndEntries(spec: CacheReadSpec, knownVersion: string): Promise<(string | null)[] | typeof UNAVAILABLE> {
     const versionKeys = [this.versionKey(EPOCH_TAG), ...spec.tags.map((t) => this.versionKey(t))];
     if (spec.personal) versionKeys.push(...spec.personal.tags.map((t) => this.versionKey(t)));
     const keys = [...versionKeys, this.entryKey(spec.key)];
     if (spec.personal) keys.push(this.personalKey(spec.personal.scope, spec.key));
-    return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, versionKeys.length, this.options.versionTtlMs, this.freshVersion()));
+    return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, versionKeys.length, this.options.versionTtlMs, this.freshVersion(), knownVersion));
   }
 
   /** Shared miss: fill under the cross-instance lock, or wait briefly for the instance that holds it. */

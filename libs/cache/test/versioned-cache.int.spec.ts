@@ -140,6 +140,28 @@ describe('VersionedCache against the shared Redis', () => {
     expect((await cb.read(spec)).shared).toBe('loc1'); // ...until the local TTL passes
   });
 
+  it('reads with a personal part reuse the in-process copy only once Redis confirmed its version', async () => {
+    const ca = new VersionedCache(a, options(prefix, { localTtlMs: 60_000 }));
+    const cb = new VersionedCache(b, options(prefix, { localTtlMs: 60_000 }));
+    let n = 0;
+    const compute = counted(() => `shared${n}`);
+    const spec = () => ({
+      cache: 't', key: 'confirm', tags: ['confirm'], compute, local: true,
+      personal: { scope: 'u1', tags: ['viewer:u1'], compute: async (shared: string) => `p(${shared})` },
+    });
+    const first = await ca.read(spec());
+    const second = await ca.read(spec());
+    expect(second).toMatchObject({ shared: 'shared0', personal: 'p(shared0)', source: 'redis' });
+    expect(second.handle).toBeDefined();
+    expect(second.handle).toBe(first.handle); // the body did not travel again: the local copy was confirmed
+    n = 1;
+    await cb.invalidate(['confirm']); // another instance: this instance's local copy is now stale
+    const third = await ca.read(spec());
+    expect(third).toMatchObject({ shared: 'shared1', personal: 'p(shared1)' });
+    expect(third.handle).not.toBe(first.handle);
+    expect(compute.calls).toBe(2);
+  });
+
   it('caches the personal part per scope and invalidates it with the scope tag only', async () => {
     const cache = new VersionedCache(a, options(prefix));
     const shared = counted(() => '[1,2,3]');

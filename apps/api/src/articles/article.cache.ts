@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '../auth/token.service.js';
 import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlags, sharedBody, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
+import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import { notFound } from '../common/api-errors.js';
 import { ArticleReadRepository } from './article-read.repository.js';
@@ -46,7 +46,7 @@ export class ArticleCache {
       cache: 'articleList',
       key,
       tags: [CacheTags.lists, CacheTags.people],
-      local: viewer === undefined,
+      local: true, // served from memory to anonymous readers; reused after a Redis check by signed-in ones
       compute: async () => {
         const page = await this.read.loadArticlePage(query);
         const body = JSON.stringify({ articles: page.items.map((item) => toArticleView(item, NO_VIEWER_FLAGS)), articlesCount: page.articlesCount });
@@ -54,7 +54,7 @@ export class ArticleCache {
       },
       personal: viewer && { scope: String(viewer.id), tags: [CacheTags.viewer(viewer.id)], compute: (shared) => this.flagBits(viewer.id, shared) },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
     return { body, version: result.version };
   }
 
@@ -63,7 +63,7 @@ export class ArticleCache {
       cache: 'article',
       key: `article:${keyPart(slug)}`,
       tags: [CacheTags.article(slug), CacheTags.people],
-      local: viewer === undefined,
+      local: true, // served from memory to anonymous readers; reused after a Redis check by signed-in ones
       compute: async () => {
         const article = await this.read.loadArticle(slug);
         if (!article) throw notFound('article'); // not cached: a later create must not be hidden
@@ -71,7 +71,7 @@ export class ArticleCache {
       },
       personal: viewer && { scope: String(viewer.id), tags: [CacheTags.viewer(viewer.id)], compute: (shared) => this.flagBits(viewer.id, shared) },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
     return { body, version: result.version };
   }
 

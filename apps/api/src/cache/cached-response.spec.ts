@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { applyFlags, sharedBody, sharedEntry, sharedMeta } from './cached-response.js';
+import { applyFlags, applyFlagsBytes, sharedBody, sharedEntry, sharedMeta } from './cached-response.js';
 
 describe('applyFlags', () => {
   const body = JSON.stringify({
@@ -17,6 +17,15 @@ describe('applyFlags', () => {
     expect(out.articles[1].author.following).toBe(false);
     expect(out.articles[0].description).toBe('says "favorited":false in text');
     expect(out.articles[0].author.bio).toBe('{"following":false}');
+  });
+
+  it('applyFlagsBytes gives the same bytes as applyFlags, memoized per entry handle', () => {
+    const entry = sharedEntry('1.2,3.4', body);
+    const handle = {};
+    for (const bits of ['0110', '1111', '1000', '0000']) {
+      expect(applyFlagsBytes(entry, handle, bits).toString()).toBe(applyFlags(body, bits));
+    }
+    expect(applyFlagsBytes(entry, undefined, '0110')).toBe(applyFlags(body, '0110'));
   });
 
   it('returns the body itself when no flag is set', () => {

@@ -15,6 +15,53 @@ export function applyFlags(body: string, bits: string | undefined): string {
   return body.replace(FLAG, (match, key: string) => (bits.charCodeAt(i++) === 49 ? `"${key}":true` : match));
 }
 
+interface FlagSegments {
+  /** The body's bytes split around each flag: parts.length = keys.length + 1. */
+  parts: Buffer[];
+  keys: ('favorited' | 'following')[];
+}
+
+const segmentsByEntry = new WeakMap<object, FlagSegments>();
+const FLAG_BYTES = {
+  favorited: [Buffer.from('"favorited":false'), Buffer.from('"favorited":true')],
+  following: [Buffer.from('"following":false'), Buffer.from('"following":true')],
+} as const;
+
+/**
+ * applyFlags for a body held by an in-process entry: the body is split around its flags once per
+ * entry (memoized by its handle), then each viewer's response is a concatenation of bytes (no
+ * regex over the body, no UTF-8 encoding of it per request).
+ * Tested in apps/api/src/cache/cached-response.spec.ts.
+ */
+export function applyFlagsBytes(entry: string, handle: object | undefined, bits: string | undefined): Buffer | string {
+  if (!handle) return applyFlags(sharedBody(entry), bits);
+  if (!bits || bits.indexOf('1') === -1) return sharedBodyBytes(entry, handle);
+  let segments = segmentsByEntry.get(handle);
+  if (!segments) {
+    const body = sharedBody(entry);
+    const parts: Buffer[] = [];
+    const keys: FlagSegments['keys'] = [];
+    let last = 0;
+    for (const match of body.matchAll(FLAG)) {
+      parts.push(Buffer.from(body.slice(last, match.index)));
+      keys.push(match[1] as 'favorited' | 'following');
+      last = match.index + match[0].length;
+    }
+    parts.push(Buffer.from(body.slice(last)));
+    segmentsByEntry.set(handle, (segments = { parts, keys }));
+  }
+  const chunks: Buffer[] = [];
+  let length = 0;
+  for (let i = 0; i < segments.keys.length; i++) {
+    const flag = FLAG_BYTES[segments.keys[i]][bits.charCodeAt(i) === 49 ? 1 : 0];
+    chunks.push(segments.parts[i], flag);
+    length += segments.parts[i].length + flag.length;
+  }
+  const tail = segments.parts[segments.keys.length];
+  chunks.push(tail);
+  return Buffer.concat(chunks, length + tail.length);
+}
+
 /**
  * Shared entries are stored as `<meta>\n<anonymous JSON body>`: the meta line carries the ids the
  * viewer overlay needs (never shown to clients), the rest is sent as is.

@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '../auth/token.service.js';
 import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlags, sharedBody, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
+import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import type { CachedBody } from '../articles/article.cache.js';
 import { ProfileRepository } from './profile.repository.js';
@@ -28,7 +28,7 @@ export class ProfileCache {
       cache: 'profile',
       key: `profile:${keyPart(username)}`,
       tags: [CacheTags.people],
-      local: viewer === undefined,
+      local: true, // served from memory to anonymous readers; reused after a Redis check by signed-in ones
       compute: async () => {
         const profile = await this.profiles.loadProfile(username);
         return sharedEntry(String(profile.id), JSON.stringify({ profile: toProfile(profile, false) }));
@@ -43,7 +43,7 @@ export class ProfileCache {
         },
       },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlags(sharedBody(result.shared), result.personal);
+    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
     return { body, version: result.version };
   }
 }
