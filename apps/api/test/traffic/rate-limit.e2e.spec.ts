@@ -143,3 +143,39 @@ describe('rate limits while Redis is down (own redis-server on port 6391)', () =
     expect(statuses).toEqual([...Array(8).fill(200), 429]);
   });
 });
+
+describe('default limits are sized for real users (e2e)', () => {
+  let t: TestApp;
+
+  beforeAll(async () => {
+    // The production defaults (test-app raises them for other test files).
+    t = await startTestApp({ RATE_LIMIT_MAX: '600', RATE_LIMIT_LOGIN_MAX: '20', RATE_LIMIT_LOGIN_ACCOUNT_MAX: '10', RATE_LIMIT_REGISTER_MAX: '30' });
+  });
+  afterAll(() => t?.close());
+
+  it('an address carrying 4 load-test users (1000 users over 127.0.0.2-250) gets through a full minute of their traffic', async () => {
+    // Per user and minute at a 1 s think time: ~60 requests. Per address: 4 registrations,
+    // 4 logins, their signed-in requests (keyed per user) and anonymous browsing (keyed per address).
+    for (const address of ['127.0.0.90', '127.0.0.91']) {
+      const tokens: string[] = [];
+      for (let u = 0; u < 4; u++) {
+        const name = `sized_${address.split('.')[3]}_${u}`;
+        const reg = await requestFrom(address, t.url, 'POST', '/api/users', { body: { user: { username: name, email: `${name}@example.test`, password: 'password-123' } } });
+        expect(reg.status).toBe(201);
+        const login = await requestFrom(address, t.url, 'POST', '/api/users/login', { body: { user: { email: `${name}@example.test`, password: 'password-123' } } });
+        expect(login.status).toBe(200);
+        tokens.push(login.body.user.token);
+      }
+      const statuses = new Map<number, number>();
+      const count = (status: number) => statuses.set(status, (statuses.get(status) ?? 0) + 1);
+      for (let i = 0; i < 60; i++) {
+        const batch = [
+          ...tokens.map((token) => requestFrom(address, t.url, 'GET', '/api/articles', { headers: { authorization: `Token ${token}` } })),
+          ...tokens.map(() => requestFrom(address, t.url, 'GET', '/api/tags')),
+        ];
+        for (const res of await Promise.all(batch)) count(res.status);
+      }
+      expect(Object.fromEntries(statuses)).toEqual({ 200: 480 });
+    }
+  });
+});
