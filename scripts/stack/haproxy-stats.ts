@@ -1,3 +1,5 @@
+import { connect } from 'node:net';
+
 /** One server row of HAProxy's CSV stats (GET /stats;csv). */
 export interface LbServerStatus {
   backend: string;
@@ -23,4 +25,16 @@ export async function fetchLbStatus(statsUrl: string, timeoutMs = 2_000): Promis
       status: cells[col('status')],
       sessions: Number(cells[col('stot')]),
     }));
+}
+
+/** Sends one command to HAProxy's runtime API (stats socket) and returns its answer. */
+export function runtimeCommand(socketPath: string, command: string, timeoutMs = 2_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let answer = '';
+    const socket = connect(socketPath, () => socket.end(`${command}\n`));
+    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HAProxy runtime API: no answer to "${command}"`)));
+    socket.on('data', (chunk) => (answer += chunk));
+    socket.on('end', () => resolve(answer.trim()));
+    socket.on('error', reject);
+  });
 }

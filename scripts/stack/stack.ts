@@ -1,18 +1,23 @@
 import { execFile, spawnSync } from 'node:child_process';
-import { cpSync, existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import type { Server } from 'node:http';
-import { connect } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { promisify } from 'node:util';
-import { Redis } from 'ioredis';
-import pg from 'pg';
+import { connectionBudget, type ConnectionBudget } from './connection-budget.js';
 import { readEnvFile } from './env-file.js';
-import { fetchLbStatus, type LbServerStatus } from './haproxy-stats.js';
+import { fetchLbStatus, runtimeCommand, type LbServerStatus } from './haproxy-stats.js';
 import { ManagedProcess } from './managed-process.js';
 import { MAX_INSTANCES, fixedPorts, randomPorts, type StackPorts } from './ports.js';
+import { preparePrometheus } from './prometheus-config.js';
+import { redisAnswers, redisPolicy } from './redis-probe.js';
+import { cleanupStalePids } from './stale-pids.js';
 import { startStaticServer } from './static-server.js';
+import { httpOk, waitFor } from './wait-for.js';
+
+export type { ConnectionBudget } from './connection-budget.js';
+export { waitFor } from './wait-for.js';
 
 const exec = promisify(execFile);
 export const REPO_ROOT = fileURLToPath(new URL('../../', import.meta.url));
@@ -100,119 +105,8 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export interface ConnectionBudget {
-  maxConnections: number;
-  reserve: number;
-  workerPool: number;
-  perInstance: number;
-  instances: number;
-}
-
-export async function waitFor<T>(what: string, check: () => Promise<T | undefined | false>, timeoutMs: number, intervalMs = 200): Promise<T> {
-  const deadline = Date.now() + timeoutMs;
-  let lastError: unknown;
-  while (Date.now() < deadline) {
-    try {
-      const value = await check();
-      if (value) return value;
-    } catch (error) {
-      lastError = error;
-    }
-    await new Promise((resolve) => setTimeout(resolve, intervalMs));
-  }
-  throw new Error(`timed out after ${timeoutMs} ms waiting for ${what}${lastError ? `: ${(lastError as Error).message}` : ''}`);
-}
-
-const httpOk = (url: string) => async () => (await fetch(url, { signal: AbortSignal.timeout(1_000) })).ok;
-
-function commandExists(command: string): boolean {
+export function commandExists(command: string): boolean {
   return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
-}
-
-async function redisAnswers(url: string): Promise<boolean> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    return (await client.ping()) === 'PONG';
-  } catch {
-    return false;
-  } finally {
-    client.disconnect();
-  }
-}
-
-async function redisPolicy(url: string): Promise<string | undefined> {
-  const client = new Redis(url, { lazyConnect: true, connectTimeout: 500, maxRetriesPerRequest: 0, enableOfflineQueue: false, retryStrategy: () => null });
-  client.on('error', () => {});
-  try {
-    await client.connect();
-    const reply = (await client.config('GET', 'maxmemory-policy')) as string[];
-    return reply[1];
-  } catch {
-    return undefined;
-  } finally {
-    client.disconnect();
-  }
-}
-
-/**
- * Connection budget (pattern: bounded pools): instances x DB_POOL_MAX + worker pool + reserve
- * must stay <= PostgreSQL max_connections, or the N+1th instance fails to connect under load.
- * The reserve covers superuser slots, migrations, psql and the tests that share this server.
- */
-async function connectionBudget(databaseUrl: string, instances: number, wanted: number, workerPool: number): Promise<ConnectionBudget> {
-  const admin = new pg.Client({ connectionString: databaseUrl, connectionTimeoutMillis: 5_000 });
-  let maxConnections = 100;
-  try {
-    await admin.connect();
-    maxConnections = Number((await admin.query('SHOW max_connections')).rows[0].max_connections);
-  } catch {
-    // the database may not exist yet (migrate creates it): assume the default
-  } finally {
-    await admin.end().catch(() => {});
-  }
-  const reserve = Math.max(10, Math.ceil(maxConnections * 0.3));
-  const perInstance = Math.max(2, Math.min(wanted, Math.floor((maxConnections - reserve - workerPool) / instances)));
-  return { maxConnections, reserve, workerPool, perInstance, instances };
-}
-
-function runtimeCommand(socketPath: string, command: string, timeoutMs = 2_000): Promise<string> {
-  return new Promise((resolve, reject) => {
-    let answer = '';
-    const socket = connect(socketPath, () => socket.end(`${command}\n`));
-    socket.setTimeout(timeoutMs, () => socket.destroy(new Error(`HAProxy runtime API: no answer to "${command}"`)));
-    socket.on('data', (chunk) => (answer += chunk));
-    socket.on('end', () => resolve(answer.trim()));
-    socket.on('error', reject);
-  });
-}
-
-/** Kills processes a previous, crashed run of this stack left behind (pid + same command line). */
-function cleanupStalePids(pidFile: string, log: (line: string) => void): void {
-  if (!existsSync(pidFile)) return;
-  try {
-    const entries = JSON.parse(readFileSync(pidFile, 'utf8')) as Array<{ pid: number; cmd: string[] }>;
-    for (const { pid, cmd } of entries) {
-      let current = '';
-      try {
-        current = readFileSync(`/proc/${pid}/cmdline`, 'utf8').split('\0').filter(Boolean).join(' ');
-      } catch {
-        continue; // gone
-      }
-      if (current === cmd.join(' ')) {
-        log(`stopping leftover process ${pid} from a previous run (${cmd[0]})`);
-        try {
-          process.kill(pid, 'SIGKILL');
-        } catch {
-          // raced with its exit
-        }
-      }
-    }
-  } catch {
-    // unreadable pid file: ignore
-  }
-  rmSync(pidFile, { force: true });
 }
 
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -381,22 +275,12 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     // --- Prometheus: same prometheus.yml + rules as compose, targets generated for local ports ---
     let prometheusUrl: string | undefined;
     if (options.prometheus !== false && commandExists('prometheus')) {
-      const dir = join(runDir, 'prometheus');
-      rmSync(join(dir, 'targets'), { recursive: true, force: true });
-      mkdirSync(join(dir, 'targets'), { recursive: true });
-      cpSync(join(PROMETHEUS_DIR, 'prometheus.yml'), join(dir, 'prometheus.yml'));
-      cpSync(join(PROMETHEUS_DIR, 'rules'), join(dir, 'rules'), { recursive: true });
-      const targets = (list: Array<[string, string]>) => JSON.stringify(list.map(([target, id]) => ({ targets: [target], labels: { instance_id: id, stack: 'twin' } })), null, 2);
-      writeFileSync(join(dir, 'targets', 'api.json'), targets(instanceHandles.map((h) => [`127.0.0.1:${h.port}`, h.id])));
-      writeFileSync(join(dir, 'targets', 'worker.json'), targets(withWorker ? [[`127.0.0.1:${ports.worker}`, 'worker-1']] : []));
-      writeFileSync(join(dir, 'targets', 'haproxy.json'), targets([[`127.0.0.1:${ports.lbStats}`, 'haproxy']]));
-      const proc = spawnManaged('prometheus', 'prometheus', [
-        `--config.file=${join(dir, 'prometheus.yml')}`,
-        `--storage.tsdb.path=${join(dir, 'data')}`,
-        '--storage.tsdb.retention.time=2d',
-        `--web.listen-address=127.0.0.1:${ports.prometheus}`,
-        '--web.enable-lifecycle',
-      ], systemEnv, true);
+      const args = preparePrometheus(PROMETHEUS_DIR, join(runDir, 'prometheus'), {
+        api: instanceHandles.map((h) => [`127.0.0.1:${h.port}`, h.id]),
+        worker: withWorker ? [[`127.0.0.1:${ports.worker}`, 'worker-1']] : [],
+        haproxy: [[`127.0.0.1:${ports.lbStats}`, 'haproxy']],
+      }, ports.prometheus);
+      const proc = spawnManaged('prometheus', 'prometheus', args, systemEnv, true);
       proc.start();
       prometheusUrl = `http://127.0.0.1:${ports.prometheus}`;
       await waitFor('prometheus ready', httpOk(`${prometheusUrl}/-/ready`), 30_000);
