@@ -1,4 +1,4 @@
-import { Inject, Logger, type OnModuleDestroy } from '@nestjs/common';
+import { Logger, type OnModuleDestroy } from '@nestjs/common';
 import {
   ConnectedSocket,
   MessageBody,
@@ -9,42 +9,20 @@ import {
   WebSocketGateway,
   WebSocketServer,
 } from '@nestjs/websockets';
-import { APP_CONFIG, type AppConfig } from '@conduit/config';
 import { isDatabaseUnavailableError } from '@conduit/db';
-import type { Namespace, Socket } from 'socket.io';
+import type { Namespace } from 'socket.io';
 import type { z } from 'zod';
 import { TokenService, tokenFromHeader, type AuthUser } from '../auth/token.service.js';
 import { ChatPresenceService, type PresenceEntry } from './chat-presence.service.js';
-import { chatConnections, chatForcedDisconnects, chatMessages } from './chat.metrics.js';
+import { ChatSocketGuard, type ChatSocket } from './chat-socket.guard.js';
+import { chatConnections, chatMessages } from './chat.metrics.js';
 import { createRoomEvent, fieldErrors, joinRoomEvent, roomEvent, sendMessageEvent, HISTORY_DEFAULT_LIMIT } from './chat.schemas.js';
 import { ChatService } from './chat.service.js';
 import { ChatError, type ChatAck } from './chat.types.js';
-import { TokenBucket } from './token-bucket.js';
-
-interface SocketData {
-  user: AuthUser;
-  expiresAt: number;
-}
-// eslint-disable-next-line @typescript-eslint/no-explicit-any
-type Events = Record<string, (...args: any[]) => void>;
-type ChatSocket = Socket<Events, Events, Events, SocketData>;
-
-/** Per-socket protections, kept in memory: a socket lives on exactly one instance. */
-interface SocketState {
-  messages: TokenBucket;
-  events: TokenBucket;
-  rejectedInARow: number;
-  lastTypingAt: number;
-  expiryTimer?: NodeJS.Timeout;
-  expiring?: boolean;
-}
 
 const roomKey = (roomId: number) => `room:${roomId}`;
 const userKey = (userId: number) => `user:${userId}`;
 const roomIdOf = (key: string) => (key.startsWith('room:') ? Number(key.slice(5)) : null);
-const MAX_TIMER_MS = 2 ** 31 - 1;
-const TYPING_MIN_INTERVAL_MS = 500;
-const EXPIRY_NOTICE_MS = 1_000;
 const PRESENCE_COALESCE_MS = 250;
 
 /**
@@ -61,7 +39,6 @@ const PRESENCE_COALESCE_MS = 250;
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   @WebSocketServer() private nsp!: Namespace;
   private readonly logger = new Logger('ChatGateway');
-  private readonly states = new Map<string, SocketState>();
   private heartbeat?: NodeJS.Timeout;
   private heartbeatRunning = false;
   private readonly presencePending = new Set<string>();
@@ -70,7 +47,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly tokens: TokenService,
     private readonly chat: ChatService,
     private readonly presence: ChatPresenceService,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly guard: ChatSocketGuard,
   ) {}
 
   afterInit(nsp: Namespace): void {
@@ -106,20 +83,8 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleConnection(socket: ChatSocket): void {
     chatConnections.inc();
-    const { messages, events } = this.limits();
-    const state: SocketState = { messages, events, rejectedInARow: 0, lastTypingAt: 0 };
-    this.states.set(socket.id, state);
+    this.guard.attach(socket);
     void socket.join(userKey(socket.data.user.id));
-    this.scheduleExpiry(socket, state);
-
-    // Every incoming packet spends from a per-socket budget; a client that floods is disconnected
-    // alone (its own socket), everyone else is unaffected. Test: chat-security.spec.ts.
-    socket.use((packet, next) => {
-      if (state.events.take()) return next();
-      const ack = packet[packet.length - 1];
-      if (typeof ack === 'function') ack(errorAck('rate_limited', { events: ['too many events, slow down'] }));
-      if (++state.rejectedInARow > 50) this.forceDisconnect(socket, 'flood');
-    });
 
     socket.on('disconnecting', () => {
       const entries = this.entriesOf(socket);
@@ -136,9 +101,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   handleDisconnect(socket: ChatSocket): void {
     chatConnections.dec();
-    const state = this.states.get(socket.id);
-    if (state?.expiryTimer) clearTimeout(state.expiryTimer);
-    this.states.delete(socket.id);
+    this.guard.detach(socket);
   }
 
   @SubscribeMessage('rooms:list')
@@ -186,14 +149,9 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   @SubscribeMessage('message:send')
   sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, sendMessageEvent, async (user, input) => {
-      const state = this.states.get(socket.id);
-      if (state && !state.messages.take()) {
-        chatMessages.inc({ outcome: 'rate_limited' });
-        // A client that ignores rate_limited acks for twice its burst is flooding: cut it off.
-        if (++state.rejectedInARow > 2 * this.config.CHAT_MESSAGE_BURST) this.forceDisconnect(socket, 'message_rate');
-        throw new ChatError('rate_limited', { body: [`too many messages (limit ${this.config.CHAT_MESSAGE_RATE_PER_SECOND}/s)`] });
+      if (!this.guard.takeMessage(socket)) {
+        throw new ChatError('rate_limited', { body: ['too many messages, slow down'] });
       }
-      if (state) state.rejectedInARow = 0;
       if (!socket.rooms.has(roomKey(input.roomId))) {
         chatMessages.inc({ outcome: 'forbidden' });
         throw new ChatError('forbidden', { room: ['join the room first'] });
@@ -211,10 +169,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
   typing(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, roomEvent, async (user, input) => {
       if (!socket.rooms.has(roomKey(input.roomId))) throw new ChatError('forbidden', { room: ['join the room first'] });
-      const state = this.states.get(socket.id);
-      const now = Date.now();
-      if (state && now - state.lastTypingAt < TYPING_MIN_INTERVAL_MS) return {};
-      if (state) state.lastTypingAt = now;
+      if (!this.guard.allowTyping(socket)) return {};
       socket.to(roomKey(input.roomId)).volatile.emit('typing', { roomId: input.roomId, user });
       return {};
     });
@@ -238,10 +193,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     run: (user: AuthUser, input: S extends z.ZodType ? z.infer<S> : undefined) => Promise<T>,
     onInvalid?: () => void,
   ): Promise<ChatAck> {
-    if (Date.now() >= socket.data.expiresAt) {
-      this.expire(socket);
-      return errorAck('unauthorized', { token: ['token expired'] });
-    }
+    if (this.guard.expireIfDue(socket)) return errorAck('unauthorized', { token: ['token expired'] });
     let input: unknown = undefined;
     if (schema) {
       const parsed = schema.safeParse(body ?? {});
@@ -259,44 +211,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
       this.logger.error(`chat event failed: ${(error as Error).message}`);
       return errorAck('internal', { server: ['internal error'] });
     }
-  }
-
-  private limits() {
-    const rate = this.config.CHAT_MESSAGE_RATE_PER_SECOND;
-    const burst = this.config.CHAT_MESSAGE_BURST;
-    return {
-      messages: new TokenBucket(rate, burst),
-      // All events (typing, joins, lists): generous, only floods hit it.
-      events: new TokenBucket(Math.max(20, rate * 4), Math.max(60, burst * 3)),
-    };
-  }
-
-  /** A token that expires mid-connection ends the connection (the client must reconnect with a new one). */
-  private scheduleExpiry(socket: ChatSocket, state: SocketState): void {
-    const delay = socket.data.expiresAt - Date.now();
-    state.expiryTimer = setTimeout(() => {
-      if (Date.now() >= socket.data.expiresAt) this.expire(socket);
-      else this.scheduleExpiry(socket, state);
-    }, Math.max(0, Math.min(delay, MAX_TIMER_MS)));
-    state.expiryTimer.unref();
-  }
-
-  private expire(socket: ChatSocket): void {
-    const state = this.states.get(socket.id);
-    if (!socket.connected || !state || state.expiring) return;
-    state.expiring = true;
-    chatForcedDisconnects.inc({ reason: 'token_expired' });
-    // With connection-state recovery every emit goes through the adapter (asynchronously), so the
-    // notice needs a moment before the disconnect packet; meanwhile handle() refuses all events.
-    socket.emit('session:expired', { errors: { token: ['token expired'] } });
-    setTimeout(() => socket.disconnect(true), EXPIRY_NOTICE_MS).unref();
-  }
-
-  private forceDisconnect(socket: ChatSocket, reason: string): void {
-    if (!socket.connected) return;
-    chatForcedDisconnects.inc({ reason });
-    this.logger.warn(`disconnecting socket of user ${socket.data.user?.id}: ${reason}`);
-    socket.disconnect(true);
   }
 
   private entriesOf(socket: ChatSocket): PresenceEntry[] {

@@ -1,6 +1,7 @@
 import { Module } from '@nestjs/common';
 import { ChatMessageWriter } from './chat-message.writer.js';
 import { ChatPresenceService } from './chat-presence.service.js';
+import { ChatSocketGuard } from './chat-socket.guard.js';
 import { ChatController } from './chat.controller.js';
 import { ChatGateway } from './chat.gateway.js';
 import { ChatRepository } from './chat.repository.js';
@@ -9,6 +10,6 @@ import { ChatService } from './chat.service.js';
 /** Realtime chat: Socket.IO gateway on /chat (server set up by ChatIoAdapter) + REST history. */
 @Module({
   controllers: [ChatController],
-  providers: [ChatGateway, ChatService, ChatRepository, ChatMessageWriter, ChatPresenceService],
+  providers: [ChatGateway, ChatService, ChatRepository, ChatMessageWriter, ChatPresenceService, ChatSocketGuard],
 })
 export class ChatModule {}

@@ -72,7 +72,7 @@ describe('chat survives a Redis outage', () => {
         blipped = true;
         const presence = await ack(alice.socket, 'presence:get', { roomId });
         expect(presence).toMatchObject({ ok: false, code: 'unavailable' });
-        const reconnected = new Promise((r) => carol.socket.once('connect', r));
+        const reconnected = new Promise<void>((r) => carol.socket.once('connect', () => r()));
         carol.socket.io.engine.close();
         await reconnected;
         await waitFor(() => carol.rooms.has(roomId) && carol.reconnects === 1, 10_000, 'carol to reconnect and re-join');
