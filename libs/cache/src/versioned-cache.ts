@@ -133,7 +133,7 @@ const localFlightKey = (key: string, generations: readonly number[]) => `${key}\
  *   computed from the database; no call waits longer than the client's commandTimeout.
  *
  * Tests: libs/cache/test/versioned-cache.int.spec.ts (real Redis), apps/api/test/cache/*.
- * Benchmark: npm run bench:cache (bench/cache.bench.ts).
+ * Benchmark: npm run bench:cache (apps/api/bench/cache.bench.ts).
  */
 export class VersionedCache {
   readonly breaker: RedisBreaker;

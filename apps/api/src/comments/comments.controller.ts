@@ -1,4 +1,7 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import { sendCached } from '../cache/cached-response.js';
+import { CommentsCache } from './comments.cache.js';
 import type { MultipleCommentsResponse, SingleCommentResponse } from '@conduit/contracts';
 import { CurrentUser, OptionalAuth } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/token.service.js';
@@ -8,12 +11,14 @@ import { CommentsService } from './comments.service.js';
 
 @Controller('articles/:slug/comments')
 export class CommentsController {
-  constructor(private readonly comments: CommentsService) {}
+  constructor(private readonly comments: CommentsService, private readonly cached: CommentsCache) {}
 
   @OptionalAuth()
   @Get()
-  async list(@Param('slug') slug: string, @CurrentUser() viewer: AuthUser | undefined): Promise<MultipleCommentsResponse> {
-    return { comments: await this.comments.list(slug, viewer) };
+  async list(@Param('slug') slug: string, @CurrentUser() viewer: AuthUser | undefined, @Req() request: FastifyRequest, @Res() reply: FastifyReply): Promise<void> {
+    // Served from the read cache (CommentsCache): MultipleCommentsResponse bytes, ETag, 304.
+    const { body, version } = await this.cached.list(slug, viewer);
+    sendCached(request, reply, body, version, viewer?.id);
   }
 
   // 200, not 201: the spec (openapi.yml, CreateArticleComment) says so.

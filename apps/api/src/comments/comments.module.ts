@@ -3,10 +3,11 @@ import { ProfilesModule } from '../profiles/profiles.module.js';
 import { CommentRepository } from './comment.repository.js';
 import { CommentsController } from './comments.controller.js';
 import { CommentsService } from './comments.service.js';
+import { CommentsCache } from './comments.cache.js';
 
 @Module({
   imports: [ProfilesModule],
   controllers: [CommentsController],
-  providers: [CommentsService, CommentRepository],
+  providers: [CommentsService, CommentRepository, CommentsCache],
 })
 export class CommentsModule {}

@@ -7,6 +7,7 @@ import { toProfile } from '../profiles/profile.types.js';
 import { CommentRepository, type CommentRecord } from './comment.repository.js';
 import type { CreateCommentBody } from './comment.schemas.js';
 import { parseCommentId } from './comment.schemas.js';
+import { CacheInvalidation } from '../cache/cache-invalidation.js';
 
 /**
  * The spec has no pagination for comments; this cap keeps one response (and one query)
@@ -16,7 +17,11 @@ export const MAX_COMMENTS_PER_RESPONSE = 500;
 
 @Injectable()
 export class CommentsService {
-  constructor(private readonly comments: CommentRepository, private readonly profiles: ProfileRepository) {}
+  constructor(
+    private readonly comments: CommentRepository,
+    private readonly profiles: ProfileRepository,
+    private readonly invalidation: CacheInvalidation,
+  ) {}
 
   /** 1 statement for the article, 1 for the comments with authors, +1 batched follow lookup if signed in. */
   async list(slug: string, viewer: AuthUser | undefined): Promise<Comment[]> {
@@ -29,7 +34,9 @@ export class CommentsService {
   async create(slug: string, { comment }: CreateCommentBody, viewer: AuthUser): Promise<Comment> {
     const articleId = await this.articleId(slug);
     try {
-      return toComment(await this.comments.create(articleId, viewer.id, comment.body), false);
+      const created = toComment(await this.comments.create(articleId, viewer.id, comment.body), false);
+      await this.invalidation.commentsChanged(slug);
+      return created;
     } catch (error) {
       // The article was deleted between the lookup and the insert (foreign key violation).
       if ((error as { code?: string }).code === 'P2003') throw notFound('article');
@@ -45,6 +52,7 @@ export class CommentsService {
     if (!owner || owner.articleId !== articleId) throw notFound('comment');
     if (owner.authorId !== viewer.id) throw forbidden('comment');
     if (!(await this.comments.delete(id, articleId, viewer.id))) throw notFound('comment');
+    await this.invalidation.commentsChanged(slug);
   }
 
   private async articleId(slug: string): Promise<number> {

@@ -172,15 +172,25 @@ describe('read cache over HTTP (e2e, real PostgreSQL + Redis)', () => {
       expect((await reader.client.get('/api/articles?tag=follow-x')).body.articles[0].author.following).toBe(false);
     });
 
-    it('comment: the writer and everyone see it at once', async () => {
+    it('comment: the writer and everyone see it at once; following flags per viewer', async () => {
       const { slug } = await createArticle(author.client);
-      await reader.client.get(`/api/articles/${slug}/comments`);
-      const created = await reader.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'first!' } });
+      const path = `/api/articles/${slug}/comments`;
+      await primed(reader.client, path);
+      await primed(api, path);
+      const created = await reader.client.post(path, { comment: { body: 'first!' } });
       expect(created.status).toBe(200);
-      expect((await reader.client.get(`/api/articles/${slug}/comments`)).body.comments.map((c: { body: string }) => c.body)).toEqual(['first!']);
-      expect((await api.get(`/api/articles/${slug}/comments`)).body.comments).toHaveLength(1);
-      await reader.client.delete(`/api/articles/${slug}/comments/${created.body.comment.id}`);
-      expect((await api.get(`/api/articles/${slug}/comments`)).body.comments).toEqual([]);
+      expect((await reader.client.get(path)).body.comments.map((c: { body: string }) => c.body)).toEqual(['first!']);
+      expect((await primed(api, path)).body.comments).toHaveLength(1);
+      // author follows the commenter: only the author sees following: true
+      await author.client.post(`/api/profiles/${reader.username}/follow`);
+      expect((await author.client.get(path)).body.comments[0].author).toMatchObject({ username: reader.username, following: true });
+      expect((await api.get(path)).body.comments[0].author.following).toBe(false);
+      expect((await reader.client.get(path)).body.comments[0].author.following).toBe(false);
+      await author.client.delete(`/api/profiles/${reader.username}/follow`);
+      expect((await reader.client.delete(`${path}/${created.body.comment.id}`)).status).toBe(204);
+      expect((await api.get(path)).body.comments).toEqual([]);
+      expect((await reader.client.get(path)).body.comments).toEqual([]);
+      expect((await api.get(`/api/articles/no-such-article-${Date.now()}/comments`)).status).toBe(404);
     });
 
     it('user update (bio, image, username): profiles and embedded authors', async () => {
