@@ -1,4 +1,5 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query } from '@nestjs/common';
+import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../auth/auth.decorators.js';
 import type { AuthUser } from '../auth/token.service.js';
 import { ApiError } from '../common/api-errors.js';
@@ -34,14 +35,23 @@ export class ChatController {
     return { room: await rest(this.chat.createRoom(user, body.room.name)) };
   }
 
-  /** Cursor pagination, newest first: pass `nextBefore` back as `before` for the next page. */
+  /**
+   * Cursor pagination, newest first: pass `nextBefore` back as `before` for the next page.
+   * Caching: messages are append-only (never edited or deleted), so a page below a `before`
+   * cursor never changes: the browser may keep it (private: it is per-member data). The newest
+   * page changes with every message (~20/s per busy room in the benchmark), so a server-side
+   * cache would be invalidated faster than it is read: it is not cached. Test: chat-gateway.e2e.spec.ts.
+   */
   @Get('rooms/:id/messages')
   async messages(
     @CurrentUser() user: AuthUser,
     @Param('id', new ZodValidationPipe(roomIdParam)) roomId: number,
     @Query(new ZodValidationPipe(historyQuery)) query: HistoryQuery,
+    @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ messages: ChatMessageView[]; nextBefore: number | null }> {
-    return rest(this.chat.history(user, roomId, query));
+    const page = await rest(this.chat.history(user, roomId, query));
+    reply.header('cache-control', query.before !== undefined ? 'private, max-age=3600, immutable' : 'private, no-cache');
+    return page;
   }
 }
 

@@ -56,6 +56,18 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
     expect(history.body.messages[0]).toEqual(sent.message);
   });
 
+  it('creates and lists rooms over REST (validated, unique names)', async () => {
+    const created = await alice.client.post('/api/chat/rooms', { room: { name: 'rest-room' } });
+    expect(created.status).toBe(201);
+    expect(created.body.room).toMatchObject({ name: 'rest-room', joined: true });
+    expect((await alice.client.post('/api/chat/rooms', { room: { name: 'rest-room' } })).body).toEqual({ errors: { name: ['has already been taken'] } });
+    expect((await alice.client.post('/api/chat/rooms', { room: { name: '  ' } })).status).toBe(422);
+    expect((await alice.client.post('/api/chat/rooms', { room: { name: 'x', private: true } })).body.errors.private).toEqual(['is not an allowed field']);
+    const listed = await bob.client.get('/api/chat/rooms');
+    expect(listed.body.rooms).toContainEqual(expect.objectContaining({ id: created.body.room.id, name: 'rest-room', joined: false }));
+    expect((await api.get('/api/chat/rooms')).status).toBe(401);
+  });
+
   it('paginates history with a cursor and refuses non-members (REST)', async () => {
     const a = await open(alice.token);
     const { room } = await ack(a, 'room:create', { name: 'paging' });
@@ -69,6 +81,10 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
     expect(page2.body.messages.map((m: { body: string }) => m.body)).toEqual(['m3', 'm2', 'm1']);
     const page3 = await alice.client.get(`/api/chat/rooms/${room.id}/messages?limit=3&before=${page2.body.nextBefore}`);
     expect(page3.body).toMatchObject({ messages: [expect.objectContaining({ body: 'm0' })], nextBefore: null });
+
+    // Older pages never change (append-only): the browser may keep them; the newest page may not be reused unchecked.
+    expect(page1.headers.get('cache-control')).toBe('private, no-cache');
+    expect(page2.headers.get('cache-control')).toBe('private, max-age=3600, immutable');
 
     const outsider = await bob.client.get(`/api/chat/rooms/${room.id}/messages`);
     expect(outsider.status).toBe(403);
