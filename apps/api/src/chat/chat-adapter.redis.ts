@@ -6,6 +6,7 @@ import { chatDeliveryErrors } from './chat.metrics.js';
 
 /** Redis Streams adapter settings: one stream per key prefix so test runs never share one. */
 const BLOCK_TIME_MS = 2_000;
+const STREAM_TTL_MS = 3_600_000;
 
 export interface ChatAdapterRedis {
   /** Factory passed to Socket.IO's `adapter` option. */
@@ -93,9 +94,15 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
     return adapter;
   }) as unknown as ReturnType<typeof createAdapter>;
 
+  // The stream key is refreshed to expire an hour after the last live instance: streams left
+  // behind by stopped deployments or test runs do not pile up in Redis.
+  const streamTtl = setInterval(() => void publisher.pexpire(`${prefix}stream`, STREAM_TTL_MS).catch(() => {}), 60_000);
+  streamTtl.unref();
+
   return {
     adapterFactory,
     close() {
+      clearInterval(streamTtl);
       publisher.disconnect();
       for (const reader of readers) reader.disconnect();
     },

@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { ChatMessageWriter } from '../../src/chat/chat-message.writer.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
-import { MessageLog, ack, connectChat, nextEvent, type ChatClient } from './support/chat-client.js';
+import { MessageLog, ack, connectChat, nextEvent, type ChatClient, deleteRedisKeys } from './support/chat-client.js';
 
 describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
   let t: TestApp;
@@ -26,6 +26,7 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
     await t?.close();
+    if (t) await deleteRedisKeys(t.config.REDIS_URL, t.config.REDIS_KEY_PREFIX);
   });
 
   it('creates, lists, joins rooms and delivers a stored message to the other member', async () => {

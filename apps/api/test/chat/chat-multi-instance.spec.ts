@@ -1,9 +1,8 @@
 import { ApiClient, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { randomBytes } from 'node:crypto';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiProcess, stopAll, type ApiProcess } from './support/api-process.js';
-import { ack, connectChat, nextEvent, waitFor, type ChatClient } from './support/chat-client.js';
+import { ack, connectChat, deleteRedisKeys, nextEvent, waitFor, type ChatClient } from './support/chat-client.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
 import { ChatUser } from './support/chat-user.js';
 import { startFailoverProxy, type FailoverProxy } from './support/failover-proxy.js';
@@ -57,10 +56,7 @@ describe('chat across two API processes', () => {
     await lbA?.close();
     await lbB?.close();
     await stopAll([i1, i2]);
-    const redis = new Redis(TEST_REDIS_URL);
-    const keys = await redis.keys(`${prefix}*`);
-    if (keys.length) await redis.del(...keys);
-    redis.disconnect();
+    await deleteRedisKeys(TEST_REDIS_URL, prefix);
     await db?.drop();
   }, 60_000);
 

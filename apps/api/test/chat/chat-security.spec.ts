@@ -2,7 +2,7 @@ import { ApiClient } from '@conduit/testing';
 import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { ack, connectChat, nextEvent, signToken, type ChatClient } from './support/chat-client.js';
+import { ack, connectChat, nextEvent, signToken, type ChatClient, deleteRedisKeys } from './support/chat-client.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
 
 const ALLOWED_ORIGIN = 'https://app.example.test';
@@ -42,6 +42,7 @@ describe('chat security and limits', () => {
   afterAll(async () => {
     for (const s of sockets) s.disconnect();
     await t?.close();
+    if (t) await deleteRedisKeys(t.config.REDIS_URL, t.config.REDIS_KEY_PREFIX);
   });
 
   describe('handshake', () => {
