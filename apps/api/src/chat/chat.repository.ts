@@ -27,6 +27,36 @@ interface RawMessage {
   created_at: Date;
 }
 
+/**
+ * The hot chat statements (run as named prepared statements on the pg pool). Their index use is
+ * checked by apps/api/test/chat/chat-queries.explain.spec.ts.
+ */
+export const CHAT_SQL = {
+  // chat_messages_room_id_idx (room_id, id DESC), scanned backwards from the cursor: no sort.
+  history: `SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
+            FROM chat_messages m JOIN users u ON u.id = m.author_id
+            WHERE m.room_id = $1 AND m.id < $2
+            ORDER BY m.id DESC
+            LIMIT $3`,
+  // Same index, scanned forwards from the client's last id.
+  since: `SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
+          FROM chat_messages m JOIN users u ON u.id = m.author_id
+          WHERE m.room_id = $1 AND m.id > $2
+          ORDER BY m.id ASC
+          LIMIT $3`,
+  // Group commit: one statement per batch; membership per row via chat_members_pkey.
+  insertMessages: `WITH v AS (
+                     SELECT * FROM unnest($1::int[], $2::int[], $3::text[]) WITH ORDINALITY AS v(room_id, author_id, body, n)
+                   ), ok AS (
+                     SELECT v.*, nextval(pg_get_serial_sequence('chat_messages', 'id'))::int AS id FROM v
+                     WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.room_id = v.room_id AND m.user_id = v.author_id)
+                   ), ins AS (
+                     INSERT INTO chat_messages (id, room_id, author_id, body) SELECT id, room_id, author_id, body FROM ok ORDER BY n
+                     RETURNING id, created_at
+                   )
+                   SELECT ok.n, ins.id, ins.created_at FROM ok JOIN ins USING (id)`,
+} as const;
+
 const toMessage = (r: RawMessage): MessageRow => ({
   id: r.id,
   roomId: r.room_id,
@@ -90,16 +120,7 @@ export class ChatRepository {
   async insertMessages(rows: { roomId: number; authorId: number; body: string }[]): Promise<({ id: number; createdAt: Date } | null)[]> {
     const { rows: stored } = await this.pool.query<{ n: string; id: number; created_at: Date }>({
       name: 'chat_insert_messages_if_member',
-      text: `WITH v AS (
-               SELECT * FROM unnest($1::int[], $2::int[], $3::text[]) WITH ORDINALITY AS v(room_id, author_id, body, n)
-             ), ok AS (
-               SELECT v.*, nextval(pg_get_serial_sequence('chat_messages', 'id'))::int AS id FROM v
-               WHERE EXISTS (SELECT 1 FROM chat_members m WHERE m.room_id = v.room_id AND m.user_id = v.author_id)
-             ), ins AS (
-               INSERT INTO chat_messages (id, room_id, author_id, body) SELECT id, room_id, author_id, body FROM ok ORDER BY n
-               RETURNING id, created_at
-             )
-             SELECT ok.n, ins.id, ins.created_at FROM ok JOIN ins USING (id)`,
+      text: CHAT_SQL.insertMessages,
       values: [rows.map((r) => r.roomId), rows.map((r) => r.authorId), rows.map((r) => r.body)],
     });
     const result: ({ id: number; createdAt: Date } | null)[] = rows.map(() => null);
@@ -107,25 +128,15 @@ export class ChatRepository {
     return result;
   }
 
-  /** History page, newest first: chat_messages_room_id_idx (room_id, id DESC). */
+  /** History page, newest first. */
   async history(roomId: number, before: number | undefined, limit: number): Promise<MessageRow[]> {
-    const rows = await this.prisma.$queryRaw<RawMessage[]>`
-      SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
-      FROM chat_messages m JOIN users u ON u.id = m.author_id
-      WHERE m.room_id = ${roomId} AND m.id < ${before ?? 2_147_483_647}
-      ORDER BY m.id DESC
-      LIMIT ${limit}`;
+    const { rows } = await this.pool.query<RawMessage>({ name: 'chat_history', text: CHAT_SQL.history, values: [roomId, before ?? 2_147_483_647, limit] });
     return rows.map(toMessage);
   }
 
-  /** Reconnect replay, oldest first: same index scanned forwards from the client's last id. */
+  /** Reconnect replay, oldest first, from the client's last id. */
   async since(roomId: number, afterId: number, limit: number): Promise<MessageRow[]> {
-    const rows = await this.prisma.$queryRaw<RawMessage[]>`
-      SELECT m.id, m.room_id, m.author_id, u.username, m.body, m.created_at
-      FROM chat_messages m JOIN users u ON u.id = m.author_id
-      WHERE m.room_id = ${roomId} AND m.id > ${afterId}
-      ORDER BY m.id ASC
-      LIMIT ${limit}`;
+    const { rows } = await this.pool.query<RawMessage>({ name: 'chat_since', text: CHAT_SQL.since, values: [roomId, afterId, limit] });
     return rows.map(toMessage);
   }
 }
