@@ -25,6 +25,11 @@ describe('what ran out first', () => {
     expect(text).toContain('event-loop delay p99 up to 180 ms');
   });
 
+  it('says so when processes outside the test took the CPU', () => {
+    const text = diagnoseBottleneck(level({ 'API instance 1': 14, 'API instance 2': 14, 'whole machine (2 cores)': 200, 'everything else': 161 }), [{ eventLoopP99Ms: 450 }], 2);
+    expect(text).toMatch(/^CPU of the machine, mostly taken by processes outside this test \(161% vs 28%/);
+  });
+
   it('names a blocked event loop when the CPU still had room', () => {
     expect(diagnoseBottleneck(level({ 'API instance 1': 40, 'whole machine (2 cores)': 90 }), [{ eventLoopP99Ms: 400 }], 2)).toMatch(/^the API event loop/);
   });

@@ -25,7 +25,11 @@ export function diagnoseBottleneck(level: StressLevel, instances: InstanceReadin
   if (waiting > 0 && poolFull) verdict = 'database connections (the pool was full and requests queued for a connection)';
   else if (machine && machine.cpuAvgPct >= cores * 100 * 0.9) {
     const top = procs[0];
-    verdict = `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''})`;
+    const testTotal = procs.reduce((a, r) => a + r.cpuAvgPct, 0);
+    const byOthers = others !== undefined && others.cpuAvgPct > testTotal;
+    verdict = byOthers
+      ? `CPU of the machine, mostly taken by processes outside this test (${others!.cpuAvgPct.toFixed(0)}% vs ${testTotal.toFixed(0)}% for the stack and generator): a contention limit, not the application's`
+      : `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''})`;
   } else if (api.some((r) => r.cpuAvgPct >= 90)) verdict = 'CPU of an API instance (one Node.js event loop per instance is saturated)';
   else if (loop >= 100) verdict = 'the API event loop (blocked or starved while the CPU still had room)';
   else verdict = 'no single resource was exhausted; latency grew with queueing across processes';
