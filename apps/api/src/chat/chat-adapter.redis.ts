@@ -4,7 +4,7 @@ import { createAdapter } from '@socket.io/redis-streams-adapter';
 import { Redis, type RedisOptions } from 'ioredis';
 import { chatDeliveryErrors } from './chat.metrics.js';
 
-/** Redis Streams adapter settings: one stream per key prefix so test runs never share one. */
+/** Redis Streams adapter settings (one stream per key prefix, so test runs never share one). */
 const BLOCK_TIME_MS = 2_000;
 const STREAM_TTL_MS = 3_600_000;
 
@@ -21,7 +21,8 @@ export interface ChatAdapterRedis {
  * rejected during an outage is never caught and Node exits (FIELD-NOTES). Here:
  *  - every command promise of every adapter client gets a no-op rejection handler (`guard`), so
  *    nothing the adapter fires and forgets (PUBLISH, persistSession's SET, SUBSCRIBE) can become
- *    an unhandled rejection;
+ *    an unhandled rejection (measured: without it, a client reconnecting during the outage test
+ *    makes persistSession's SET reject unhandled and main.ts exits the process);
  *  - the publisher fails fast (no offline queue, commandTimeout): a broadcast during an outage
  *    still reaches this instance's own clients (ClusterAdapter falls back to local delivery) and
  *    is counted in chat_delivery_errors_total; the message itself is already in PostgreSQL and
