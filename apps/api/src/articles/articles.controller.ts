@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Put, Query, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { MultipleArticlesResponse, SingleArticleResponse } from '@conduit/contracts';
 import { CurrentUser, OptionalAuth } from '../auth/auth.decorators.js';
@@ -17,6 +17,7 @@ import {
 import { ArticlesService } from './articles.service.js';
 import { ArticleCache } from './article.cache.js';
 import { sendCached } from '../cache/cached-response.js';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor.js';
 
 @Controller('articles')
 export class ArticlesController {
@@ -40,8 +41,10 @@ export class ArticlesController {
     return this.articles.feed(query, viewer);
   }
 
+  // Idempotency-Key: a retried create replays the first response (idempotency/idempotency.interceptor.ts).
   @Post()
   @HttpCode(201)
+  @UseInterceptors(IdempotencyInterceptor)
   async create(@Body(new ZodValidationPipe(createArticleSchema)) body: CreateArticleBody, @CurrentUser() viewer: AuthUser): Promise<SingleArticleResponse> {
     return { article: await this.articles.create(body, viewer) };
   }

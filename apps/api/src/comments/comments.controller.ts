@@ -1,4 +1,4 @@
-import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res } from '@nestjs/common';
+import { Body, Controller, Delete, Get, HttpCode, Param, Post, Req, Res, UseInterceptors } from '@nestjs/common';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { sendCached } from '../cache/cached-response.js';
 import { CommentsCache } from './comments.cache.js';
@@ -8,6 +8,7 @@ import type { AuthUser } from '../auth/token.service.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
 import { createCommentSchema, type CreateCommentBody } from './comment.schemas.js';
 import { CommentsService } from './comments.service.js';
+import { IdempotencyInterceptor } from '../idempotency/idempotency.interceptor.js';
 
 @Controller('articles/:slug/comments')
 export class CommentsController {
@@ -22,8 +23,10 @@ export class CommentsController {
   }
 
   // 200, not 201: the spec (openapi.yml, CreateArticleComment) says so.
+  // Idempotency-Key: a retried create replays the first response (idempotency/idempotency.interceptor.ts).
   @Post()
   @HttpCode(200)
+  @UseInterceptors(IdempotencyInterceptor)
   async create(
     @Param('slug') slug: string,
     @Body(new ZodValidationPipe(createCommentSchema)) body: CreateCommentBody,
