@@ -4,12 +4,15 @@
 //   1. rolling restart (SIGTERM, drain, start) of every instance, one at a time;
 //   2. SIGKILL of instance 1 mid-traffic, then restart it.
 // Prints requests/failures per phase and HAProxy's retry/redispatch counters. Loopback only, bounded.
-// --keep-logs <dir>: keep the run directory (HAProxy log with termination states) for analysis.
+// --shedding: keep the apps' load shedding on. --keep-logs <dir>: keep the run directory (HAProxy log with termination states) for analysis.
 import { parseArgs } from 'node:util';
 import pg from 'pg';
 import { startStack } from './stack.js';
 
-const { values } = parseArgs({ options: { instances: { type: 'string', default: '2' }, 'keep-logs': { type: 'string' } } });
+const { values } = parseArgs({ options: { instances: { type: 'string', default: '2' }, 'keep-logs': { type: 'string' }, shedding: { type: 'boolean', default: false } } });
+// Load shedding on event-loop delay answers 503 by design when this shared 2-core box is busy;
+// it is switched off by default so the numbers isolate the LB + drain (--shedding keeps it on).
+const sheddingOff: Record<string, string> = values.shedding ? {} : { HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000' };
 const adminUrl = 'postgresql://postgres@127.0.0.1:5432/postgres';
 const dbUrl = 'postgresql://postgres@127.0.0.1:5432/conduit_stack_drill';
 const admin = new pg.Client({ connectionString: adminUrl });
@@ -24,7 +27,7 @@ const stack = await startStack({
   prometheus: false,
   web: false,
   runDir: values['keep-logs'],
-  env: { LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', DB_POOL_MAX: '5', JWT_SECRET: 'drill-secret-0123456789abcdef0123' },
+  env: { ...sheddingOff, LOG_LEVEL: 'warn', RATE_LIMIT_ENABLED: 'false', DB_POOL_MAX: '5', JWT_SECRET: 'drill-secret-0123456789abcdef0123' },
   log: () => {},
 });
 type Outcome = { method: string; ok: boolean; phase: string; status?: number | string; at: number };
@@ -43,7 +46,6 @@ try {
     while (!stopped && n < 100_000) {
       const i = n++;
       const post = i % 2 === 1;
-      const current = phase;
       const started = Date.now();
       try {
         const res = await fetch(
@@ -53,10 +55,10 @@ try {
             : {},
         );
         await res.arrayBuffer();
-        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: res.status < 500, phase: current, status: res.status >= 500 ? `${res.status} from ${res.headers.get('x-instance-id') ?? 'HAProxy'}` : res.status });
+        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: res.status < 500, phase, status: res.status >= 500 ? `${res.status} from ${res.headers.get('x-instance-id') ?? 'HAProxy'}` : res.status });
       } catch (error) {
         const cause = (error as { cause?: { code?: string; message?: string } }).cause;
-        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: false, phase: current, status: cause?.code ?? cause?.message ?? (error as Error).message });
+        outcomes.push({ at: started, method: post ? 'POST' : 'GET', ok: false, phase, status: cause?.code ?? cause?.message ?? (error as Error).message });
       }
       await new Promise((resolve) => setTimeout(resolve, 20));
     }
@@ -67,6 +69,9 @@ try {
   let t = Date.now();
   for (const h of stack.instances) await stack.restartInstance(h.index);
   const rollingMs = Date.now() - t;
+  // Outcomes are counted in the phase in which they COMPLETE (a request killed in flight fails after the kill).
+  phase = 'steady';
+  await new Promise((resolve) => setTimeout(resolve, 1_500));
   phase = 'SIGKILL instance 1';
   t = Date.now();
   await stack.killInstance(1, 'SIGKILL');
@@ -81,7 +86,7 @@ try {
   const metrics = await (await fetch(`${stack.urls.lbStats}/metrics`)).text();
   const counter = (name: string) => Number(new RegExp(`^${name}\\{proxy="api"\\} (\\S+)`, 'm').exec(metrics)?.[1] ?? NaN);
   console.log(`instances: ${stack.instances.length}; rolling restart took ${(rollingMs / 1000).toFixed(1)} s; HAProxy noticed the SIGKILL after ${detectMs} ms`);
-  for (const p of ['warm-up', 'rolling restart', 'SIGKILL instance 1', 'restart killed']) {
+  for (const p of ['warm-up', 'rolling restart', 'steady', 'SIGKILL instance 1', 'restart killed']) {
     const rows = outcomes.filter((o) => o.phase === p);
     const count = (m: string) => rows.filter((o) => o.method === m).length;
     const fails = (m: string) => rows.filter((o) => o.method === m && !o.ok).length;
@@ -89,7 +94,7 @@ try {
     console.log(`${p.padEnd(20)} GET ${count('GET')} (failed ${fails('GET')})  POST ${count('POST')} (failed ${fails('POST')})${statuses ? `  failures: ${statuses}` : ''}`);
   }
   const dropped = /DroppedLogs: (\d+)/.exec(await stack.lbCommand('show info'))?.[1];
-  for (const o of outcomes.filter((x) => !x.ok).slice(0, 5)) console.log(`  failed: ${o.method} ${o.status} at ${new Date(o.at).toISOString()}`);
+  for (const o of outcomes.filter((x) => !x.ok).slice(0, 8)) console.log(`  failed (${o.phase}): ${o.method} ${o.status} sent at ${new Date(o.at).toISOString()}`);
   console.log(`HAProxy dropped log lines: ${dropped}`);
   console.log(`HAProxy backend api: retries ${counter('haproxy_backend_retry_warnings_total')}, redispatches ${counter('haproxy_backend_redispatch_warnings_total')}`);
 } finally {
