@@ -12,8 +12,8 @@ export class LifecycleService {
   private windowStartedAt = Date.now();
   private lastWindowP99Ms = 0;
   inFlight = 0;
-  /** Set by the load shedder (traffic/load-shedder.ts) while it refuses requests; readiness reports it. */
-  overloadReason: string | null = null;
+  /** Why the load shedder (traffic/load-shedder.ts) refuses new requests right now, or null; readiness reports it. */
+  overloadReason: () => string | null = () => null;
 
   constructor() {
     this.loopDelay.enable();

@@ -58,13 +58,13 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   onModuleInit(): void {
+    this.lifecycle.overloadReason = () => this.overloadReason();
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
       if (EXEMPT.test(request.url)) return done();
       const reason = this.overloadReason();
       if (reason) {
         shedTotal.inc({ reason: reason === 'in-flight' ? 'in_flight' : 'event_loop' });
-        this.lifecycle.overloadReason = reason;
         reply
           .code(503)
           .header('retry-after', '1')
@@ -114,6 +114,5 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
   private sample(): void {
     this.loopDelayMs = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
     this.histogram.reset();
-    this.lifecycle.overloadReason = this.overloadReason();
   }
 }

@@ -21,7 +21,7 @@ export class RuntimeHealthIndicator {
   /** Load shedding active (in-flight or event-loop limit passed): steer traffic elsewhere. */
   load() {
     const session = this.health.check('load');
-    const reason = this.lifecycle.overloadReason;
+    const reason = this.lifecycle.overloadReason();
     return reason ? session.down({ message: `overloaded (${reason}), shedding new requests`, inFlight: this.lifecycle.inFlight }) : session.up({ inFlight: this.lifecycle.inFlight });
   }
 
