@@ -28,9 +28,11 @@ export class RecordingClient extends ApiClient {
   }
 }
 
-/** What a leaked password hash looks like: argon2 (the hasher), bcrypt/scrypt formats, or the field itself. */
-export const PASSWORD_HASH_PATTERN = /\$argon2(id|i|d)\$|\$2[aby]\$\d\d\$|\$scrypt\$|password_?hash/i;
+/** What a leaked password hash looks like: argon2 (the hasher here), bcrypt or scrypt formats. */
+export const PASSWORD_HASH_PATTERN = /\$argon2(id|i|d)\$|\$2[aby]\$\d\d\$|\$scrypt\$/;
+/** A hash field in a successful answer (error answers may name the refused field: "passwordHash": ["is not an allowed field"]). */
+const HASH_FIELD = /"password_?hash"\s*:/i;
 
 export function responsesLeakingPasswordHashes(log: RecordedResponse[]): string[] {
-  return log.filter((r) => PASSWORD_HASH_PATTERN.test(r.text)).map((r) => `${r.request} -> ${r.status}`);
+  return log.filter((r) => PASSWORD_HASH_PATTERN.test(r.text) || (r.status < 400 && HASH_FIELD.test(r.text))).map((r) => `${r.request} -> ${r.status}`);
 }
