@@ -1,12 +1,14 @@
 // The resilience suite's own PostgreSQL 15 cluster (initdb into a temp dir, port 5440): the
 // scenarios stop, restart and terminate it, which must never touch the machine's shared
 // PostgreSQL on 5432. Runs as the `postgres` OS user when started as root (initdb refuses root).
-import { execFileSync, spawnSync } from 'node:child_process';
+import { execFile, execFileSync, spawnSync } from 'node:child_process';
+import { promisify } from 'node:util';
 import { chmodSync, chownSync, existsSync, mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
 const BIN = '/usr/lib/postgresql/15/bin';
+const execFileAsync = promisify(execFile);
 
 export class PostgresCluster {
   readonly dataDir: string;
@@ -42,15 +44,21 @@ export class PostgresCluster {
     this.run('initdb', ['-D', this.dataDir, '-U', 'postgres', '--auth=trust', '-E', 'UTF8', '--no-sync']);
   }
 
+  /** Async pg_ctl (start/stop take seconds; the load generator keeps running meanwhile). */
+  private async runAsync(tool: string, args: string[]): Promise<void> {
+    const cmd = join(BIN, tool);
+    await (this.asPostgres ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args));
+  }
+
   /** Starts and waits until it accepts connections (pg_ctl -w). Durable writes off: test data only. */
-  start(): void {
+  async start(): Promise<void> {
     const opts = [`-p ${this.port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${this.baseDir}`, '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200', '-c shared_buffers=64MB'].join(' ');
-    this.run('pg_ctl', ['-D', this.dataDir, '-l', join(this.baseDir, 'postgres.log'), '-o', opts, '-w', '-t', '60', 'start']);
+    await this.runAsync('pg_ctl', ['-D', this.dataDir, '-l', join(this.baseDir, 'postgres.log'), '-o', opts, '-w', '-t', '60', 'start']);
   }
 
   /** Fast shutdown (terminates sessions, like a restart by an operator). */
-  stop(mode: 'fast' | 'immediate' = 'fast'): void {
-    this.run('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop'], true);
+  async stop(mode: 'fast' | 'immediate' = 'fast'): Promise<void> {
+    await this.runAsync('pg_ctl', ['-D', this.dataDir, '-m', mode, '-w', '-t', '60', 'stop']).catch(() => {});
   }
 
   running(): boolean {
@@ -58,7 +66,7 @@ export class PostgresCluster {
   }
 
   destroy(): void {
-    if (this.running()) this.stop('immediate');
+    if (this.running()) this.run('pg_ctl', ['-D', this.dataDir, '-m', 'immediate', '-w', '-t', '60', 'stop'], true);
     rmSync(this.baseDir, { recursive: true, force: true });
   }
 }

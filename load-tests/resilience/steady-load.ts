@@ -3,6 +3,7 @@
 // GETs + writes, writers = POST article + comment) through undici pools bound to loopback source
 // addresses 127.0.0.2-250, plus a login loop (fresh sign-ins all along). Every request becomes a
 // phase sample (phase-stats.ts). Chat clients run separately (chat-probe.ts).
+import { setMaxListeners } from 'node:events';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
 import { Recorder } from '../driver/recorder.ts';
@@ -47,6 +48,7 @@ export class SteadyLoad {
   }
 
   start(): void {
+    setMaxListeners(0, this.ctrl.signal); // every virtual user listens to the one stop signal
     let vu = 0;
     for (const [name, count] of Object.entries(this.opts.users) as Array<[JourneyName, number]>) {
       for (let i = 0; i < count; i++) {

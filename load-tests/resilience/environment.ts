@@ -1,0 +1,141 @@
+// Everything the scenarios run against: the suite's own PostgreSQL cluster (port 5440) behind
+// the fault proxy (5441), a seeded database, an SMTP sink for the worker (4190), and the
+// no-Docker stack (scripts/stack startStack: 2 API instances, worker, HAProxy, own cache and
+// queue Redis) on this suite's fixed ports. The machine's shared PostgreSQL is never touched.
+import { mkdirSync } from 'node:fs';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { SMTPServer } from 'smtp-server';
+import { startStack, type Stack } from '../../scripts/stack/index.ts';
+import { FaultProxy } from './fault-proxy.ts';
+import { PostgresCluster } from './postgres-cluster.ts';
+
+export const REPO = fileURLToPath(new URL('../../', import.meta.url));
+export const PORTS = { pg: 5440, pgProxy: 5441, smtp: 4190, lb: 8100, lbStats: 8101, api: [3050, 3051], worker: 4191, web: 4192, prometheus: 9100, cacheRedis: 6430, queueRedis: 6431 };
+export const DB_NAME = 'conduit_resilience';
+/** Per-request budget the API is configured with for the suite (REQUEST_TIMEOUT_MS). */
+export const REQUEST_BUDGET_MS = 3_000;
+
+/** Settings of the stack under test (a test configuration: see the results file's notes). */
+export const STACK_ENV: Record<string, string> = {
+  LOG_LEVEL: 'warn',
+  JWT_SECRET: 'resilience-suite-secret-0123456789abcdef',
+  REQUEST_TIMEOUT_MS: String(REQUEST_BUDGET_MS),
+  DB_POOL_ACQUIRE_TIMEOUT_MS: '1000',
+  DB_STATEMENT_TIMEOUT_MS: '2000',
+  // Load shedding on event-loop delay answers 503 by design when this shared 2-core box is busy
+  // (other engineers' tests); off, so 5xx figures show the faults, not the neighbours.
+  HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000',
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
+  SMTP_HOST: '127.0.0.1',
+  SMTP_PORT: String(PORTS.smtp),
+  // Stalled-job recovery in seconds rather than 30 s (the worker SIGKILL scenario).
+  WORKER_LOCK_DURATION_MS: '5000',
+  WORKER_STALLED_INTERVAL_MS: '2000',
+  WORKER_EMAIL_CONCURRENCY: '20',
+  // Test-only preload: SIGUSR2 -> uncaught exception (fault-preload.mjs). Not in production config.
+  NODE_OPTIONS: `--import ${join(REPO, 'load-tests/resilience/fault-preload.mjs')}`,
+};
+
+export interface SmtpSink {
+  /** Message-ID -> deliveries. */
+  messages: Map<string, number>;
+  total(): number;
+  close(): Promise<void>;
+}
+
+export async function startSmtpSink(port: number): Promise<SmtpSink> {
+  const messages = new Map<string, number>();
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, _session, callback) {
+      let head = '';
+      stream.on('data', (chunk: Buffer) => {
+        if (head.length < 8192) head += chunk.toString('utf8');
+      });
+      stream.on('end', () => {
+        const id = /^message-id:\s*(.+)$/im.exec(head)?.[1]?.trim() ?? `no-id-${messages.size}`;
+        messages.set(id, (messages.get(id) ?? 0) + 1);
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve, reject) => {
+    server.once('error', reject);
+    server.listen(port, '127.0.0.1', () => resolve());
+  });
+  return {
+    messages,
+    total: () => [...messages.values()].reduce((a, b) => a + b, 0),
+    close: () => new Promise((resolve) => server.close(() => resolve())),
+  };
+}
+
+export interface Environment {
+  pg: PostgresCluster;
+  proxy: FaultProxy;
+  smtp: SmtpSink;
+  stack: Stack;
+  /** What the stack uses: through the fault proxy. */
+  dbUrl: string;
+  /** Straight to the suite's cluster (assertions, pg_terminate_backend). */
+  directDbUrl: string;
+  stop(): Promise<void>;
+}
+
+interface DbModule {
+  ensureDatabase(url: string): Promise<void>;
+  applyMigrations(url: string, dir: string): Promise<unknown>;
+  seedDatabase(url: string, o: { plan: unknown }): Promise<{ status: string; ms: number }>;
+  planForScale(scale: number, overrides?: Record<string, number>): unknown;
+}
+
+export async function loadDb(): Promise<DbModule> {
+  return (await import(join(REPO, 'libs/db/dist/index.js'))) as DbModule;
+}
+
+export async function startEnvironment(log: (l: string) => void): Promise<Environment> {
+  const pg = new PostgresCluster(PORTS.pg);
+  const cleanups: Array<() => Promise<void> | void> = [() => pg.destroy()];
+  const stopAll = async () => {
+    for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
+  };
+  try {
+    pg.init();
+    await pg.start();
+    log(`own PostgreSQL cluster on ${PORTS.pg} (${pg.dataDir})`);
+    const proxy = new FaultProxy(PORTS.pgProxy, PORTS.pg);
+    await proxy.start();
+    cleanups.push(() => proxy.stop());
+    const directDbUrl = `postgresql://postgres@127.0.0.1:${PORTS.pg}/${DB_NAME}`;
+    const dbUrl = `postgresql://postgres@127.0.0.1:${PORTS.pgProxy}/${DB_NAME}`;
+    const db = await loadDb();
+    await db.ensureDatabase(directDbUrl);
+    await db.applyMigrations(directDbUrl, join(REPO, 'prisma/migrations'));
+    const seeded = await db.seedDatabase(directDbUrl, { plan: db.planForScale(0.1, { users: 1000, loadTestAccounts: 1000 }) });
+    log(`database ${DB_NAME}: seed ${seeded.status} in ${(seeded.ms / 1000).toFixed(1)} s`);
+    const smtp = await startSmtpSink(PORTS.smtp);
+    cleanups.push(() => smtp.close());
+    const runDir = join(REPO, 'var/resilience-stack');
+    mkdirSync(runDir, { recursive: true });
+    const stack = await startStack({
+      instances: 2,
+      ports: PORTS,
+      databaseUrl: dbUrl,
+      migrate: false,
+      prometheus: false,
+      web: false,
+      runDir,
+      env: STACK_ENV,
+      log: (l) => log(`stack: ${l}`),
+    });
+    cleanups.push(() => stack.stop());
+    log(`stack up: LB ${stack.urls.lb}, ${stack.instances.map((h) => h.url).join(' ')}, worker ${stack.urls.worker}`);
+    return { pg, proxy, smtp, stack, dbUrl, directDbUrl, stop: stopAll };
+  } catch (error) {
+    await stopAll();
+    throw error;
+  }
+}

@@ -1,0 +1,176 @@
+// Runs one fault scenario under steady mixed load: warm-up, `before`, the fault (`during`, as
+// long as the fault function takes), `after`; then per-phase figures, chat figures, process
+// exits, and the scenario's checks against its expected outcome.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
+import { accountEmail } from '../shared/settings.ts';
+import { ChatProbe, type ChatFigures } from './chat-probe.ts';
+import type { Environment } from './environment.ts';
+import { PhaseClock, figuresFor, type PhaseFigures, type Sample } from './phase-stats.ts';
+import { ProcessWatch, type ExitEvent } from './process-watch.ts';
+import { SteadyLoad } from './steady-load.ts';
+
+export interface Check {
+  label: string;
+  pass: boolean;
+  detail: string;
+}
+
+export interface ScenarioResult {
+  name: string;
+  expected: string;
+  pass: boolean;
+  checks: Check[];
+  phases: PhaseFigures[];
+  chat?: ChatFigures;
+  /** Unplanned exits of stack processes (name@pid). */
+  exits: string[];
+  detectMs?: number;
+  recoverMs?: number;
+  figures: Record<string, string | number | undefined>;
+  durationS: number;
+  error?: string;
+}
+
+export interface FaultContext {
+  env: Environment;
+  load: SteadyLoad;
+  chat?: ChatProbe;
+  clock: PhaseClock;
+  /** Processes the fault stops or kills on purpose (their exits are not counted). */
+  expectExit(name: string): void;
+  log(line: string): void;
+}
+
+export interface FaultOutcome {
+  /** Date.now() when the fault was lifted (recovery is measured from here). */
+  liftedAt?: number;
+  /** performance.now() when the fault was lifted (sample-based recovery). */
+  liftedPerf?: number;
+  detectMs?: number;
+  recoverMs?: number;
+  figures?: Record<string, string | number | undefined>;
+  checks?: Check[];
+}
+
+export interface ScenarioSpec {
+  name: string;
+  expected: string;
+  chat?: boolean;
+  beforeS: number;
+  afterS: number;
+  fault(ctx: FaultContext): Promise<FaultOutcome>;
+  /** Checks on the measured phases. */
+  judge(r: { phases: Record<'before' | 'during' | 'after', PhaseFigures>; samples: Sample[]; clock: PhaseClock; chat?: ChatFigures; outcome: FaultOutcome; exits: ExitEvent[] }): Check[];
+}
+
+export interface RunnerOptions {
+  env: Environment;
+  users: Record<string, number>;
+  loginsPerSecond: number;
+  log: (line: string) => void;
+}
+
+let roomSeq = 0;
+
+export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise<ScenarioResult> {
+  const started = Date.now();
+  const { env, log } = o;
+  const load = new SteadyLoad({ baseUrl: env.stack.urls.lb, users: o.users, loginsPerSecond: o.loginsPerSecond, loginFirstAccount: 500, requestTimeoutMs: 10_000 });
+  const clock = new PhaseClock();
+  const expected = new Set<string>();
+  const watch = new ProcessWatch(() => env.stack.processes.map((p) => ({ name: p.name, pid: p.pid })));
+  const chatPool = new SourceAddressPool({ first: 200, last: 250, connectionsPerAddress: 2 });
+  let chat: ChatProbe | undefined;
+  const result: ScenarioResult = { name: spec.name, expected: spec.expected, pass: false, checks: [], phases: [], exits: [], figures: {}, durationS: 0 };
+  try {
+    watch.start();
+    load.start();
+    if (spec.chat) {
+      chat = new ChatProbe(env.stack.urls.lb, chatPool, [301, 302, 303, 304, 305, 306], load.settings.accountPassword, (n) => accountEmail(load.settings, n));
+      await chat.start(`resilience-${process.pid}-${Date.now()}-${++roomSeq}`);
+    }
+    await sleep(3_000); // warm-up: users signed in, first requests made
+    clock.mark('before');
+    await sleep(spec.beforeS * 1000);
+    clock.mark('during');
+    log(`${spec.name}: fault`);
+    const outcome = await spec.fault({ env, load, chat, clock, expectExit: (n) => expected.add(n), log });
+    clock.mark('after');
+    await sleep(spec.afterS * 1000);
+    clock.mark('after'); // closes the after window (PhaseClock.window ends at the next mark)
+    const end = performance.now();
+    await load.stop();
+    const chatFigures = chat ? await chat.stop() : undefined;
+    if (chat && chatFigures && outcome.liftedAt) chatFigures.resumeMs = chat.resumeAfter(outcome.liftedAt);
+    const exits = watch.stop();
+    const samples = load.samples.filter((s) => s.at < end);
+    const phases = { before: figuresFor(samples, clock, 'before'), during: figuresFor(samples, clock, 'during'), after: figuresFor(samples, clock, 'after') };
+    const unplanned = exits.filter((e) => !expected.has(e.name));
+    const checks = [...(outcome.checks ?? []), ...spec.judge({ phases, samples, clock, chat: chatFigures, outcome, exits: unplanned })];
+    Object.assign(result, {
+      checks,
+      phases: [phases.before, phases.during, phases.after],
+      chat: chatFigures,
+      exits: unplanned.map((e) => `${e.name}@${e.pid}`),
+      detectMs: outcome.detectMs,
+      recoverMs: outcome.recoverMs,
+      figures: outcome.figures ?? {},
+      pass: checks.every((c) => c.pass),
+    });
+  } catch (error) {
+    result.error = (error as Error).stack ?? String(error);
+    result.checks.push({ label: 'scenario ran', pass: false, detail: (error as Error).message });
+    await load.stop().catch(() => {});
+    watch.stop();
+  } finally {
+    await chatPool.close();
+    result.durationS = (Date.now() - started) / 1000;
+  }
+  return result;
+}
+
+// ---- shared helpers for faults and checks ----
+
+export const isServerFailure = (s: Sample) => s.status === 0 || s.status >= 500;
+
+export function check(label: string, pass: boolean, detail: string): Check {
+  return { label, pass, detail };
+}
+
+/** Polls until fn() is true; returns ms waited, or undefined on timeout. */
+export async function timeUntil(fn: () => Promise<boolean> | boolean, timeoutMs: number, everyMs = 100): Promise<number | undefined> {
+  const t0 = Date.now();
+  while (Date.now() - t0 < timeoutMs) {
+    if (await Promise.resolve(fn()).catch(() => false)) return Date.now() - t0;
+    await sleep(everyMs);
+  }
+  return undefined;
+}
+
+export async function httpStatus(url: string, timeoutMs = 1_000): Promise<number> {
+  try {
+    const res = await fetch(url, { signal: AbortSignal.timeout(timeoutMs) });
+    await res.arrayBuffer();
+    return res.status;
+  } catch {
+    return 0;
+  }
+}
+
+export async function allReady(env: Environment): Promise<boolean> {
+  const statuses = await Promise.all(env.stack.instances.map((h) => httpStatus(`${h.url}/health/ready`)));
+  return statuses.every((s) => s === 200);
+}
+
+/** ms after `liftedAt` (performance.now() basis) of the last server failure, 0 if none after it. */
+export function lastFailureAfter(samples: readonly Sample[], fromPerf: number, filter: (s: Sample) => boolean = isServerFailure): number {
+  const fails = samples.filter((s) => s.at >= fromPerf && filter(s));
+  return fails.length ? Math.max(...fails.map((s) => s.at + s.ms)) - fromPerf : 0;
+}
+
+export function countBy(samples: readonly Sample[], pred: (s: Sample) => boolean): number {
+  return samples.filter(pred).length;
+}
+
+export { sendHttp };
