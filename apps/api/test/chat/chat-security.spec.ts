@@ -114,11 +114,12 @@ describe('chat security and limits', () => {
       const bystander = await joined(alice.token);
       const wave = (n: number, label: string) =>
         Promise.all(Array.from({ length: n }, (_, i) => ack(flooder, 'message:send', { roomId, body: `${label} ${i}` }, 5_000).catch(() => ({ ok: false, code: 'no_ack' }))));
-      // Burst 5 at 2/s: a burst of 12 gets 5 (or 6 with a refill) through, the rest is refused.
+      // Burst 5 at 2/s: a burst of 12 gets 5 through (one or two more if the packets straggle in
+      // over a loaded second), the rest is refused.
       const first = await wave(12, 'burst');
       const stored = first.filter((r) => r.ok).length;
       expect(stored).toBeGreaterThanOrEqual(5);
-      expect(stored).toBeLessThanOrEqual(6);
+      expect(stored).toBeLessThanOrEqual(7);
       expect(first.filter((r) => r.code === 'rate_limited').length).toBe(12 - stored);
       expect(flooder.connected).toBe(true);
       // Ignoring the refusals: more than 2 x burst rejections in a row and the server hangs up.
@@ -148,7 +149,7 @@ describe('chat security and limits', () => {
 
   it('ends the connection when the token expires mid-connection', async () => {
     const me = await new ApiClient(t.url, alice.token).get('/api/user');
-    const shortLived = await signToken(t.config.JWT_SECRET, { id: Number(JSON.parse(atob(alice.token.split('.')[1])).sub), username: me.body.user.username }, 3);
+    const shortLived = await signToken(t.config.JWT_SECRET, { id: Number(JSON.parse(atob(alice.token.split('.')[1])).sub), username: me.body.user.username }, 5);
     const s = await open(shortLived);
     const expired = nextEvent(s, 'session:expired', () => true, 15_000);
     const closed = new Promise<string>((resolve) => s.once('disconnect', resolve));
