@@ -28,6 +28,8 @@ describe('what ran out first', () => {
   it('says so when processes outside the test took the CPU', () => {
     const text = diagnoseBottleneck(level({ 'API instance 1': 14, 'API instance 2': 14, 'whole machine (2 cores)': 200, 'everything else': 161 }), [{ eventLoopP99Ms: 450 }], 2);
     expect(text).toMatch(/^CPU of the machine, mostly taken by processes outside this test \(161% vs 28%/);
+    const withPool = diagnoseBottleneck(level({ 'API instance 1': 20, 'whole machine (2 cores)': 200, 'everything else': 139 }), [{ poolTotal: 32, poolMax: 32, poolWaiting: 40 }], 2);
+    expect(withPool).toMatch(/contention limit, not the application's; the DB pool filled up as a consequence/);
   });
 
   it('names a blocked event loop when the CPU still had room', () => {

@@ -22,14 +22,17 @@ export function diagnoseBottleneck(level: StressLevel, instances: InstanceReadin
   let verdict: string;
   const gen = procs.find((r) => r.name.startsWith('load generator'));
   const api = procs.filter((r) => r.name.startsWith('API'));
-  if (waiting > 0 && poolFull) verdict = 'database connections (the pool was full and requests queued for a connection)';
-  else if (machine && machine.cpuAvgPct >= cores * 100 * 0.9) {
+  const testTotal = procs.reduce((a, r) => a + r.cpuAvgPct, 0);
+  const machineFull = !!machine && machine.cpuAvgPct >= cores * 100 * 0.9;
+  const poolExhausted = waiting > 0 && poolFull;
+  if (machineFull && others !== undefined && others.cpuAvgPct > testTotal) {
+    // Checked first: when other work starves the stack, a full DB pool or a slow event loop is
+    // a consequence (queries and callbacks wait for CPU), not the cause.
+    verdict = `CPU of the machine, mostly taken by processes outside this test (${others.cpuAvgPct.toFixed(0)}% vs ${testTotal.toFixed(0)}% for the stack and generator): a contention limit, not the application's${poolExhausted ? '; the DB pool filled up as a consequence (queries waiting for CPU)' : ''}`;
+  } else if (poolExhausted) verdict = 'database connections (the pool was full and requests queued for a connection)';
+  else if (machineFull) {
     const top = procs[0];
-    const testTotal = procs.reduce((a, r) => a + r.cpuAvgPct, 0);
-    const byOthers = others !== undefined && others.cpuAvgPct > testTotal;
-    verdict = byOthers
-      ? `CPU of the machine, mostly taken by processes outside this test (${others!.cpuAvgPct.toFixed(0)}% vs ${testTotal.toFixed(0)}% for the stack and generator): a contention limit, not the application's`
-      : `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''})`;
+    verdict = `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''})`;
   } else if (api.some((r) => r.cpuAvgPct >= 90)) verdict = 'CPU of an API instance (one Node.js event loop per instance is saturated)';
   else if (loop >= 100) verdict = 'the API event loop (blocked or starved while the CPU still had room)';
   else verdict = 'no single resource was exhausted; latency grew with queueing across processes';
