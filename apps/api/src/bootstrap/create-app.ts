@@ -1,5 +1,6 @@
 import 'reflect-metadata';
 import helmet from '@fastify/helmet';
+import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
 import type { AppConfig } from '@conduit/config';
@@ -73,6 +74,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   });
 
   await app.register(helmet, { contentSecurityPolicy: false });
+  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
+  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
   app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
   // Socket.IO for the chat gateway: Redis Streams adapter, origin allowlist, payload cap (chat/chat-io.adapter.ts).
