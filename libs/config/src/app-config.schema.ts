@@ -46,6 +46,9 @@ export const appConfigSchema = z.object({
 
   JWT_SECRET: z.string().min(16, 'must be at least 16 characters'),
   JWT_TTL_SECONDS: int(60, 30 * 24 * 3600).default(24 * 3600),
+  // A valid token of a deleted user is refused once this long has passed since its user was last
+  // seen in the database (one primary-key lookup per user and instance per period; 0 = every request).
+  AUTH_USER_RECHECK_MS: int(0, 3_600_000).default(30_000),
 
   CORS_ORIGINS: list.default(['http://localhost:5173', 'http://127.0.0.1:5173']),
   // Addresses of the load balancers whose X-Forwarded-For we believe (comma list of IPs/CIDRs).
