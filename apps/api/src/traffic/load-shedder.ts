@@ -43,6 +43,7 @@ const EXEMPT = /^\/(health|metrics)(\/|\?|$)/;
 @Injectable()
 export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
   private loopDelayMs = 0;
+  private previousWindowP99Ms = 0;
   private sampler?: NodeJS.Timeout;
   // Own histogram, started once the app is up: module loading and DI at startup block the loop
   // for a while, and that must not make a fresh instance shed its first requests.
@@ -89,7 +90,7 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
     this.histogram.enable();
     this.deadlines.start();
     // Sampled, not computed per request: p99 of each 500 ms window (a percentile per request is
-    // too costly). A blocked loop shows in the next sample and clears one window after it ends.
+    // too costly). Overload must last two windows to count; it clears one window after it ends.
     this.sampler = setInterval(() => this.sample(), 500);
     this.sampler.unref();
   }
@@ -112,7 +113,11 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
   }
 
   private sample(): void {
-    this.loopDelayMs = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
+    const windowP99Ms = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
     this.histogram.reset();
+    // Sustained, not momentary: the delay that counts is the lower of the last two windows, so one
+    // GC pause or a scheduler hiccup on a busy host never sheds; a loop blocked for >= 1 s does.
+    this.loopDelayMs = Math.min(windowP99Ms, this.previousWindowP99Ms);
+    this.previousWindowP99Ms = windowP99Ms;
   }
 }
