@@ -57,6 +57,17 @@ export class OutboxRelay {
   async relayOnce(): Promise<number> {
     const { pool, queues, batchSize, addTimeoutMs = 5_000 } = this.options;
     const client = await pool.connect();
+    // A checked-out client has no pool 'error' listener: a connection dropped while this batch
+    // waits on the queue Redis (pg_terminate_backend, PostgreSQL restart, network reset) would
+    // emit an unhandled 'error' and kill the worker. Keep it, and discard the connection after
+    // any failure (release(err)) instead of returning a possibly broken one to the pool.
+    // Found by npm run test:resilience ("PostgreSQL slow"); test: outbox-relay-connection-loss.int.spec.ts.
+    let connectionError: Error | undefined;
+    const onConnectionError = (error: Error) => {
+      connectionError = error;
+    };
+    client.on('error', onConnectionError);
+    let failed: Error | undefined;
     try {
       await client.query('BEGIN');
       // Oldest first through the primary key; SKIP LOCKED: rows another relay holds are left to it.
@@ -87,10 +98,12 @@ export class OutboxRelay {
       if (relayed.length) this.options.onRelayed?.(relayed.length);
       return relayed.length;
     } catch (error) {
-      await client.query('ROLLBACK').catch(() => {});
+      failed = (connectionError ?? error) as Error;
+      if (!connectionError) await client.query('ROLLBACK').catch(() => {});
       throw error;
     } finally {
-      client.release();
+      client.off('error', onConnectionError);
+      client.release(failed ?? connectionError);
     }
   }
 
