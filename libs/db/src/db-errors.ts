@@ -24,6 +24,9 @@ const UNAVAILABLE_MESSAGES = [
   /the database system is (starting up|shutting down)/i,
   /Can't reach database server/i,
   /Timed out fetching a new connection/i,
+  // Prisma P2028 when the pool could not hand an interactive transaction a connection in time
+  // (PostgreSQL slow or unreachable). Found by npm run test:resilience ("PostgreSQL slow").
+  /Unable to start a transaction in the given time/i,
 ];
 
 export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
