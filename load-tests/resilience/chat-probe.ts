@@ -19,6 +19,8 @@ interface Client {
   socket: Socket;
   received: Set<number>;
   lastId: number;
+  /** [message id, Date.now() when received], for `resync {lostAt}`. */
+  log: Array<[number, number]>;
   disconnectedAt?: number;
   connectedOnce: boolean;
 }
@@ -89,25 +91,31 @@ export class ChatProbe {
       timeout: 5_000,
       localAddress: this.pool.addressFor(n),
     } as Parameters<typeof io>[1]);
-    const c: Client = { n, socket, received: new Set(), lastId: 0, connectedOnce: false };
+    const c: Client = { n, socket, received: new Set(), lastId: 0, log: [], connectedOnce: false };
     this.clients.push(c);
     const take = (m: ChatMessage | undefined) => {
       if (!m || typeof m.id !== 'number') return;
+      if (!c.received.has(m.id)) c.log.push([m.id, Date.now()]);
       c.received.add(m.id);
       if (m.id > c.lastId) c.lastId = m.id;
       const sentAt = Number(/^rp:\d+:\d+:(\d+)$/.exec(m.body)?.[1]);
       if (sentAt) this.deliveries.push({ at: Date.now(), sentAt });
     };
-    const join = () =>
+    const join = (since = c.lastId): Promise<void> =>
       socket
         .timeout(5_000)
-        .emitWithAck('room:join', c.lastId ? { roomId: this.roomId, since: c.lastId } : { roomId: this.roomId })
+        .emitWithAck('room:join', since ? { roomId: this.roomId, since } : { roomId: this.roomId })
         .then((ack: { ok?: boolean; messages?: ChatMessage[] }) => {
           if (ack?.ok) for (const m of ack.messages ?? []) take(m);
-          else setTimeout(join, 500);
-        }, () => setTimeout(() => socket.connected && join(), 500));
+          else setTimeout(() => void join(since), 500);
+        }, () => void setTimeout(() => socket.connected && join(since), 500));
     socket.on('message', (m: ChatMessage) => take(m));
-    socket.on('resync', () => void join());
+    // Documented protocol: re-join with since = the last id received before lostAt.
+    socket.on('resync', (e: { lostAt?: string }) => {
+      const lostAt = Date.parse(e?.lostAt ?? '') || Date.now();
+      const before = c.log.filter(([, at]) => at < lostAt).reduce((max, [id]) => Math.max(max, id), 0);
+      void join(before);
+    });
     socket.on('disconnect', () => {
       this.disconnects += 1;
       c.disconnectedAt = Date.now();

@@ -62,6 +62,8 @@ export async function startSmtpSink(port: number): Promise<SmtpSink> {
       });
     },
   });
+  // A worker SIGKILLed mid-transaction resets its SMTP connection: an 'error' event, not a crash.
+  server.on('error', () => {});
   await new Promise<void>((resolve, reject) => {
     server.once('error', reject);
     server.listen(port, '127.0.0.1', () => resolve());
@@ -99,6 +101,10 @@ export async function loadDb(): Promise<DbModule> {
 export async function startEnvironment(log: (l: string) => void): Promise<Environment> {
   const pg = new PostgresCluster(PORTS.pg);
   const cleanups: Array<() => Promise<void> | void> = [() => pg.destroy()];
+  // Last resort if this process dies: never leave the suite's PostgreSQL running.
+  const onExit = () => pg.destroy();
+  process.once('exit', onExit);
+  cleanups.push(() => void process.off('exit', onExit));
   const stopAll = async () => {
     for (const c of cleanups.reverse()) await Promise.resolve(c()).catch(() => {});
   };

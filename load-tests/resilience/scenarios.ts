@@ -445,6 +445,7 @@ function idempotentPoster(ctx: FaultContext) {
   let retries = 0;
   let replayMismatch = 0;
   let gaveUp = 0;
+  const statuses: Record<string, number> = {};
   const loop = async () => {
     const login = await sendHttp(env.stack.urls.lb, pool.agentFor(1), { method: 'POST', path: '/api/users/login', body: { user: { email: 'loadtest-0401@load.test', password: 'loadtest-password' } }, auth: false }, undefined, 10_000);
     const token = (login.body as { user?: { token?: string } })?.user?.token;
@@ -453,14 +454,21 @@ function idempotentPoster(ctx: FaultContext) {
       const key = `res-${run}-${i}`;
       const title = `resilience idem ${run} ${i}`;
       const send = () => requestWithKey(env.stack.urls.lb, pool, i, token, key, title);
+      // A client's retry policy: no answer or 5xx -> retry soon; 409 (the key is still claimed,
+      // e.g. by the instance that was killed) -> retry after Retry-After. Same key every time.
       let res = await send();
-      for (let a = 0; a < 8 && (res.status === 0 || res.status >= 500); a++) {
+      const deadline = Date.now() + 30_000;
+      while ((res.status === 0 || res.status >= 500 || res.status === 409) && Date.now() < deadline) {
         retries += 1;
-        await sleep(300);
+        statuses[res.status] = (statuses[res.status] ?? 0) + 1;
+        await sleep(res.status === 409 ? 1000 * (Number(res.retryAfter) || 1) : 300);
         res = await send();
       }
       const slug = (res.body as { article?: { slug?: string } })?.article?.slug;
-      if (!slug) gaveUp += 1;
+      if (!slug) {
+        gaveUp += 1;
+        ctx.log(`idempotent poster: key ${key} gave up with ${res.status} ${JSON.stringify(res.body)}`);
+      }
       else {
         slugs.set(title, slug);
         if (i % 5 === 0) {
@@ -487,7 +495,7 @@ function idempotentPoster(ctx: FaultContext) {
       const dup = rows.filter((r) => Number(r.n) > 1).reduce((a, r) => a + Number(r.n) - 1, 0);
       const missing = [...slugs.keys()].filter((t) => !rows.some((r) => r.title === t)).length;
       return {
-        summary: `${slugs.size} created, ${retries} retries, ${replayMismatch} replay mismatches, ${gaveUp} gave up`,
+        summary: `${slugs.size} created, ${retries} retries (answers retried: ${JSON.stringify(statuses)}), ${replayMismatch} replay mismatches, ${gaveUp} gave up`,
         checks: [
           check('Idempotency-Key retries: no duplicate article', dup === 0 && replayMismatch === 0, `${dup} duplicates in the DB, ${replayMismatch} retries answered with another article (${slugs.size} articles, ${retries} retries)`),
           check('Idempotency-Key retries: every article created', missing === 0 && gaveUp === 0 && slugs.size > 0, `${missing} missing, ${gaveUp} gave up`),
@@ -516,8 +524,8 @@ async function requestWithKey(baseUrl: string, pool: SourceAddressPool, i: numbe
     } catch {
       body = undefined;
     }
-    return { status: res.statusCode, body, ms: performance.now() - started };
+    return { status: res.statusCode, body, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined };
   } catch {
-    return { status: 0, body: undefined, ms: performance.now() - started };
+    return { status: 0, body: undefined, ms: performance.now() - started, retryAfter: undefined };
   }
 }
