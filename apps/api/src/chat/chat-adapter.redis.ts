@@ -11,6 +11,11 @@ const STREAM_TTL_MS = 3_600_000;
 export interface ChatAdapterRedis {
   /** Factory passed to Socket.IO's `adapter` option. */
   adapterFactory: ReturnType<typeof createAdapter>;
+  /**
+   * Called with the time of the first failure when a publish succeeds again after failing
+   * (Redis down, frozen, unreachable): events published meanwhile reached only local clients.
+   */
+  onPublishRecovered(listener: (failedSince: number) => void): void;
   close(): void;
 }
 
@@ -28,7 +33,9 @@ export interface ChatAdapterRedis {
  *    is counted in chat_delivery_errors_total; the message itself is already in PostgreSQL and
  *    clients recover it from history on (re)join with `since`;
  *  - the stream reader and subscriber queue while offline and reconnect forever, so cross-instance
- *    delivery resumes by itself when Redis returns (XREAD continues from its last offset).
+ *    delivery resumes by itself when Redis returns (XREAD continues from its last offset);
+ *  - the first successful publish after failures reports the outage (onPublishRecovered): the
+ *    server then tells every client, on every instance, to resync from history.
  * Tested in apps/api/test/chat/chat-redis-outage.spec.ts; benchmarked by `npm run bench:chat`.
  */
 export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
@@ -84,14 +91,27 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
     maxLen: 10_000,
   });
   // A plain function (not an arrow): Socket.IO calls it with `new`.
+  let failedSince: number | null = null;
+  let recovered: (failedSince: number) => void = () => {};
   const adapterFactory = (function (nsp: Parameters<typeof factory>[0]) {
     const adapter = factory(nsp) as unknown as { doPublish(message: unknown): Promise<string> };
     const doPublish = adapter.doPublish.bind(adapter);
     adapter.doPublish = (message) =>
-      doPublish(message).catch((error: unknown) => {
-        chatDeliveryErrors.inc({ stage: 'adapter_publish' });
-        throw error;
-      });
+      doPublish(message).then(
+        (offset) => {
+          if (failedSince !== null) {
+            const since = failedSince;
+            failedSince = null;
+            setImmediate(() => recovered(since));
+          }
+          return offset;
+        },
+        (error: unknown) => {
+          failedSince ??= Date.now();
+          chatDeliveryErrors.inc({ stage: 'adapter_publish' });
+          throw error;
+        },
+      );
     return adapter;
   }) as unknown as ReturnType<typeof createAdapter>;
 
@@ -102,6 +122,9 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
 
   return {
     adapterFactory,
+    onPublishRecovered(listener) {
+      recovered = listener;
+    },
     close() {
       clearInterval(streamTtl);
       publisher.disconnect();

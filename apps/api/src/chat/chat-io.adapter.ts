@@ -60,6 +60,13 @@ export class ChatIoAdapter extends IoAdapter {
     });
     // Only /chat is served; the root namespace refuses everyone.
     io.of('/').use((_socket, next) => next(new Error('connect to the /chat namespace')));
+    // Events this instance published while Redis failed reached only its own clients. Once
+    // publishing works again, every client on every instance re-joins its rooms with `since` =
+    // the last id received before `lostAt` (minus a margin for clock skew with PostgreSQL).
+    // Test: apps/api/test/chat/chat-redis-outage.spec.ts (Redis killed, Redis frozen).
+    this.redis.onPublishRecovered((failedSince) => {
+      io.of('/chat').emit('resync', { reason: 'redis_recovered', lostAt: new Date(failedSince).toISOString() });
+    });
     return io as unknown as ReturnType<IoAdapter['createIOServer']>;
   }
 

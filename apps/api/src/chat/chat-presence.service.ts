@@ -28,25 +28,6 @@ export class ChatPresenceService {
     this.ttlMs = config.CHAT_PRESENCE_TTL_MS;
   }
 
-  /**
-   * Calls `listener(lostAt)` each time Redis comes back after a loss (not at first connect), a
-   * moment later so the adapter's own connections are back too. The gateway then asks its
-   * clients to resync: messages stored during the outage reached only clients on the sender's
-   * instance. Test: chat-redis-outage.spec.ts.
-   */
-  onRedisRecovered(listener: (lostAt: number) => void, delayMs = 1_000): void {
-    let lostAt: number | null = null;
-    this.redis.on('close', () => {
-      lostAt ??= Date.now();
-    });
-    this.redis.on('ready', () => {
-      if (lostAt === null) return;
-      const since = lostAt;
-      lostAt = null;
-      setTimeout(() => listener(since), delayMs).unref();
-    });
-  }
-
   get heartbeatIntervalMs(): number {
     return Math.max(250, Math.floor(this.ttlMs / 3));
   }

@@ -54,12 +54,6 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     nsp.use((socket, next) => {
       this.authenticate(socket as ChatSocket).then(() => next(), (error: Error) => next(error));
     });
-    // After a Redis outage, clients re-join their rooms with `since` = the last id they got before
-    // `lostAt` (minus a margin for clock skew between this instance and PostgreSQL).
-    this.presence.onRedisRecovered((lostAt) => {
-      this.logger.warn('redis is back: asking local clients to resync');
-      nsp.local.emit('resync', { reason: 'redis_recovered', lostAt: new Date(lostAt).toISOString() });
-    });
     this.heartbeat = setInterval(() => void this.refreshPresence(), this.presence.heartbeatIntervalMs);
     this.heartbeat.unref();
   }

@@ -7,6 +7,9 @@ export interface RedisServer {
   /** SIGKILL: an abrupt outage (no FIN handshake from a clean shutdown). */
   kill(): Promise<void>;
   start(): Promise<void>;
+  /** SIGSTOP / SIGCONT: a frozen Redis keeps its connections open and answers nothing. */
+  freeze(): void;
+  resume(): void;
 }
 
 /** A throwaway redis-server (no persistence) this test owns, on a fixed port, so it can be killed. */
@@ -33,10 +36,17 @@ export function redisServer(port: number): RedisServer {
         }
       }
     },
+    freeze() {
+      proc?.kill('SIGSTOP');
+    },
+    resume() {
+      proc?.kill('SIGCONT');
+    },
     async kill() {
       const p = proc;
       if (!p || p.exitCode !== null || p.signalCode !== null) return;
       const gone = new Promise((r) => p.once('exit', r));
+      p.kill('SIGCONT');
       p.kill('SIGKILL');
       await gone;
     },
