@@ -79,6 +79,7 @@ export async function seedDatabase(databaseUrl: string, options: SeedOptions): P
       await copy('comments', 'id, body, article_id, author_id, created_at, updated_at', data.commentRows());
       // Ids were given explicitly: move the sequences past them so the API's inserts don't collide.
       for (const table of ['users', 'tags', 'articles', 'comments']) {
+        // sql-safe: table names come from the constant list above (identifiers cannot be parameters).
         await client.query(`SELECT setval(pg_get_serial_sequence('${table}', 'id'), GREATEST((SELECT max(id) FROM ${table}), 1))`);
       }
       await client.query('COMMIT');
