@@ -38,6 +38,25 @@ export function isDatabaseUnavailableError(error: unknown, depth = 0): boolean {
   return isDatabaseUnavailableError(e.cause, depth + 1);
 }
 
+const INVALID_TEXT_CODES = new Set([
+  '22021', // character_not_in_repertoire: a NUL (\u0000) in a text parameter
+  '22P05', // untranslatable_character
+]);
+
+/**
+ * PostgreSQL refused a text value the client sent (a NUL character: text columns and parameters
+ * cannot hold \u0000). That is bad input (422), not a server fault. Found by
+ * apps/api/test/security/sql-metacharacters.e2e.spec.ts (GET /api/articles/%00 was a 500).
+ */
+export function isInvalidTextError(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { code?: unknown; originalCode?: unknown; message?: unknown; cause?: unknown };
+  if (typeof e.code === 'string' && INVALID_TEXT_CODES.has(e.code)) return true;
+  if (typeof e.originalCode === 'string' && INVALID_TEXT_CODES.has(e.originalCode)) return true;
+  if (typeof e.message === 'string' && /invalid byte sequence for encoding "UTF8": 0x00/.test(e.message)) return true;
+  return isInvalidTextError(e.cause, depth + 1);
+}
+
 /**
  * Prisma's unique-constraint violation (P2002): the violated columns when known, else [].
  * With driver adapters Prisma reports the index name (users_email_key -> ["email"]).

@@ -1,5 +1,5 @@
 import { type ArgumentsHost, Catch, type ExceptionFilter, HttpException, Logger } from '@nestjs/common';
-import { isDatabaseUnavailableError } from '@conduit/db';
+import { isDatabaseUnavailableError, isInvalidTextError } from '@conduit/db';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { ApiError } from './api-errors.js';
 
@@ -40,6 +40,9 @@ export function toErrorResponse(exception: unknown): { status: number; body: { e
   }
   if (isDatabaseUnavailableError(exception)) {
     return { status: 503, body: { errors: { server: ['the database is temporarily unavailable, please retry'] } }, headers: { 'retry-after': '1' } };
+  }
+  if (isInvalidTextError(exception)) {
+    return { status: 422, body: { errors: { body: ['text must not contain NUL (\\u0000) characters'] } }, headers: {} };
   }
   return { status: 500, body: { errors: { server: ['internal error'] } }, headers: {} };
 }
