@@ -9,13 +9,18 @@ export const REPLAY_MAX = 500;
 const roomId = z.number({ error: 'must be a room id' }).int('must be a room id').positive('must be a room id').max(2_147_483_647, 'must be a room id');
 const messageId = z.number({ error: 'must be a message id' }).int('must be a message id').min(0, 'must be a message id').max(2_147_483_647, 'must be a message id');
 
-export const roomNameSchema = z.string({ error: "can't be blank" }).trim().min(1, "can't be blank").max(64, 'is too long (maximum is 64 characters)');
+// PostgreSQL text cannot hold NUL (\u0000): refused here as invalid input, not left to fail as an internal error
+// (found by apps/api/test/security/sql-metacharacters.e2e.spec.ts).
+const noNul = (s: string) => !s.includes('\u0000');
+export const roomNameSchema = z.string({ error: "can't be blank" }).trim().min(1, "can't be blank").max(64, 'is too long (maximum is 64 characters)')
+  .refine(noNul, 'must not contain NUL characters');
 
 /** Message text: kept as typed (no trimming), but whitespace-only counts as empty. Length in characters (code points). */
 export const messageBodySchema = z
   .string({ error: "can't be blank" })
   .refine((s) => s.trim().length > 0, "can't be blank")
-  .refine((s) => [...s].length <= MESSAGE_MAX_CHARS, `is too long (maximum is ${MESSAGE_MAX_CHARS} characters)`);
+  .refine((s) => [...s].length <= MESSAGE_MAX_CHARS, `is too long (maximum is ${MESSAGE_MAX_CHARS} characters)`)
+  .refine(noNul, 'must not contain NUL characters');
 
 // Socket event payloads (unknown fields rejected, like the REST API).
 export const createRoomEvent = z.strictObject({ name: roomNameSchema });

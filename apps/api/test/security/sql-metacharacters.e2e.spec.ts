@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-import { deleteRedisKeys } from '../chat/support/chat-client.js';
+import { ack, connectChat, deleteRedisKeys } from '../chat/support/chat-client.js';
 import { RecordingClient } from './support/recording-client.js';
 
 /** Strings that break naive SQL (quotes, comments, LIKE wildcards, escapes, NUL, odd unicode). */
@@ -21,7 +21,8 @@ describe('SQL metacharacters in query and path parameters (e2e)', () => {
   const literalTag = "50%_off'; --\\";
 
   beforeAll(async () => {
-    t = await startTestApp();
+    // Chat's per-socket message rate is not under test here (chat-security.spec.ts covers it).
+    t = await startTestApp({ CHAT_MESSAGE_RATE_PER_SECOND: '1000', CHAT_MESSAGE_BURST: '1000' });
     api = new RecordingClient(t.url);
     const user = await api.actingAsNewUser('meta');
     alice = user.client as RecordingClient;
@@ -91,6 +92,26 @@ describe('SQL metacharacters in query and path parameters (e2e)', () => {
     }
     const profile = await alice.put('/api/user', { user: { bio: "'; DROP TABLE users; --" } });
     expect(profile.body.user.bio).toBe("'; DROP TABLE users; --");
+  });
+
+  it('chat: room names and messages with metacharacters are stored verbatim; NUL is refused as invalid, not internal', async () => {
+    const token = (await alice.get('/api/user')).body.user.token;
+    const socket = await connectChat(t.url, { token, reconnection: false });
+    try {
+      const room = await ack(socket, 'room:create', { name: "r'; DROP TABLE chat_rooms;--" });
+      expect(room).toMatchObject({ ok: true, room: { name: "r'; DROP TABLE chat_rooms;--" } });
+      expect((await ack(socket, 'room:join', { roomId: room.room.id })).ok).toBe(true);
+      for (const value of NASTY) {
+        const sent = await ack(socket, 'message:send', { roomId: room.room.id, body: `m ${value}` });
+        if (value.includes('\u0000')) expect(sent, JSON.stringify(value)).toMatchObject({ ok: false, code: 'invalid' });
+        else expect(sent, JSON.stringify(value)).toMatchObject({ ok: true, message: { body: `m ${value}` } });
+      }
+      expect(await ack(socket, 'room:create', { name: 'a\u0000b' })).toMatchObject({ ok: false, code: 'invalid' });
+      const rest = await alice.post('/api/chat/rooms', { room: { name: 'b\u0000c' } });
+      expect(rest.status).toBe(422);
+    } finally {
+      socket.disconnect();
+    }
   });
 
   it('no 5xx anywhere in this file', () => {
