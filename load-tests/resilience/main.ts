@@ -64,7 +64,7 @@ const files = writeResults(values.out ?? join(REPO, 'load-tests/resilience/resul
     'A "failure" is no response or a 5xx; 4xx answers (429 rate limits, 404 on a just-deleted object) are counted by status but are not failures. Over budget = slower than the budget + 1 s.',
     'Phases: a request belongs to the phase in which it was sent.',
   ],
-});
+}, ci ? 'ci-latest' : only ? 'partial-latest' : 'latest');
 console.log(`results: ${files.md}\n         ${files.json}`);
 const failed = results.filter((r) => !r.pass);
 log(`${results.length - failed.length}/${results.length} scenarios passed in ${durationS} s`);

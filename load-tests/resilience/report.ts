@@ -38,7 +38,7 @@ function phaseTable(r: ScenarioResult): string {
   return lines.join('\n');
 }
 
-export function writeResults(dir: string, results: ScenarioResult[], meta: Record<string, unknown>): { md: string; json: string } {
+export function writeResults(dir: string, results: ScenarioResult[], meta: Record<string, unknown>, name = 'latest'): { md: string; json: string } {
   mkdirSync(dir, { recursive: true });
   const md = [
     `# Resilience suite: latest run`,
@@ -66,8 +66,8 @@ export function writeResults(dir: string, results: ScenarioResult[], meta: Recor
     ...(meta.notes as string[]).map((n) => `- ${n}`),
     '',
   ].join('\n');
-  const mdPath = join(dir, 'latest.md');
-  const jsonPath = join(dir, 'latest.json');
+  const mdPath = join(dir, `${name}.md`);
+  const jsonPath = join(dir, `${name}.json`);
   writeFileSync(mdPath, md);
   writeFileSync(jsonPath, JSON.stringify({ ...meta, results }, null, 2));
   return { md: mdPath, json: jsonPath };

@@ -196,12 +196,13 @@ export function scenarios(d: Durations): ScenarioSpec[] {
         const noticed = killPerf + (outcome.detectMs ?? 0);
         const inflightPosts = countBy(samples, (s) => s.method === 'POST' && s.at <= killPerf && s.at + s.ms >= killPerf);
         const postFails = fails(samples, 'POST', killPerf);
+        const failedAt = samples.filter((s) => s.method === 'POST' && s.at >= killPerf && isServerFailure(s)).map((s) => `${s.endpoint} sent ${Math.round(s.at - killPerf)} ms after the kill: ${s.status || s.error}`);
         const getAfter = fails(samples, 'GET', noticed);
         const getBefore = fails(samples, 'GET', killPerf, noticed);
         outcome.figures = { ...outcome.figures, 'GET failures before LB noticed': getBefore, 'POSTs in flight at kill': inflightPosts };
         return [
           check('0 failed GETs after the LB noticed', getAfter === 0, `${getAfter} (LB noticed after ${fmtMs(outcome.detectMs)}; ${getBefore} before)`),
-          check('failed POSTs <= POSTs in flight at the kill', postFails <= inflightPosts, `${postFails} failed, ${inflightPosts} in flight`),
+          check('failed POSTs <= POSTs in flight at the kill', postFails <= inflightPosts, `${postFails} failed, ${inflightPosts} in flight${failedAt.length ? ` (${failedAt.join('; ')})` : ''}`),
           noExits(exits),
         ];
       },
