@@ -114,6 +114,22 @@ describe('ChatClient', () => {
     expect(joins).toEqual([{ roomId: 1 }, { roomId: 1, since: 3 }]);
   });
 
+  it('after a server resync (Redis outage), re-joins from before lostAt and recovers what never arrived live', async () => {
+    const { socket, client, store, stored } = setup();
+    store(3);
+    socket.server('connect');
+    await client.openRoom(1);
+    store(4); // ids 4..7 posted on another instance while cross-instance delivery was down
+    // lostAt - 5 s skew margin falls between messages 2 and 3 (raw() dates are base + id ms)
+    socket.server(CHAT_EVENTS.resync, { reason: 'redis_recovered', lostAt: new Date(1_700_000_000_000 + 3 + 5_000).toISOString() });
+    await flush();
+    await flush();
+    expect(client.room(1).messages.map((m) => m.id)).toEqual(stored.map((m) => m.id));
+    expect(client.getState().recovered).toBe(4);
+    const joins = socket.emitted.filter(([e]) => e === CHAT_EVENTS.join).map(([, p]) => p);
+    expect(joins).toEqual([{ roomId: 1 }, { roomId: 1, since: 2 }]);
+  });
+
   it('pages the rest through REST history when the replay is capped', async () => {
     const { socket, client, store, stored, historyCalls, setReplayMax } = setup();
     store(2);

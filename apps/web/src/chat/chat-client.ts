@@ -1,6 +1,6 @@
 import type { ChatMessage, ChatRoom, ConnectionStatus } from './chat-types.js';
 import { CHAT_EVENTS, toChatMessage, toChatRoom, toUsernames, unwrapAck } from './chat-protocol.js';
-import { acknowledge, fetchMissed, lastConfirmedId, markFailed, mergeMessages, oldestConfirmedId, type HistoryPage } from './message-timeline.js';
+import { acknowledge, fetchMissed, lastConfirmedId, lastConfirmedIdBefore, markFailed, mergeMessages, oldestConfirmedId, type HistoryPage } from './message-timeline.js';
 import { TypingTracker } from './typing-tracker.js';
 
 /** The part of socket.io-client's Socket this client uses (a fake implements it in tests). */
@@ -85,6 +85,7 @@ export class ChatClient {
     });
     socket.on(CHAT_EVENTS.message, (raw: unknown) => this.onMessage(toChatMessage(raw)));
     socket.on(CHAT_EVENTS.typing, (raw: { roomId?: unknown; user?: { username?: unknown } }) => this.onTyping(Number(raw?.roomId), String(raw?.user?.username ?? '')));
+    socket.on(CHAT_EVENTS.resync, (raw: { lostAt?: unknown }) => void this.onResync(String(raw?.lostAt ?? '')));
     socket.on(CHAT_EVENTS.sessionExpired, () => this.set({ status: 'offline', detail: 'your session expired: sign in again' }));
     socket.on(CHAT_EVENTS.presence, (raw: { roomId?: unknown }) => this.updateRoom(Number(raw?.roomId), { presence: toUsernames(raw) }));
   }
@@ -176,8 +177,8 @@ export class ChatClient {
    * message after it — up to the server's replay cap; past the cap (hasMore) the rest comes
    * from REST history, paged back from the newest (fetchMissed). Returns how many were new.
    */
-  private async join(roomId: number, { firstPage = false } = {}): Promise<number> {
-    const since = firstPage ? null : lastConfirmedId(this.room(roomId).messages);
+  private async join(roomId: number, { firstPage = false, since: sinceOverride }: { firstPage?: boolean; since?: number | null } = {}): Promise<number> {
+    const since = firstPage ? null : sinceOverride !== undefined ? sinceOverride : lastConfirmedId(this.room(roomId).messages);
     const ack = unwrapAck<{ messages?: unknown[]; hasMore?: boolean; users?: unknown; room?: unknown }>(
       await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.join, since === null ? { roomId } : { roomId, since }),
     );
@@ -208,6 +209,25 @@ export class ChatClient {
     for (const roomId of this.open) {
       try {
         recovered += await this.join(roomId);
+      } catch (error) {
+        this.updateRoom(roomId, { error: `could not catch up: ${(error as Error).message}` });
+      }
+    }
+    this.set({ recovered });
+  }
+
+  /**
+   * The server lost cross-instance delivery (Redis outage) since `lostAt`: messages posted on other
+   * instances meanwhile never reached us live. Re-join every open room from the last message older
+   * than lostAt (minus 5 s for clock skew between instances); duplicates merge away by id.
+   */
+  private async onResync(lostAt: string): Promise<void> {
+    const lostAtMs = Date.parse(lostAt);
+    const cutoff = Number.isFinite(lostAtMs) ? lostAtMs - 5_000 : 0;
+    let recovered = 0;
+    for (const roomId of this.open) {
+      try {
+        recovered += await this.join(roomId, { since: lastConfirmedIdBefore(this.room(roomId).messages, cutoff) });
       } catch (error) {
         this.updateRoom(roomId, { error: `could not catch up: ${(error as Error).message}` });
       }

@@ -22,6 +22,8 @@ export const CHAT_EVENTS = {
   /** {roomId, users: [{id, username}]} */
   presence: 'presence',
   sessionExpired: 'session:expired',
+  /** {reason, lostAt}: cross-instance delivery was down (Redis outage); re-join from before lostAt. */
+  resync: 'resync',
 } as const;
 
 type Raw = Record<string, unknown>;

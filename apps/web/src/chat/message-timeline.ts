@@ -33,6 +33,20 @@ export function lastConfirmedId(messages: readonly ChatMessage[]): number | null
   return null;
 }
 
+/**
+ * The resync cursor after a server-side delivery outage: the newest confirmed id created before
+ * `cutoffMs` (messages after it may have missed this instance), 0 if none is that old, or null
+ * for an empty room.
+ */
+export function lastConfirmedIdBefore(messages: readonly ChatMessage[], cutoffMs: number): number | null {
+  if (!messages.some((m) => !m.state)) return null;
+  for (let i = messages.length - 1; i >= 0; i--) {
+    const m = messages[i];
+    if (!m.state && Date.parse(m.createdAt) < cutoffMs) return m.id;
+  }
+  return 0;
+}
+
 /** The oldest confirmed id (the scroll-back cursor), or null. */
 export function oldestConfirmedId(messages: readonly ChatMessage[]): number | null {
   const first = messages.find((m) => !m.state);
