@@ -21,7 +21,7 @@ export interface Durations {
 }
 
 export const FULL: Durations = { beforeS: 15, afterS: 20, faultS: 10, longRedisS: 90, coldDownS: 20 };
-export const CI: Durations = { beforeS: 4, afterS: 7, faultS: 6, longRedisS: 25, coldDownS: 6 };
+export const CI: Durations = { beforeS: 3, afterS: 6, faultS: 5, longRedisS: 20, coldDownS: 5 };
 
 /** A request answered later than its budget (REQUEST_TIMEOUT_MS) plus LB/client slack. */
 const BUDGET_SLACK_MS = 1_000;
