@@ -59,6 +59,8 @@ export interface ScenarioSpec {
   chat?: boolean;
   beforeS: number;
   afterS: number;
+  /** Dependency whose loss the instances should notice (conduit_dependency_up on /metrics): detect/recover times. */
+  dependency?: 'redis_cache' | 'postgres';
   fault(ctx: FaultContext): Promise<FaultOutcome>;
   /** Checks on the measured phases. */
   judge(r: { phases: Record<'before' | 'during' | 'after', PhaseFigures>; samples: Sample[]; clock: PhaseClock; chat?: ChatFigures; outcome: FaultOutcome; exits: ExitEvent[] }): Check[];
@@ -95,9 +97,19 @@ export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise
     await sleep(spec.beforeS * 1000);
     clock.mark('during');
     log(`${spec.name}: fault`);
+    const faultStart = Date.now();
+    const deps = spec.dependency ? dependencyWatch(env, spec.dependency) : undefined;
     const outcome = await spec.fault({ env, load, chat, clock, expectExit: (n) => expected.add(n), log });
     clock.mark('after');
     await sleep(spec.afterS * 1000);
+    if (deps) {
+      const seen = deps.stop();
+      const down = seen.find((x) => !x.up && x.at >= faultStart);
+      const up = seen.find((x) => x.up && x.at >= (outcome.liftedAt ?? Infinity));
+      outcome.detectMs ??= down ? down.at - faultStart : undefined;
+      outcome.recoverMs ??= up ? up.at - outcome.liftedAt! : undefined;
+      outcome.figures = { ...outcome.figures, [`${spec.dependency} seen down by the instances`]: down ? `after ${down.at - faultStart} ms` : 'never' };
+    }
     clock.mark('after'); // closes the after window (PhaseClock.window ends at the next mark)
     const end = performance.now();
     await load.stop();
@@ -174,3 +186,32 @@ export function countBy(samples: readonly Sample[], pred: (s: Sample) => boolean
 }
 
 export { sendHttp };
+
+/** Scrapes conduit_dependency_up from every instance every 250 ms: [{at, up (all instances)}]. */
+function dependencyWatch(env: Environment, dependency: string) {
+  const seen: Array<{ at: number; up: boolean }> = [];
+  let stopped = false;
+  const re = new RegExp(`^conduit_dependency_up\\{dependency="${dependency}"\\} (\\d)`, 'm');
+  void (async () => {
+    while (!stopped) {
+      const ups = await Promise.all(
+        env.stack.instances.map(async (h) => {
+          try {
+            const res = await fetch(`${h.url}/metrics`, { signal: AbortSignal.timeout(2_000) });
+            return re.exec(await res.text())?.[1] === '1';
+          } catch {
+            return true; // instance restarting or busy: no verdict about the dependency
+          }
+        }),
+      );
+      seen.push({ at: Date.now(), up: ups.every(Boolean) });
+      await sleep(250);
+    }
+  })();
+  return {
+    stop() {
+      stopped = true;
+      return seen;
+    },
+  };
+}

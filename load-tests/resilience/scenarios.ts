@@ -87,6 +87,7 @@ function cacheRedisScenario(kind: 'kill' | 'freeze', d: Durations): ScenarioSpec
     name: kind === 'kill' ? `cache Redis killed ${d.faultS} s` : `cache Redis frozen (SIGSTOP) ${d.faultS} s`,
     expected: '<= 0.1% 5xx, no request over budget, 0 exits, chat resumes <= 5 s after, login limits hold (429, no 5xx)',
     chat: true,
+    dependency: 'redis_cache',
     beforeS: d.beforeS,
     afterS: d.afterS,
     async fault(ctx) {
@@ -120,8 +121,8 @@ function cacheRedisScenario(kind: 'kill' | 'freeze', d: Durations): ScenarioSpec
       const bad = sum(ps, (p) => p.status5xx + p.connectionErrors);
       const from = clock.window('during')?.[0] ?? 0;
       const over = countBy(samples, (s) => s.at >= from && overBudget(s));
-      const recover = outcome.liftedPerf !== undefined ? lastFailureAfter(samples, outcome.liftedPerf) : undefined;
-      outcome.recoverMs = recover;
+      const lastFail = outcome.liftedPerf !== undefined ? lastFailureAfter(samples, outcome.liftedPerf) : undefined;
+      outcome.figures = { ...outcome.figures, 'last failed request after Redis returned': fmtMs(lastFail) };
       return [
         check('<= 0.1% 5xx/errors during+after', total > 0 && bad / total <= 0.001, `${bad}/${total} (${((100 * bad) / Math.max(1, total)).toFixed(2)}%)`),
         check(`no request over its budget (${REQUEST_BUDGET_MS} ms + ${BUDGET_SLACK_MS} ms)`, over === 0, `${over} over; max ${fmtMs(Math.max(...ps.map((p) => p.max ?? 0)))}`),
@@ -213,6 +214,7 @@ export function scenarios(d: Durations): ScenarioSpec[] {
       name: `Redis down ${d.longRedisS} s (cache and queue roles)`,
       expected: 'no process exits, memory bounded, full recovery <= 10 s after Redis returns',
       chat: true,
+      dependency: 'redis_cache',
       beforeS: d.beforeS,
       afterS: Math.max(d.afterS, 12),
       async fault(ctx) {
@@ -262,6 +264,7 @@ export function scenarios(d: Durations): ScenarioSpec[] {
       name: 'PostgreSQL slow (fault proxy: +2 s per packet, then hang)',
       expected: 'budgets hold (503/504 at the budget, never 500), event loop responsive, health endpoints answer',
       chat: false,
+      dependency: 'postgres',
       beforeS: d.beforeS,
       afterS: d.afterS,
       async fault(ctx) {
@@ -353,6 +356,7 @@ function postgresScenario(kind: 'restart' | 'terminate', d: Durations): Scenario
     name: kind === 'restart' ? `PostgreSQL restarted (down ${d.faultS} s)` : 'PostgreSQL: all app connections terminated',
     expected: 'no process exits; 503 (never 500) while down; 0 errors 5 s after it is back',
     chat: kind === 'restart',
+    dependency: 'postgres',
     beforeS: d.beforeS,
     afterS: d.afterS,
     async fault(ctx) {
