@@ -3,7 +3,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ack, connectChat, deleteRedisKeys, type ChatClient } from '../chat/support/chat-client.js';
 import { EventLoopProbe } from './support/event-loop-probe.js';
-import { RecordingClient } from './support/recording-client.js';
+import { RecordingClient, responsesLeakingPasswordHashes } from './support/recording-client.js';
 
 /**
  * Hostile sizes and shapes: oversized and chunked bodies, huge arrays, deeply nested JSON, absurd
@@ -214,5 +214,10 @@ describe('input limits: 4xx or disconnect, never 5xx, never an event-loop stall 
   it('no 5xx was answered to anything in this file', () => {
     expect(api.log.length).toBeGreaterThan(80);
     expect(api.log.filter((r) => r.status >= 500).map((r) => `${r.request.slice(0, 120)} -> ${r.status}`)).toEqual([]);
+  });
+
+  it('no response in this file contained a password hash', () => {
+    expect(api.log.length).toBeGreaterThan(10);
+    expect(responsesLeakingPasswordHashes(api.log)).toEqual([]);
   });
 });

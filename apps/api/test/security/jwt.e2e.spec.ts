@@ -4,7 +4,7 @@ import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { connectChat, deleteRedisKeys } from '../chat/support/chat-client.js';
-import { RecordingClient } from './support/recording-client.js';
+import { RecordingClient, responsesLeakingPasswordHashes } from './support/recording-client.js';
 
 const b64 = (value: unknown) => Buffer.from(JSON.stringify(value)).toString('base64url');
 const now = () => Math.floor(Date.now() / 1000);
@@ -136,5 +136,10 @@ describe('JWT validation (e2e)', () => {
     expect((await client.get('/api/articles/feed')).status).toBe(401);
     expect((await sql.query('SELECT count(*)::int AS n FROM articles')).rows[0].n).toBe(before);
     await expect(connectChat(t.url, { token: doomed.token, reconnection: false })).rejects.toThrow();
+  });
+
+  it('no response in this file contained a password hash', () => {
+    expect(api.log.length).toBeGreaterThan(10);
+    expect(responsesLeakingPasswordHashes(api.log)).toEqual([]);
   });
 });

@@ -2,7 +2,7 @@ import { io } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { connectChat, deleteRedisKeys } from '../chat/support/chat-client.js';
-import { RecordingClient } from './support/recording-client.js';
+import { RecordingClient, responsesLeakingPasswordHashes } from './support/recording-client.js';
 
 const ALLOWED = 'https://app.example.test';
 /** Look-alikes of the allowed origin that a regex or prefix/suffix check would let through. */
@@ -80,5 +80,10 @@ describe('origin allowlist for HTTP (CORS) and the Socket.IO handshake (e2e)', (
     });
     root.disconnect();
     expect(outcome).toBe('refused');
+  });
+
+  it('no response in this file contained a password hash', () => {
+    expect(api.log.length).toBeGreaterThan(10);
+    expect(responsesLeakingPasswordHashes(api.log)).toEqual([]);
   });
 });

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 import { ack, connectChat, deleteRedisKeys } from '../chat/support/chat-client.js';
-import { RecordingClient } from './support/recording-client.js';
+import { RecordingClient, responsesLeakingPasswordHashes } from './support/recording-client.js';
 
 /** Strings that break naive SQL (quotes, comments, LIKE wildcards, escapes, NUL, odd unicode). */
 const NASTY = [
@@ -117,5 +117,10 @@ describe('SQL metacharacters in query and path parameters (e2e)', () => {
   it('no 5xx anywhere in this file', () => {
     expect(api.log.length).toBeGreaterThan(500);
     expect(api.log.filter((r) => r.status >= 500).map((r) => `${r.request.slice(0, 100)} -> ${r.status}`)).toEqual([]);
+  });
+
+  it('no response in this file contained a password hash', () => {
+    expect(api.log.length).toBeGreaterThan(10);
+    expect(responsesLeakingPasswordHashes(api.log)).toEqual([]);
   });
 });
