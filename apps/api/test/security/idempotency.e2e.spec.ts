@@ -140,7 +140,8 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
   });
 
   it('a retry while the first request is still running past the wait gets 409 + Retry-After', async () => {
-    const short = await startTestApp({ REQUEST_TIMEOUT_MS: '1500' });
+    // A short budget keeps the wait short (REQUEST_TIMEOUT_MS - 1 s), with room left for a loaded machine.
+    const short = await startTestApp({ REQUEST_TIMEOUT_MS: '3000' });
     try {
       const shortApi = new ApiClient(short.url);
       const { client, username } = await shortApi.actingAsNewUser('busy');
