@@ -2,6 +2,7 @@ import { ApiClient } from '@conduit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
+import { IdempotencyRepository } from '../../src/idempotency/idempotency.repository.js';
 
 /** Idempotency-Key on POST /api/articles and POST /api/articles/:slug/comments (apps/api/src/idempotency/). */
 describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
@@ -137,6 +138,17 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
     );
     expect((await client.post('/api/articles', newArticle('Orphan'), { 'idempotency-key': 'orphan' })).status).toBe(201);
     expect(await articlesTitled('Orphan')).toBe(1);
+  });
+
+  it('the periodic purge deletes expired keys only', async () => {
+    const { client } = await api.actingAsNewUser('purge');
+    expect((await client.post('/api/articles', newArticle('Purge keep'), { 'idempotency-key': 'keep' })).status).toBe(201);
+    expect((await client.post('/api/articles', newArticle('Purge drop'), { 'idempotency-key': 'drop' })).status).toBe(201);
+    await sql.query(`UPDATE idempotency_keys SET expires_at = now() - interval '1 second' WHERE key = 'drop'`);
+    const purged = await t.app.get(IdempotencyRepository).purgeExpired(1_000);
+    expect(purged).toBeGreaterThanOrEqual(1);
+    expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = 'drop'`, [])).toBe(0);
+    expect(await count(`SELECT count(*) AS n FROM idempotency_keys WHERE key = 'keep'`, [])).toBe(1);
   });
 
   it('a retry while the first request is still running past the wait gets 409 + Retry-After', async () => {
