@@ -5,7 +5,8 @@
 // of argon2 CPU each land there), 65 s at full strength (60 s required) - and exits non-zero when
 // a release-gate threshold is breached. About 2.5 minutes in all.
 // Reports: load-tests/reports/ci-{summary.json,report.html}. Everything it starts, it stops.
-// Overrides: VUS, RAMP_UP, HOLD, RAMP_DOWN, LOADTEST_DATABASE_URL, LOADTEST_SEED_SCALE, REPORT_DIR.
+// The database is re-seeded first (same rows every run; LOADTEST_RESEED=0 keeps what is there).
+// Overrides: VUS, RAMP_UP, HOLD, RAMP_DOWN, LOADTEST_DATABASE_URL, LOADTEST_SEED_SCALE, LOADTEST_RESEED, REPORT_DIR.
 import { join } from 'node:path';
 import { stagesFor } from '../shared/plan.ts';
 import { resolveSettings } from '../shared/settings.ts';
@@ -20,7 +21,7 @@ const databaseUrl = env.LOADTEST_DATABASE_URL || 'postgresql://postgres@127.0.0.
 const MIN_FULL_STRENGTH_S = 60;
 
 const t0 = Date.now();
-const sut = await startLoadTestStack({ instances: 2, databaseUrl, seedScale: Number(env.LOADTEST_SEED_SCALE || '0.2'), log });
+const sut = await startLoadTestStack({ instances: 2, databaseUrl, seedScale: Number(env.LOADTEST_SEED_SCALE || '0.2'), reseed: env.LOADTEST_RESEED !== '0', log });
 log(`stack up in ${((Date.now() - t0) / 1000).toFixed(0)} s: LB ${sut.stack.urls.lb}, instances ${sut.stack.urls.instances.join(' ')}`);
 
 let exitCode = 1;

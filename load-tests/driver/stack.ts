@@ -21,7 +21,7 @@ interface StackModule {
 interface DbModule {
   ensureDatabase(url: string): Promise<void>;
   applyMigrations(url: string, dir: string, log?: (l: string) => void): Promise<unknown>;
-  seedDatabase(url: string, o: { plan: unknown; log?: (l: string) => void }): Promise<{ status: string; ms: number }>;
+  seedDatabase(url: string, o: { plan: unknown; reset?: boolean; log?: (l: string) => void }): Promise<{ status: string; ms: number }>;
   planForScale(scale: number, overrides?: Record<string, number>): { loadTestAccounts: number };
 }
 
@@ -36,18 +36,27 @@ export interface LoadTestStack {
   stop(): Promise<void>;
 }
 
-export async function startLoadTestStack(opts: { instances: number; databaseUrl: string; seedScale: number; loadTestAccounts?: number; log: (l: string) => void }): Promise<LoadTestStack> {
+export async function startLoadTestStack(opts: {
+  instances: number;
+  databaseUrl: string;
+  seedScale: number;
+  loadTestAccounts?: number;
+  /** Rebuild the seed data first, so every run starts from the same rows (writers add ~1000 articles per run). */
+  reseed: boolean;
+  log: (l: string) => void;
+}): Promise<LoadTestStack> {
   // Variable specifiers: loaded at run time, so typechecking the driver does not depend on them.
   const stackPath = join(REPO, 'scripts/stack/stack.ts');
   const dbPath = join(REPO, 'libs/db/dist/index.js');
   const { startStack } = (await import(stackPath)) as StackModule;
   const db = (await import(dbPath)) as DbModule;
 
-  // Seed before the stack starts (idempotent: "already-seeded" when the accounts exist).
+  // Seed before the stack starts: with reseed, a fresh copy of the deterministic data set
+  // (~2 s at scale 0.2), else only when missing.
   await db.ensureDatabase(opts.databaseUrl);
   await db.applyMigrations(opts.databaseUrl, join(REPO, 'prisma/migrations'));
   const plan = db.planForScale(opts.seedScale, opts.loadTestAccounts ? { loadTestAccounts: opts.loadTestAccounts } : {});
-  const seeded = await db.seedDatabase(opts.databaseUrl, { plan });
+  const seeded = await db.seedDatabase(opts.databaseUrl, { plan, reset: opts.reseed });
   opts.log(`database ${new URL(opts.databaseUrl).pathname.slice(1)}: seed ${seeded.status} (${plan.loadTestAccounts} load-test accounts)`);
 
   const stack = await startStack({

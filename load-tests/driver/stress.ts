@@ -24,7 +24,7 @@ const databaseUrl = env.LOADTEST_STRESS_DATABASE_URL || 'postgresql://postgres@1
 const ACCOUNTS = 5000;
 
 const t0 = Date.now();
-const sut = await startLoadTestStack({ instances: 2, databaseUrl, seedScale: 0.5, loadTestAccounts: ACCOUNTS, log });
+const sut = await startLoadTestStack({ instances: 2, databaseUrl, seedScale: 0.5, loadTestAccounts: ACCOUNTS, reseed: env.LOADTEST_RESEED !== '0', log });
 let exitCode = 1;
 try {
   const settings = resolveSettings({
