@@ -24,7 +24,8 @@ export function diagnoseBottleneck(level: StressLevel, instances: InstanceReadin
   const api = procs.filter((r) => r.name.startsWith('API'));
   const testTotal = procs.reduce((a, r) => a + r.cpuAvgPct, 0);
   const machineFull = !!machine && machine.cpuAvgPct >= cores * 100 * 0.9;
-  const poolExhausted = waiting > 0 && poolFull;
+  // A handful of waiters at a 5-second sample is normal churn; a queue is a bottleneck.
+  const poolExhausted = waiting >= 5 && poolFull;
   if (machineFull && others !== undefined && others.cpuAvgPct > testTotal) {
     // Checked first: when other work starves the stack, a full DB pool or a slow event loop is
     // a consequence (queries and callbacks wait for CPU), not the cause.
