@@ -175,6 +175,10 @@ export function scenarios(d: Durations): ScenarioSpec[] {
         ctx.expectExit('api-1');
         const killPerf = performance.now();
         await ctx.env.stack.killInstance(1, 'SIGKILL');
+        // kill() returns before the process is gone: until its exit is observed, the kernel still
+        // completes TCP handshakes into its listen backlog, so a request sent in that window reached
+        // the dying instance (it was in flight there) rather than being refused and redispatched.
+        const diedPerf = performance.now();
         const t0 = Date.now();
         await ctx.env.stack.waitForLbState(1, 'DOWN');
         const detectMs = Date.now() - t0;
@@ -187,20 +191,23 @@ export function scenarios(d: Durations): ScenarioSpec[] {
           liftedPerf: performance.now(),
           detectMs,
           recoverMs: Date.now() - t1,
-          figures: { killPerf, 'Idempotency-Key posts': idemResult.summary },
+          figures: { killPerf, diedPerf, 'Idempotency-Key posts': idemResult.summary },
           checks: idemResult.checks,
         };
       },
       judge({ samples, outcome, exits }) {
         const killPerf = Number(outcome.figures?.killPerf);
+        const diedPerf = Number(outcome.figures?.diedPerf);
         delete outcome.figures?.killPerf;
+        delete outcome.figures?.diedPerf;
         const noticed = killPerf + (outcome.detectMs ?? 0);
-        const inflightPosts = countBy(samples, (s) => s.method === 'POST' && s.at <= killPerf && s.at + s.ms >= killPerf);
+        // In flight at the kill: sent before the process had finished dying, still open at kill().
+        const inflightPosts = countBy(samples, (s) => s.method === 'POST' && s.at <= diedPerf && s.at + s.ms >= killPerf);
         const postFails = fails(samples, 'POST', killPerf);
         const failedAt = samples.filter((s) => s.method === 'POST' && s.at >= killPerf && isServerFailure(s)).map((s) => `${s.endpoint} sent ${Math.round(s.at - killPerf)} ms after the kill: ${s.status || s.error}`);
         const getAfter = fails(samples, 'GET', noticed);
         const getBefore = fails(samples, 'GET', killPerf, noticed);
-        outcome.figures = { ...outcome.figures, 'GET failures before LB noticed': getBefore, 'POSTs in flight at kill': inflightPosts };
+        outcome.figures = { ...outcome.figures, 'GET failures before LB noticed': getBefore, 'POSTs in flight at kill': inflightPosts, 'process gone after kill()': `${Math.round(diedPerf - killPerf)} ms` };
         return [
           check('0 failed GETs after the LB noticed', getAfter === 0, `${getAfter} (LB noticed after ${fmtMs(outcome.detectMs)}; ${getBefore} before)`),
           check('failed POSTs <= POSTs in flight at the kill', postFails <= inflightPosts, `${postFails} failed, ${inflightPosts} in flight${failedAt.length ? ` (${failedAt.join('; ')})` : ''}`),
