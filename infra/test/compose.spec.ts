@@ -149,7 +149,7 @@ describe('compose.yaml', () => {
     expect(services.prometheus.volumes).toContain('./infra/prometheus:/etc/prometheus:ro');
   });
 
-  it.skipIf(!hasCommand('haproxy'))('HAProxy accepts its config with the compose addresses', () => {
+  it.skipIf(!hasCommand('haproxy') && !process.env.CI)('HAProxy accepts its config with the compose addresses', () => {
     const { status, output } = run('haproxy', ['-c', '-f', join(root, 'infra/haproxy/haproxy.cfg')], { PATH: process.env.PATH, ...env('haproxy') });
     expect(status, output).toBe(0);
   });

@@ -8,7 +8,7 @@ import { hasCommand, run } from './support/tools.js';
 
 const dir = fileURLToPath(new URL('../prometheus/', import.meta.url));
 const HAVE_PROMTOOL = hasCommand('promtool');
-if (!HAVE_PROMTOOL) console.warn('infra/test/prometheus.spec.ts: promtool is not installed, skipping promtool checks (run scripts/install-system-deps.sh)');
+if (!HAVE_PROMTOOL) console.warn('infra/test/prometheus.spec.ts: promtool is not installed, skipping promtool checks (run scripts/install-system-deps.sh); under CI they run and fail instead');
 
 interface Rule { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
 const rules: Rule[] = readdirSync(join(dir, 'rules')).flatMap((file) =>
@@ -41,24 +41,24 @@ describe('Prometheus alert rules (infra/prometheus)', () => {
     }
   });
 
-  it.skipIf(!HAVE_PROMTOOL)('promtool check config accepts prometheus.yml (with its rule files)', () => {
+  it.skipIf(!HAVE_PROMTOOL && !process.env.CI)('promtool check config accepts prometheus.yml (with its rule files)', () => {
     const { status, output } = run('promtool', ['check', 'config', join(dir, 'prometheus.yml')]);
     expect(status, output).toBe(0);
   });
 
-  it.skipIf(!HAVE_PROMTOOL)('promtool check rules accepts every rule file', () => {
+  it.skipIf(!HAVE_PROMTOOL && !process.env.CI)('promtool check rules accepts every rule file', () => {
     const files = readdirSync(join(dir, 'rules')).map((f) => join(dir, 'rules', f));
     const { status, output } = run('promtool', ['check', 'rules', ...files]);
     expect(status, output).toBe(0);
   });
 
-  it.skipIf(!HAVE_PROMTOOL)('promtool test rules passes (synthetic series for each alert)', () => {
+  it.skipIf(!HAVE_PROMTOOL && !process.env.CI)('promtool test rules passes (synthetic series for each alert)', () => {
     const { status, output } = run('promtool', ['test', 'rules', join(dir, 'tests/conduit.rules.test.yml')]);
     expect(status, output).toBe(0);
     expect(output).toContain('SUCCESS');
   });
 
-  describe.skipIf(!HAVE_PROMTOOL)('the unit tests can fail', () => {
+  describe.skipIf(!HAVE_PROMTOOL && !process.env.CI)('the unit tests can fail', () => {
     const copy = mkdtempSync(join(tmpdir(), 'conduit-rules-'));
     afterAll(() => rmSync(copy, { recursive: true, force: true }));
 

@@ -104,7 +104,7 @@ describe('monitoring against the running twin', () => {
     expect((await fetch(`${stack.urls.worker}${path}`)).status).toBe(200);
   });
 
-  it.skipIf(!HAVE_PROMETHEUS)('Prometheus scrapes every process of the twin and loads every alert', async () => {
+  it.skipIf(!HAVE_PROMETHEUS && !process.env.CI)('Prometheus scrapes every process of the twin and loads every alert', async () => {
     const api = stack.urls.prometheus!;
     const targets = await waitFor(
       'all Prometheus targets up',
