@@ -7,7 +7,7 @@ import { Socket } from 'node:net';
  * Always call stop() in afterAll; the process is also killed if the test process exits.
  */
 export class TestRedisServer {
-  private child: ChildProcess | null = null;
+  protected child: ChildProcess | null = null;
 
   constructor(readonly port: number) {}
 
@@ -15,9 +15,15 @@ export class TestRedisServer {
     return `redis://127.0.0.1:${this.port}`;
   }
 
+  /** redis-server arguments; subclasses configure other roles (e.g. a persistent queue Redis). */
+  protected serverArgs(): string[] {
+    return ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'];
+  }
+
   async start(): Promise<void> {
     if (this.child) throw new Error('already running');
-    const child = spawn('redis-server', ['--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--appendonly', 'no', '--protected-mode', 'yes', '--loglevel', 'warning'], { stdio: 'ignore' });
+    if (await ping(this.port)) throw new Error(`port ${this.port} is already in use (a leftover redis-server from a crashed run?)`);
+    const child = spawn('redis-server', this.serverArgs(), { stdio: 'ignore' });
     this.child = child;
     const onExit = () => child.kill('SIGKILL');
     process.once('exit', onExit);
