@@ -60,6 +60,7 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
 
   onModuleInit(): void {
     this.lifecycle.overloadReason = () => this.overloadReason();
+    this.lifecycle.eventLoopDelayMs = () => this.loopDelayMs;
     const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
     fastify.addHook('onRequest', (request, reply, done) => {
       if (EXEMPT.test(request.url)) return done();
@@ -106,10 +107,6 @@ export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModu
     if (this.lifecycle.inFlight >= this.config.LOAD_SHED_MAX_IN_FLIGHT) return 'in-flight';
     if (this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
     return null;
-  }
-
-  get eventLoopDelayMs(): number {
-    return this.loopDelayMs;
   }
 
   private sample(): void {
