@@ -39,7 +39,11 @@ for (const group of ['libs', 'apps']) {
     if (!entry.isDirectory() || entry.name === 'web') continue;
     const dir = join(root, group, entry.name);
     if (only.length && !only.includes(`${group}/${entry.name}`)) continue;
-    try { await readdir(join(dir, 'src')); } catch { continue; }
+    try {
+      await readdir(join(dir, 'src'));
+    } catch {
+      continue;
+    }
     const n = await buildWorkspace(dir);
     console.log(`built ${group}/${entry.name} (${n} files)`);
   }

@@ -1,7 +1,7 @@
 # syntax=docker/dockerfile:1
 # Images for the API and the worker (compose.yaml picks one with `target:`). Multi-stage:
 #   build  - all dependencies, SWC build of every workspace, Prisma client generation
-#   prod-deps - production dependencies only (no compilers, test tools, k6 types...)
+#   prod-deps - production dependencies only, pruned to the api/worker runtime closure (scripts/prune-runtime-deps.mjs)
 #   api / worker - node:24-slim + dist + prod node_modules, non-root, with a HEALTHCHECK
 # Checked structurally by infra/test/compose.spec.ts (no Docker engine on the build machines).
 ARG NODE_IMAGE=node:24-slim
@@ -25,7 +25,13 @@ COPY apps/api/package.json apps/api/
 COPY apps/worker/package.json apps/worker/
 COPY apps/web/package.json apps/web/
 COPY libs/ libs/
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+COPY prisma/schema.prisma prisma/
+COPY scripts/prune-runtime-deps.mjs scripts/
+# --omit=dev still keeps optional peers that are also devDependencies (the Prisma CLI and Studio,
+# TypeScript, effect, pglite: ~250 MB): the prune keeps only the api/worker runtime closure of the
+# lockfile (and drops other databases' Prisma compilers and .d.ts files). About 140 MB remain;
+# asserted by infra/test/runtime-deps.spec.ts, which also boots the API and worker on the pruned tree.
+RUN npm ci --omit=dev --no-audit --no-fund && node scripts/prune-runtime-deps.mjs && npm cache clean --force
 
 FROM ${NODE_IMAGE} AS runtime-base
 ENV NODE_ENV=production

@@ -10,10 +10,14 @@ const dir = fileURLToPath(new URL('../prometheus/', import.meta.url));
 const HAVE_PROMTOOL = hasCommand('promtool');
 if (!HAVE_PROMTOOL) console.warn('infra/test/prometheus.spec.ts: promtool is not installed, skipping promtool checks (run scripts/install-system-deps.sh); under CI they run and fail instead');
 
-interface Rule { alert?: string; record?: string; expr: string; labels?: Record<string, string>; annotations?: Record<string, string> }
-const rules: Rule[] = readdirSync(join(dir, 'rules')).flatMap((file) =>
-  (parse(readFileSync(join(dir, 'rules', file), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules),
-);
+interface Rule {
+  alert?: string;
+  record?: string;
+  expr: string;
+  labels?: Record<string, string>;
+  annotations?: Record<string, string>;
+}
+const rules: Rule[] = readdirSync(join(dir, 'rules')).flatMap((file) => (parse(readFileSync(join(dir, 'rules', file), 'utf8')) as { groups: { rules: Rule[] }[] }).groups.flatMap((g) => g.rules));
 const alerts = rules.filter((r) => r.alert);
 const tests = parse(readFileSync(join(dir, 'tests/conduit.rules.test.yml'), 'utf8')) as {
   tests: { alert_rule_test: { alertname: string; exp_alerts: unknown[] }[] }[];
@@ -22,8 +26,16 @@ const tests = parse(readFileSync(join(dir, 'tests/conduit.rules.test.yml'), 'utf
 describe('Prometheus alert rules (infra/prometheus)', () => {
   it('covers every alert the issue asks for, each with a severity and an explanation', () => {
     expect(alerts.map((a) => a.alert).sort()).toEqual([
-      'ApiHigh5xxRatio', 'ApiLatencyP95OverSLO', 'EventLoopDelayHigh', 'HeapNearLimit', 'HighCpu', 'InstanceDown',
-      'LoadBalancerNoBackends', 'PostgreSQLUnreachable', 'QueueBacklogGrowing', 'RedisUnreachable',
+      'ApiHigh5xxRatio',
+      'ApiLatencyP95OverSLO',
+      'EventLoopDelayHigh',
+      'HeapNearLimit',
+      'HighCpu',
+      'InstanceDown',
+      'LoadBalancerNoBackends',
+      'PostgreSQLUnreachable',
+      'QueueBacklogGrowing',
+      'RedisUnreachable',
     ]);
     for (const alert of alerts) {
       expect(['warning', 'critical'], alert.alert).toContain(alert.labels?.severity);
@@ -36,8 +48,14 @@ describe('Prometheus alert rules (infra/prometheus)', () => {
     const cases = tests.tests.flatMap((t) => t.alert_rule_test);
     for (const { alert } of alerts) {
       const mine = cases.filter((c) => c.alertname === alert);
-      expect(mine.some((c) => c.exp_alerts.length > 0), `${alert} fires in a test`).toBe(true);
-      expect(mine.some((c) => c.exp_alerts.length === 0), `${alert} stays silent in a test`).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length > 0),
+        `${alert} fires in a test`,
+      ).toBe(true);
+      expect(
+        mine.some((c) => c.exp_alerts.length === 0),
+        `${alert} stays silent in a test`,
+      ).toBe(true);
     }
   });
 

@@ -6,10 +6,7 @@ describe('metricNames (used by the dashboard test)', () => {
     expect(metricNames('histogram_quantile(0.95, sum by (le, route) (rate(http_request_duration_seconds_bucket{job="api",route!~"/health/.*"}[5m])))')).toEqual([
       'http_request_duration_seconds_bucket',
     ]);
-    expect(metricNames('nodejs_heap_size_used_bytes{job=~"api|worker"} / nodejs_heap_size_limit_bytes').sort()).toEqual([
-      'nodejs_heap_size_limit_bytes',
-      'nodejs_heap_size_used_bytes',
-    ]);
+    expect(metricNames('nodejs_heap_size_used_bytes{job=~"api|worker"} / nodejs_heap_size_limit_bytes').sort()).toEqual(['nodejs_heap_size_limit_bytes', 'nodejs_heap_size_used_bytes']);
     expect(metricNames('sum(rate(a_total[1m])) > 0 and max by (queue) (b) > 100').sort()).toEqual(['a_total', 'b']);
     expect(metricNames('min(up)')).toEqual(['up']);
   });

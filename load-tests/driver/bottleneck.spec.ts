@@ -19,12 +19,20 @@ describe('what ran out first', () => {
   });
 
   it('does not blame the pool for a few waiters when the machine CPU is exhausted', () => {
-    const text = diagnoseBottleneck(level({ PostgreSQL: 58, 'API instance 1': 38, 'API instance 2': 42, 'whole machine (2 cores)': 198, 'everything else': 21 }), [{ poolTotal: 20, poolMax: 20, poolWaiting: 3 }], 2);
+    const text = diagnoseBottleneck(
+      level({ PostgreSQL: 58, 'API instance 1': 38, 'API instance 2': 42, 'whole machine (2 cores)': 198, 'everything else': 21 }),
+      [{ poolTotal: 20, poolMax: 20, poolWaiting: 3 }],
+      2,
+    );
     expect(text).toMatch(/^CPU of the machine \(PostgreSQL used the most\)/);
   });
 
   it('names the machine CPU and the process that used most of it', () => {
-    const text = diagnoseBottleneck(level({ 'load generator (this process)': 70, 'API instance 1': 95, 'API instance 2': 25, 'whole machine (2 cores)': 196, 'everything else': 6 }), [{ eventLoopP99Ms: 180, poolWaiting: 0 }], 2);
+    const text = diagnoseBottleneck(
+      level({ 'load generator (this process)': 70, 'API instance 1': 95, 'API instance 2': 25, 'whole machine (2 cores)': 196, 'everything else': 6 }),
+      [{ eventLoopP99Ms: 180, poolWaiting: 0 }],
+      2,
+    );
     expect(text).toMatch(/^CPU of the machine \(API instance 1 used the most\)/);
     expect(text).toContain('whole machine CPU 196% of 200%');
     expect(text).toContain('event-loop delay p99 up to 180 ms');

@@ -50,9 +50,7 @@ describe('driver chat session (real Socket.IO server)', () => {
     const settings = resolveSettings({ BASE_URL: baseUrl, CHAT_SESSION: '1.5s', CHAT_MESSAGE_INTERVAL_MS: '100' });
     const rec = new Recorder();
     const stop = new AbortController().signal;
-    await Promise.all(
-      [1, 2].map((vu) => runChatSession({ settings, vu, token: 'good-token', roomId: 7, agent: pool.agentFor(vu), rec, stop })),
-    );
+    await Promise.all([1, 2].map((vu) => runChatSession({ settings, vu, token: 'good-token', roomId: 7, agent: pool.agentFor(vu), rec, stop })));
     expect(rec.chatErrors).toBe(0);
     expect([...rec.errorReasons.keys()]).toEqual([]);
     expect(rec.chatConnects).toBe(2);

@@ -20,7 +20,10 @@ if (!TYPES.includes(type)) {
 }
 const env = process.env;
 const settings = resolveSettings(env);
-const instanceUrls = (env.INSTANCE_URLS ?? '').split(',').map((s) => s.trim()).filter(Boolean);
+const instanceUrls = (env.INSTANCE_URLS ?? '')
+  .split(',')
+  .map((s) => s.trim())
+  .filter(Boolean);
 const { groups, close } = processGroups({ databaseUrl: env.DATABASE_URL, redisPorts: env.REDIS_PORTS?.split(',').map(Number) });
 const summary = await runScenario({ settings, type, stages: stagesFor(type, settings), target: { baseUrl: settings.baseUrl, instanceUrls, groups } });
 await close();

@@ -69,7 +69,10 @@ export class CpuSampler {
   private sampling = false;
   private readonly cores: number;
 
-  constructor(private readonly groups: ProcessGroup[], cores: number) {
+  constructor(
+    private readonly groups: ProcessGroup[],
+    cores: number,
+  ) {
     this.cores = cores;
     this.groupPids = groups.map(() => new Set());
   }
@@ -112,13 +115,15 @@ export class CpuSampler {
     this.sampling = true;
     try {
       const now = performance.now();
-      const pidLists = await Promise.all(this.groups.map(async (g) => {
-        try {
-          return await g.pids();
-        } catch {
-          return [];
-        }
-      }));
+      const pidLists = await Promise.all(
+        this.groups.map(async (g) => {
+          try {
+            return await g.pids();
+          } catch {
+            return [];
+          }
+        }),
+      );
       const elapsedS = (now - this.lastAt) / 1000;
       const pct = pidLists.map((pids, i) => {
         let ticks = 0;

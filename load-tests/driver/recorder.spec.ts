@@ -3,7 +3,7 @@ import { RELEASE_GATE, evaluateGate, statKey } from '../shared/thresholds.ts';
 import { Recorder } from './recorder.ts';
 
 describe('driver recorder', () => {
-  it('measures every metric of the release gate under the gate\'s own keys', () => {
+  it("measures every metric of the release gate under the gate's own keys", () => {
     const rec = new Recorder();
     rec.recordHttp('anonymous', 'GET /api/articles', 12, 200, true, true);
     rec.chatConnected(30);

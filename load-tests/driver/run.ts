@@ -2,19 +2,24 @@
 // (shared/plan.ts), shows a progress line, samples CPU per process, and returns the same
 // RunSummary the k6 scripts write. Stress mode evaluates the release gate per level and stops
 // at the first level that breaks it.
-import { cpus, totalmem } from 'node:os';
+import { cpus } from 'node:os';
 import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { CREATE_ROOM_OK, chatRoomNames, createRoomCall, listRoomsCall, roomIdsFromList } from '../shared/chat-protocol.ts';
-import { JOURNEYS, loginCall, type HttpCall } from '../shared/journeys.ts';
+import { loginCall, type HttpCall } from '../shared/journeys.ts';
 import { personaFor, smokePersona, smokeSettings, targetAt, totalDurationS, type Stage, type TestType } from '../shared/plan.ts';
 import { accountEmail, type LoadSettings } from '../shared/settings.ts';
-import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
+import type { RunSummary, StressLevel } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
 import { SourceAddressPool, sendHttp } from './http-client.ts';
 import { InstanceProbe, type InstanceReading } from './instance-metrics.ts';
 import { CpuSampler, type ProcessGroup } from './process-cpu.ts';
-import { Recorder, WINDOW_MS, latencyStats } from './recorder.ts';
+import { Recorder } from './recorder.ts';
+import type { RunContext, StageOutcome } from './run-context.ts';
+import { summarizeRun } from './run-summary.ts';
+import type { SignInPolicy } from './sign-in-policy.ts';
 import { runVirtualUser } from './virtual-user.ts';
+
+export { describeMachine } from './run-summary.ts';
 
 export interface Target {
   baseUrl: string;
@@ -30,11 +35,8 @@ export interface RunOptions {
   stages: Stage[];
   target: Target;
   log?: (line: string) => void;
-}
-
-export function describeMachine(): string {
-  const model = cpus()[0]?.model?.replace(/\s+/g, ' ').trim() ?? 'unknown CPU';
-  return `${cpus().length} cores (${model}), ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}, generator on the same box`;
+  /** How users sign in (stress: returning users' sessions, paced sign-ins); default: all sign in. */
+  signIn?: SignInPolicy;
 }
 
 /** Makes sure the load-test chat rooms exist; returns their ids in chatRoomNames order. */
@@ -61,13 +63,24 @@ export async function prepareChatRooms(settings: LoadSettings, pool: SourceAddre
   return roomIdsFromList(names, list.body);
 }
 
-function withCpu(points: TimelinePoint[], cpu: Array<{ test?: number; others?: number; machine?: number }>): TimelinePoint[] {
-  return points.map((p, i) => ({ ...p, cpuTest: cpu[i]?.test, cpuOthers: cpu[i]?.others, cpuMachine: cpu[i]?.machine }));
-}
-
 const fmt = (v: number | undefined) => (v === undefined ? '-' : v.toFixed(0));
 
+interface ActiveUser {
+  vu: number;
+  ctrl: AbortController;
+  done: Promise<void>;
+}
+
 export async function runScenario(opts: RunOptions): Promise<RunSummary> {
+  const ctx = await startMeasuring(opts);
+  const active: ActiveUser[] = [];
+  const outcome = await driveStages(ctx, active);
+  await stopMeasuring(ctx, active);
+  return summarizeRun(ctx, outcome);
+}
+
+/** Chat rooms, the recorder, CPU sampling, instance probes and the generator's event-loop monitor. */
+async function startMeasuring(opts: RunOptions): Promise<RunContext> {
   const { type, stages, target } = opts;
   const settings = type === 'smoke' ? smokeSettings(opts.settings) : opts.settings;
   const log = opts.log ?? ((l: string) => console.log(l));
@@ -83,157 +96,145 @@ export async function runScenario(opts: RunOptions): Promise<RunSummary> {
   // reader can tell a slow system from a slow generator.
   const generatorLoop = monitorEventLoopDelay({ resolution: 10 });
   generatorLoop.enable();
+  return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, generatorLoop };
+}
 
-  interface Active {
-    vu: number;
-    ctrl: AbortController;
-    done: Promise<void>;
-  }
-  const active: Active[] = [];
+/** Follows the stages (virtual users up and down) until the end, or until a stress level fails. */
+async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<StageOutcome> {
+  const { stages, rec } = ctx;
   const total = totalDurationS(stages);
   const started = performance.now();
   const fullTarget = Math.max(...stages.map((s) => s.target));
+  const levels = new StressLevels(ctx);
+  const progress = new ProgressLine(ctx, total);
   let fullStrengthMs = 0;
   let stopAt = total;
-
-  // Stress levels: the hold stages (a stage whose target equals the previous one's).
-  const levels: StressLevel[] = [];
-  const holds = stages.map((st, i) => ({ st, i, start: stages.slice(0, i).reduce((a, b) => a + b.durationS, 0) })).filter((x) => x.i > 0 && x.st.target > 0 && x.st.target === stages[x.i - 1].target);
-  let holdIdx = 0;
-  let levelCpuMark = 0;
-
-  const progressEveryS = process.stdout.isTTY ? 2 : 10;
-  let lastProgress = 0;
   let lastTick = performance.now();
-
   for (;;) {
     const t = (performance.now() - started) / 1000;
     if (t >= stopAt) break;
     const want = targetAt(stages, t);
-    while (active.length < want) {
-      const vu = active.length + 1;
-      const journey = type === 'smoke' ? smokePersona(vu) : personaFor(settings, vu);
-      const ctrl = new AbortController();
-      const done = runVirtualUser({ settings, vu, journey, pool, rec, roomIds, stop: ctrl.signal, startJitterMs: 1_000 }).catch((e) => {
-        rec.chatError(`virtual user ${vu} crashed: ${(e as Error).message}`);
-      });
-      active.push({ vu, ctrl, done });
-    }
-    while (active.length > want) active.pop()!.ctrl.abort();
+    scaleUsers(ctx, active, want);
     rec.setUsers(active.length);
     const now = performance.now();
     if (active.length >= fullTarget && fullTarget > 0) fullStrengthMs += now - lastTick;
     lastTick = now;
-
-    if (type === 'stress' && holdIdx < holds.length) {
-      const h = holds[holdIdx];
-      if (!rec.phase && t >= h.start) {
-        rec.phase = new Recorder();
-        levelCpuMark = sampler.mark();
-        probe.takePeaks();
-      } else if (rec.phase && t >= h.start + h.st.durationS) {
-        const phase = rec.phase;
-        rec.phase = null;
-        await probe.scrape();
-        const peaks = probe.takePeaks();
-        const gate = evaluateGate(phase.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
-        const v = phase.gateValues();
-        const level: StressLevel = {
-          users: h.st.target,
-          pass: gate.pass,
-          requests: phase.requests,
-          failedRate: v['http_req_failed:rate'] ?? 0,
-          p95: v['http_req_duration:p(95)'],
-          p99: v['http_req_duration:p(99)'],
-          chatP95: v['chat_delivery_ms:p(95)'],
-          failed: gate.results.filter((r) => !r.pass).map((r) => `${r.label}: ${r.actual === undefined ? 'no data' : r.stat === 'rate' ? `${(r.actual * 100).toFixed(2)}%` : `${r.actual.toFixed(0)} ms`}`),
-          resources: sampler.rows(levelCpuMark),
-          eventLoopP99Ms: Math.max(...peaks.map((p) => p.eventLoopP99Ms ?? 0)),
-        };
-        (level as StressLevel & { instances?: InstanceReading[] }).instances = peaks;
-        levels.push(level);
-        log(`\nlevel ${level.users} users: ${level.pass ? 'PASS' : 'FAIL'} p95 ${fmt(level.p95)} ms p99 ${fmt(level.p99)} ms failed ${(level.failedRate * 100).toFixed(3)}% chat p95 ${fmt(level.chatP95)} ms event loop p99 ${fmt(level.eventLoopP99Ms)} ms${level.failed.length ? ` -> ${level.failed.join('; ')}` : ''}`);
-        holdIdx += 1;
-        if (!level.pass) stopAt = t; // the breaking point is found: stop climbing
-      }
-    }
-
-    if (t - lastProgress >= progressEveryS) {
-      lastProgress = t;
-      const r = rec.recent();
-      const cpu = sampler.latest().filter((c) => c.pct >= 1).map((c) => `${c.name} ${c.pct.toFixed(0)}%`).join(' ');
-      const failedPct = rec.requests ? ((100 * rec.failed) / rec.requests).toFixed(3) : '0.000';
-      const line = `[${t.toFixed(0).padStart(4)}s/${total}s] users ${active.length}/${want} | ${r.rps.toFixed(0)} req/s p95 ${fmt(r.p95)} ms | failed ${failedPct}% | chat p95 ${fmt(r.chatP95)} ms, ${rec.chatReceived} delivered | CPU ${cpu}`;
-      if (process.stdout.isTTY) process.stdout.write(`\r${line.slice(0, (process.stdout.columns || 160) - 1).padEnd((process.stdout.columns || 160) - 1)}`);
-      else log(line);
-    }
+    const level = ctx.type === 'stress' ? await levels.update(t) : undefined;
+    if (level && !level.pass) stopAt = t; // the breaking point is found: stop climbing
+    progress.update(t, active.length, want);
     await new Promise((r) => setTimeout(r, 250));
   }
+  return { started, fullStrengthMs, levels: levels.levels };
+}
 
+/** Starts or stops virtual users until `want` run. */
+function scaleUsers(ctx: RunContext, active: ActiveUser[], want: number): void {
+  const { settings, pool, rec, roomIds } = ctx;
+  while (active.length < want) {
+    const vu = active.length + 1;
+    const journey = ctx.type === 'smoke' ? smokePersona(vu) : personaFor(settings, vu);
+    const ctrl = new AbortController();
+    const done = runVirtualUser({ settings, vu, journey, pool, rec, roomIds, stop: ctrl.signal, startJitterMs: 1_000, signIn: ctx.signIn }).catch((e) => {
+      rec.chatError(`virtual user ${vu} crashed: ${(e as Error).message}`);
+    });
+    active.push({ vu, ctrl, done });
+  }
+  while (active.length > want) active.pop()!.ctrl.abort();
+}
+
+/** Stops every virtual user (15 s at most) and the samplers. */
+async function stopMeasuring(ctx: RunContext, active: ActiveUser[]): Promise<void> {
   for (const a of active) a.ctrl.abort();
   await Promise.race([Promise.allSettled(active.map((a) => a.done)), new Promise((r) => setTimeout(r, 15_000))]);
-  rec.setUsers(0);
-  sampler.stop();
-  probe.stop();
-  await pool.close();
+  ctx.rec.setUsers(0);
+  ctx.sampler.stop();
+  ctx.probe.stop();
+  await ctx.pool.close();
   if (process.stdout.isTTY) process.stdout.write('\n');
+}
 
-  const durationS = (performance.now() - started) / 1000;
-  const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
-  const resources: ResourceRow[] = sampler.rows(0);
-  const notes: string[] = [];
-  generatorLoop.disable();
-  notes.push(`load generator event-loop delay: p99 ${(generatorLoop.percentile(99) / 1e6).toFixed(0)} ms, max ${(generatorLoop.max / 1e6).toFixed(0)} ms (added to the latencies it measured).`);
-  const others = resources.find((r) => r.name === 'everything else');
-  if (others && others.cpuAvgPct >= 20) {
-    notes.push(`the box was shared: processes outside this test used ${others.cpuAvgPct.toFixed(0)}% CPU on average (peak ${others.cpuMaxPct.toFixed(0)}%, 100% = one core); latency includes that contention (see "CPU over time").`);
+/**
+ * Stress levels: the hold stages (a stage whose target equals the previous one's). Each is
+ * recorded in its own phase recorder and judged against the release gate when it ends.
+ */
+class StressLevels {
+  readonly levels: StressLevel[] = [];
+  private readonly holds: Array<{ st: Stage; i: number; start: number }>;
+  private holdIdx = 0;
+  private levelCpuMark = 0;
+
+  constructor(private readonly ctx: RunContext) {
+    const { stages } = ctx;
+    this.holds = stages.map((st, i) => ({ st, i, start: stages.slice(0, i).reduce((a, b) => a + b.durationS, 0) })).filter((x) => x.i > 0 && x.st.target > 0 && x.st.target === stages[x.i - 1].target);
   }
-  const reasons = [...rec.errorReasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
-  if (reasons.length) notes.push(`most frequent errors: ${reasons.map(([r, n]) => `${r} x${n}`).join('; ')}`);
-  notes.push(`virtual users came from ${pool.size || 'up to 249'} loopback source addresses (127.0.0.2-127.0.0.250); rate limits were on.`);
-  notes.push(`think time ${settings.thinkMinMs}-${settings.thinkMaxMs} ms between steps; journey mix ${JOURNEYS.map((j) => `${j.name} ${settings.weights[j.name]}`).join(', ')}.`);
 
-  const summary: RunSummary = {
-    tool: 'node-driver',
-    testType: type,
-    startedAt: new Date(rec.startedAt).toISOString(),
-    durationS,
-    baseUrl: settings.baseUrl,
-    machine: describeMachine(),
-    users: { max: rec.maxUsers, fullStrengthS: fullStrengthMs / 1000 },
-    http: { requests: rec.requests, failed: rec.failed, failedRate: rec.requests ? rec.failed / rec.requests : 0, rps: rec.requests / durationS, latency: latencyStats(rec.http) },
-    checks: { passes: rec.checksPass, fails: rec.checksFail, rate: rec.checksPass + rec.checksFail ? rec.checksPass / (rec.checksPass + rec.checksFail) : 0 },
-    chat: {
-      users: rec.journeys.get('chat')?.users.size ?? 0,
-      connects: rec.chatConnects,
-      connectFailures: rec.chatConnectFailures,
-      connectMs: latencyStats(rec.chatConnect),
-      sent: rec.chatSent,
-      received: rec.chatReceived,
-      deliveryMs: latencyStats(rec.chatDelivery),
-    },
-    journeys: JOURNEYS.map((j) => {
-      const s = rec.journeys.get(j.name);
-      return { journey: j.name, label: j.label, users: s?.users.size ?? 0, iterations: s?.iterations ?? 0, requests: s?.requests ?? 0, errors: s?.errors ?? 0, p50: s?.h.percentile(50), p95: s?.h.percentile(95), p99: s?.h.percentile(99) };
-    }),
-    endpoints: [...rec.endpoints.entries()].map(([name, e]) => ({ name, requests: e.requests, errors: e.errors, p50: e.h.percentile(50), p95: e.h.percentile(95), p99: e.h.percentile(99) })).sort((a, b) => b.requests - a.requests),
-    thresholds: gate.results,
-    passed: gate.pass,
-    timeline: withCpu(rec.timeline(), sampler.windows(rec.t0, WINDOW_MS, rec.timeline().length)),
-    resources,
-    notes,
-  };
-  if (type === 'stress') {
-    const passing = levels.filter((l) => l.pass).map((l) => l.users);
-    const firstFail = levels.find((l) => !l.pass);
-    summary.stress = {
-      maxPassingUsers: passing.length ? Math.max(...passing) : null,
-      firstFailingUsers: firstFail?.users ?? null,
-      breach: firstFail ? firstFail.failed.join('; ') : null,
-      levels,
+  /** Opens the level whose hold starts at t, or closes (and returns) the one that ends. */
+  async update(t: number): Promise<StressLevel | undefined> {
+    const { rec, sampler, probe } = this.ctx;
+    if (this.holdIdx >= this.holds.length) return undefined;
+    const h = this.holds[this.holdIdx];
+    if (!rec.phase && t >= h.start) {
+      rec.phase = new Recorder();
+      this.levelCpuMark = sampler.mark();
+      probe.takePeaks();
+    } else if (rec.phase && t >= h.start + h.st.durationS) {
+      const phase = rec.phase;
+      rec.phase = null;
+      await probe.scrape();
+      const level = this.judge(phase, h.st.target, probe.takePeaks());
+      this.levels.push(level);
+      this.ctx.log(
+        `\nlevel ${level.users} users: ${level.pass ? 'PASS' : 'FAIL'} p95 ${fmt(level.p95)} ms p99 ${fmt(level.p99)} ms failed ${(level.failedRate * 100).toFixed(3)}% chat p95 ${fmt(level.chatP95)} ms event loop p99 ${fmt(level.eventLoopP99Ms)} ms${level.failed.length ? ` -> ${level.failed.join('; ')}` : ''}`,
+      );
+      this.holdIdx += 1;
+      return level;
+    }
+    return undefined;
+  }
+
+  private judge(phase: Recorder, users: number, peaks: InstanceReading[]): StressLevel {
+    const gate = evaluateGate(phase.gateValues(), RELEASE_GATE, this.ctx.settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
+    const v = phase.gateValues();
+    const level: StressLevel = {
+      users,
+      pass: gate.pass,
+      requests: phase.requests,
+      failedRate: v['http_req_failed:rate'] ?? 0,
+      p95: v['http_req_duration:p(95)'],
+      p99: v['http_req_duration:p(99)'],
+      chatP95: v['chat_delivery_ms:p(95)'],
+      failed: gate.results.filter((r) => !r.pass).map((r) => `${r.label}: ${r.actual === undefined ? 'no data' : r.stat === 'rate' ? `${(r.actual * 100).toFixed(2)}%` : `${r.actual.toFixed(0)} ms`}`),
+      resources: this.ctx.sampler.rows(this.levelCpuMark),
+      eventLoopP99Ms: Math.max(...peaks.map((p) => p.eventLoopP99Ms ?? 0)),
     };
-    // The stress verdict is the breaking point, not the gate over the whole (overloaded) run.
-    summary.passed = passing.length > 0;
+    (level as StressLevel & { instances?: InstanceReading[] }).instances = peaks;
+    return level;
   }
-  return summary;
+}
+
+/** The progress line: every 2 s on a terminal (rewritten in place), every 10 s in a log. */
+class ProgressLine {
+  private readonly everyS = process.stdout.isTTY ? 2 : 10;
+  private last = 0;
+
+  constructor(
+    private readonly ctx: RunContext,
+    private readonly totalS: number,
+  ) {}
+
+  update(t: number, users: number, want: number): void {
+    if (t - this.last < this.everyS) return;
+    this.last = t;
+    const { rec, sampler } = this.ctx;
+    const r = rec.recent();
+    const cpu = sampler
+      .latest()
+      .filter((c) => c.pct >= 1)
+      .map((c) => `${c.name} ${c.pct.toFixed(0)}%`)
+      .join(' ');
+    const failedPct = rec.requests ? ((100 * rec.failed) / rec.requests).toFixed(3) : '0.000';
+    const line = `[${t.toFixed(0).padStart(4)}s/${this.totalS}s] users ${users}/${want} | ${r.rps.toFixed(0)} req/s p95 ${fmt(r.p95)} ms | failed ${failedPct}% | chat p95 ${fmt(r.chatP95)} ms, ${rec.chatReceived} delivered | CPU ${cpu}`;
+    if (process.stdout.isTTY) process.stdout.write(`\r${line.slice(0, (process.stdout.columns || 160) - 1).padEnd((process.stdout.columns || 160) - 1)}`);
+    else this.ctx.log(line);
+  }
 }

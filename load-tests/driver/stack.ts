@@ -1,5 +1,5 @@
 // The system under test for loadtest:ci and loadtest:stress: the no-Docker stack from
-// scripts/stack (engineer F's startStack: N API instances, the worker, HAProxy, a cache and a
+// libs/stack (startStack: N API instances, the worker, HAProxy, a cache and a
 // queue Redis of its own) on this suite's fixed ports, against a dedicated, seeded database.
 import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
@@ -8,7 +8,7 @@ import { childrenOf } from './process-cpu.ts';
 import type { Target } from './run.ts';
 import { processGroups } from './target.ts';
 
-/** The part of scripts/stack/stack.ts this suite uses. */
+/** The part of libs/stack's Stack this suite uses. */
 interface StackHandle {
   urls: { lb: string; instances: string[]; cacheRedis: string; queueRedis: string };
   runDir: string;
@@ -22,7 +22,7 @@ interface DbModule {
   ensureDatabase(url: string): Promise<void>;
   applyMigrations(url: string, dir: string, log?: (l: string) => void): Promise<unknown>;
   seedDatabase(url: string, o: { plan: unknown; reset?: boolean; log?: (l: string) => void }): Promise<{ status: string; ms: number }>;
-  planForScale(scale: number, overrides?: Record<string, number>): { loadTestAccounts: number };
+  planForScale(scale: number, overrides?: Record<string, unknown>): { loadTestAccounts: number; articles: number };
 }
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -36,50 +36,92 @@ export interface LoadTestStack {
   stop(): Promise<void>;
 }
 
-export async function startLoadTestStack(opts: {
+export interface LoadTestStackOptions {
   instances: number;
   databaseUrl: string;
   seedScale: number;
   loadTestAccounts?: number;
   /** Rebuild the seed data first, so every run starts from the same rows (writers add ~1000 articles per run). */
   reseed: boolean;
+  /** Seed profile (libs/db seed-plan.ts): 'lived-in' = years of skewed history, empty tags, deleted rows. Default uniform. */
+  seedProfile?: 'uniform' | 'lived-in';
+  /** Extra node flags for the API instances and the worker (bench:cost: --cpu-prof). */
+  nodeArgs?: string[];
+  /**
+   * 'npm-start' (the release gate): the app configuration `npm start` gives - .env.example as is
+   * (LOG_LEVEL=info, every limit at its default), Prometheus scraping every target, the worker.
+   * 'lab' (stress): LOG_LEVEL=warn, no Prometheus, to find the app's own ceiling.
+   */
+  config?: 'npm-start' | 'lab';
   log: (l: string) => void;
-}): Promise<LoadTestStack> {
+}
+
+export async function startLoadTestStack(opts: LoadTestStackOptions): Promise<LoadTestStack> {
   // Variable specifiers: loaded at run time, so typechecking the driver does not depend on them.
-  const stackPath = join(REPO, 'scripts/stack/stack.ts');
+  const stackPath = join(REPO, 'libs/stack/src/index.ts');
   const dbPath = join(REPO, 'libs/db/dist/index.js');
   const { startStack } = (await import(stackPath)) as StackModule;
   const db = (await import(dbPath)) as DbModule;
 
-  // Seed before the stack starts: with reseed, a fresh copy of the deterministic data set
-  // (~2 s at scale 0.2), else only when missing.
+  await seedLoadTestDatabase(db, opts);
+  const stack = await startStack(loadTestStackOptions(opts));
+  let stopped: Promise<void> | undefined;
+  const stop = () => (stopped ??= stack.stop());
+  stopOnSignals(stop, opts.log);
+  const { groups, close } = processGroupsOf(stack, opts.databaseUrl);
+  return {
+    stack,
+    target: { baseUrl: stack.urls.lb, instanceUrls: stack.urls.instances, groups },
+    stop: async () => {
+      await close();
+      await stop();
+    },
+  };
+}
+
+/**
+ * Seeds before the stack starts: with reseed, a fresh copy of the deterministic data set
+ * (~2 s at scale 0.2), else only when missing.
+ */
+async function seedLoadTestDatabase(db: DbModule, opts: LoadTestStackOptions): Promise<void> {
   await db.ensureDatabase(opts.databaseUrl);
   await db.applyMigrations(opts.databaseUrl, join(REPO, 'prisma/migrations'));
-  const plan = db.planForScale(opts.seedScale, opts.loadTestAccounts ? { loadTestAccounts: opts.loadTestAccounts } : {});
+  const plan = db.planForScale(opts.seedScale, { ...(opts.loadTestAccounts ? { loadTestAccounts: opts.loadTestAccounts } : {}), ...(opts.seedProfile ? { profile: opts.seedProfile } : {}) });
   const seeded = await db.seedDatabase(opts.databaseUrl, { plan, reset: opts.reseed });
-  opts.log(`database ${new URL(opts.databaseUrl).pathname.slice(1)}: seed ${seeded.status} (${plan.loadTestAccounts} load-test accounts)`);
+  opts.log(
+    `database ${new URL(opts.databaseUrl).pathname.slice(1)}: seed ${seeded.status} in ${(seeded.ms / 1000).toFixed(1)} s (${opts.seedProfile ?? 'uniform'} profile, ${plan.articles} articles, ${plan.loadTestAccounts} load-test accounts)`,
+  );
+}
 
-  const stack = await startStack({
+function loadTestStackOptions(opts: LoadTestStackOptions): Record<string, unknown> {
+  return {
     instances: opts.instances,
     ports: { ...LOADTEST_PORTS, api: LOADTEST_PORTS.api.slice(0, opts.instances) },
     databaseUrl: opts.databaseUrl,
     migrate: false,
     seed: false,
-    prometheus: false,
+    prometheus: opts.config === 'npm-start',
+    // The one difference from `npm start` in both modes: no static web front end. No request of
+    // the load test goes to it (the journeys call /api and /socket.io), and a CI clone has not built it.
     web: false,
     runDir: join(REPO, 'var/loadtest-stack'),
-    env: { LOG_LEVEL: 'warn' },
+    env: opts.config === 'npm-start' ? {} : { LOG_LEVEL: 'warn' },
+    nodeArgs: opts.nodeArgs,
     log: opts.log,
-  });
-  let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= stack.stop());
+  };
+}
+
+function stopOnSignals(stop: () => Promise<void>, log: (l: string) => void): void {
   const onSignal = (signal: NodeJS.Signals) => {
-    opts.log(`${signal}: stopping the stack`);
+    log(`${signal}: stopping the stack`);
     void stop().finally(() => process.exit(130));
   };
   process.once('SIGINT', onSignal);
   process.once('SIGTERM', onSignal);
+}
 
+/** CPU and memory sampling per process group: the API instances, the worker, HAProxy, Redis, PostgreSQL. */
+function processGroupsOf(stack: StackHandle, databaseUrl: string): ReturnType<typeof processGroups> {
   const pidsFile = () => {
     try {
       return JSON.parse(readFileSync(join(stack.runDir, 'pids.json'), 'utf8')) as Array<{ pid: number; cmd: string[] }>;
@@ -92,19 +134,11 @@ export async function startLoadTestStack(opts: {
       .filter((p) => match(p.cmd.join(' ')))
       .flatMap((p) => [p.pid, ...childrenOf(p.pid)]);
   const redisPorts = [stack.urls.cacheRedis, stack.urls.queueRedis].map((u) => Number(new URL(u).port));
-  const { groups, close } = processGroups({
+  return processGroups({
     apiPids: stack.instances.map((h) => () => (h.process.pid ? [h.process.pid] : [])),
     workerPids: pidsOf((cmd) => cmd.includes('apps/worker/dist/main.js')),
     lbPids: pidsOf((cmd) => cmd.startsWith('haproxy')),
     redisPorts,
-    databaseUrl: opts.databaseUrl,
+    databaseUrl,
   });
-  return {
-    stack,
-    target: { baseUrl: stack.urls.lb, instanceUrls: stack.urls.instances, groups },
-    stop: async () => {
-      await close();
-      await stop();
-    },
-  };
 }

@@ -36,7 +36,10 @@ export function processGroups(t: TargetProcesses): { groups: ProcessGroup[]; clo
     admin.pathname = '/postgres';
     client = new pg.Client({ connectionString: admin.toString(), connectionTimeoutMillis: 3_000, statement_timeout: 2_000 });
     client.on('error', () => {});
-    const connected = client.connect().then(() => true, () => false);
+    const connected = client.connect().then(
+      () => true,
+      () => false,
+    );
     groups.push({
       name: 'PostgreSQL',
       short: 'pg',

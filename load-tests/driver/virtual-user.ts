@@ -9,6 +9,7 @@ import { thinkTimeMs } from '../shared/weighted-choice.ts';
 import { runChatSession } from './chat-session.ts';
 import { sendHttp, type SourceAddressPool } from './http-client.ts';
 import type { Recorder } from './recorder.ts';
+import type { SignInPolicy } from './sign-in-policy.ts';
 
 export interface VirtualUserContext {
   settings: LoadSettings;
@@ -20,6 +21,8 @@ export interface VirtualUserContext {
   stop: AbortSignal;
   /** Spread the first request over this many ms (no thundering herd at each ramp tick). */
   startJitterMs: number;
+  /** Returning users' sessions and a paced sign-in (stress runs: sign-in-policy.ts); unset = everyone signs in at once. */
+  signIn?: SignInPolicy;
 }
 
 async function pause(ms: number, stop: AbortSignal): Promise<boolean> {
@@ -49,7 +52,15 @@ async function step(ctx: VirtualUserContext, s: VuState, name: string, call: Htt
 
 async function login(ctx: VirtualUserContext, s: VuState): Promise<boolean> {
   const email = accountEmail(ctx.settings, ctx.vu);
+  const session = await ctx.signIn?.sessionFor(ctx.vu, email);
+  if (session) {
+    s.token = session.token;
+    s.username = session.username;
+    return true;
+  }
   while (!ctx.stop.aborted) {
+    await ctx.signIn?.loginTurn(ctx.stop);
+    if (ctx.stop.aborted) break;
     const res = await step(ctx, s, 'POST /api/users/login', loginCall(email, ctx.settings.accountPassword), [200], (b) => typeof (b as { user?: { token?: unknown } })?.user?.token === 'string');
     const user = (res.body as { user?: { token: string; username: string } } | undefined)?.user;
     if (res.ok && user) {

@@ -6,11 +6,25 @@ import { SMOKE_USERS, stagesFor, toK6Stages } from '../shared/plan.ts';
 import { resolveSettings } from '../shared/settings.ts';
 import { toK6Thresholds } from '../shared/thresholds.ts';
 
-vi.mock('k6', () => ({ check: () => true, sleep: () => {}, fail: (m: string) => { throw new Error(m); } }));
+vi.mock('k6', () => ({
+  check: () => true,
+  sleep: () => {},
+  fail: (m: string) => {
+    throw new Error(m);
+  },
+}));
 vi.mock('k6/http', () => ({ default: { expectedStatuses: () => ({}), request: () => ({}) } }));
+vi.mock('k6/data', () => ({ SharedArray: class {} }));
 vi.mock('k6/ws', () => ({ default: { connect: () => ({}) } }));
 vi.mock('k6/execution', () => ({ default: { vu: { idInTest: 1 } } }));
-vi.mock('k6/metrics', () => ({ Trend: class { add() {} }, Counter: class { add() {} } }));
+vi.mock('k6/metrics', () => ({
+  Trend: class {
+    add() {}
+  },
+  Counter: class {
+    add() {}
+  },
+}));
 (globalThis as { __ENV?: Record<string, string> }).__ENV = { HOLD: '7m' };
 
 const settings = resolveSettings({ HOLD: '7m' });

@@ -53,7 +53,13 @@ export class ChatProbe {
   private timer?: NodeJS.Timeout;
   private roomId = 0;
 
-  constructor(private readonly baseUrl: string, private readonly pool: SourceAddressPool, private readonly accounts: number[], private readonly password: string, private readonly emailOf: (n: number) => string) {}
+  constructor(
+    private readonly baseUrl: string,
+    private readonly pool: SourceAddressPool,
+    private readonly accounts: number[],
+    private readonly password: string,
+    private readonly emailOf: (n: number) => string,
+  ) {}
 
   async start(roomName: string): Promise<void> {
     const tokens: string[] = [];
@@ -105,10 +111,13 @@ export class ChatProbe {
       socket
         .timeout(5_000)
         .emitWithAck('room:join', since ? { roomId: this.roomId, since } : { roomId: this.roomId })
-        .then((ack: { ok?: boolean; messages?: ChatMessage[] }) => {
-          if (ack?.ok) for (const m of ack.messages ?? []) take(m);
-          else setTimeout(() => void join(since), 500);
-        }, () => void setTimeout(() => socket.connected && join(since), 500));
+        .then(
+          (ack: { ok?: boolean; messages?: ChatMessage[] }) => {
+            if (ack?.ok) for (const m of ack.messages ?? []) take(m);
+            else setTimeout(() => void join(since), 500);
+          },
+          () => void setTimeout(() => socket.connected && join(since), 500),
+        );
     socket.on('message', (m: ChatMessage) => take(m));
     // Documented protocol: re-join with since = the last id received before lostAt.
     socket.on('resync', (e: { lostAt?: string }) => {
@@ -141,12 +150,15 @@ export class ChatProbe {
       c.socket
         .timeout(5_000)
         .emitWithAck('message:send', { roomId: this.roomId, body })
-        .then((ack: { ok?: boolean; message?: ChatMessage }) => {
-          if (ack?.ok && ack.message) {
-            this.acked.set(ack.message.id, c.n);
-            c.received.add(ack.message.id);
-          } else this.sendFailures += 1;
-        }, () => (this.sendFailures += 1));
+        .then(
+          (ack: { ok?: boolean; message?: ChatMessage }) => {
+            if (ack?.ok && ack.message) {
+              this.acked.set(ack.message.id, c.n);
+              c.received.add(ack.message.id);
+            } else this.sendFailures += 1;
+          },
+          () => (this.sendFailures += 1),
+        );
     }
   }
 

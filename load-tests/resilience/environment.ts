@@ -1,13 +1,13 @@
 // Everything the scenarios run against: the suite's own PostgreSQL cluster (port 5440) behind
 // the fault proxy (5441), a seeded database, an SMTP sink for the worker (4190), and the
-// no-Docker stack (scripts/stack startStack: 2 API instances, worker, HAProxy, own cache and
+// no-Docker stack (libs/stack startStack: 2 API instances, worker, HAProxy, own cache and
 // queue Redis) on this suite's fixed ports. The machine's shared PostgreSQL is never touched.
+import { FaultProxy } from '@conduit/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { SMTPServer } from 'smtp-server';
-import { startStack, type Stack } from '../../scripts/stack/index.ts';
-import { FaultProxy } from './fault-proxy.ts';
+import { startStack, type Stack } from '../../libs/stack/src/index.ts';
 import { PostgresCluster } from './postgres-cluster.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
@@ -25,7 +25,6 @@ export const STACK_ENV: Record<string, string> = {
   DB_STATEMENT_TIMEOUT_MS: '2000',
   // Load shedding on event-loop delay answers 503 by design when this shared 2-core box is busy
   // (other engineers' tests); off, so 5xx figures show the faults, not the neighbours.
-  HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000',
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
   SMTP_HOST: '127.0.0.1',
   SMTP_PORT: String(PORTS.smtp),
@@ -112,7 +111,7 @@ export async function startEnvironment(log: (l: string) => void): Promise<Enviro
     pg.init();
     await pg.start();
     log(`own PostgreSQL cluster on ${PORTS.pg} (${pg.dataDir})`);
-    const proxy = new FaultProxy(PORTS.pgProxy, PORTS.pg);
+    const proxy = new FaultProxy({ listenPort: PORTS.pgProxy, targets: [PORTS.pg] });
     await proxy.start();
     cleanups.push(() => proxy.stop());
     const directDbUrl = `postgresql://postgres@127.0.0.1:${PORTS.pg}/${DB_NAME}`;

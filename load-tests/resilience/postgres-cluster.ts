@@ -26,9 +26,7 @@ export class PostgresCluster {
 
   private run(tool: string, args: string[], allowFail = false): string {
     const cmd = join(BIN, tool);
-    const res = this.asPostgres
-      ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' })
-      : spawnSync(cmd, args, { encoding: 'utf8' });
+    const res = this.asPostgres ? spawnSync('runuser', ['-u', 'postgres', '--', cmd, ...args], { encoding: 'utf8' }) : spawnSync(cmd, args, { encoding: 'utf8' });
     if (res.status !== 0 && !allowFail) throw new Error(`${tool} ${args.join(' ')} failed: ${res.stderr || res.stdout}`);
     return res.stdout;
   }
@@ -50,9 +48,20 @@ export class PostgresCluster {
     await (this.asPostgres ? execFileAsync('runuser', ['-u', 'postgres', '--', cmd, ...args]) : execFileAsync(cmd, args));
   }
 
-  /** Starts and waits until it accepts connections (pg_ctl -w). Durable writes off: test data only. */
-  async start(): Promise<void> {
-    const opts = [`-p ${this.port}`, '-c listen_addresses=127.0.0.1', `-c unix_socket_directories=${this.baseDir}`, '-c fsync=off', '-c synchronous_commit=off', '-c full_page_writes=off', '-c max_connections=200', '-c shared_buffers=64MB'].join(' ');
+  /** Starts and waits until it accepts connections (pg_ctl -w). Durable writes off: test data only.
+   *  `settings`: extra `name=value` server settings (bench:cost preloads pg_stat_statements). */
+  async start(settings: string[] = []): Promise<void> {
+    const opts = [
+      `-p ${this.port}`,
+      '-c listen_addresses=127.0.0.1',
+      `-c unix_socket_directories=${this.baseDir}`,
+      '-c fsync=off',
+      '-c synchronous_commit=off',
+      '-c full_page_writes=off',
+      '-c max_connections=200',
+      '-c shared_buffers=64MB',
+      ...settings.map((s) => `-c ${s}`),
+    ].join(' ');
     await this.runAsync('pg_ctl', ['-D', this.dataDir, '-l', join(this.baseDir, 'postgres.log'), '-o', opts, '-w', '-t', '60', 'start']);
   }
 

@@ -14,10 +14,16 @@ function failures(p: PhaseFigures): number {
 export function summaryFigures(r: ScenarioResult): string {
   const [b, d, a] = r.phases;
   const parts: string[] = [];
-  if (d) parts.push(`req b/d/a ${b.requests}/${d.requests}/${a.requests}, 5xx+conn err ${failures(b)}/${failures(d)}/${failures(a)}, p99 ${ms(b.p99)}/${ms(d.p99)}/${ms(a.p99)} ms, max during ${ms(d.max)} ms`);
+  if (d)
+    parts.push(
+      `req b/d/a ${b.requests}/${d.requests}/${a.requests}, 5xx+conn err ${failures(b)}/${failures(d)}/${failures(a)}, p99 ${ms(b.p99)}/${ms(d.p99)}/${ms(a.p99)} ms, max during ${ms(d.max)} ms`,
+    );
   if (r.detectMs !== undefined) parts.push(`detect ${ms(r.detectMs)} ms`);
   if (r.recoverMs !== undefined && Number.isFinite(r.recoverMs)) parts.push(`recover ${ms(r.recoverMs)} ms`);
-  if (r.chat) parts.push(`chat: ${r.chat.reconnects} reconnects (p99 ${ms(r.chat.reconnectP99Ms)} ms), lost ${r.chat.lost}/${r.chat.acked}${r.chat.resumeMs !== undefined ? `, resumed ${ms(r.chat.resumeMs)} ms` : ''}`);
+  if (r.chat)
+    parts.push(
+      `chat: ${r.chat.reconnects} reconnects (p99 ${ms(r.chat.reconnectP99Ms)} ms), lost ${r.chat.lost}/${r.chat.acked}${r.chat.resumeMs !== undefined ? `, resumed ${ms(r.chat.resumeMs)} ms` : ''}`,
+    );
   parts.push(`exits ${r.exits.length}`);
   for (const [k, v] of Object.entries(r.figures)) if (v !== undefined) parts.push(`${k}: ${v}`);
   return parts.join('; ');
@@ -31,8 +37,15 @@ export function formatTable(results: ScenarioResult[]): string {
 function phaseTable(r: ScenarioResult): string {
   const lines = ['| phase | s | requests | by method and status | conn. errors | p50 | p95 | p99 | max (ms) |', '|---|---|---|---|---|---|---|---|---|'];
   for (const p of r.phases) {
-    const by = Object.entries(p.byMethodStatus).sort().map(([k, n]) => `${k}: ${n}`).join(', ');
-    const errs = p.connectionErrors ? `${p.connectionErrors} (${Object.entries(p.errorKinds).map(([k, n]) => `${k} ${n}`).join(', ')})` : '0';
+    const by = Object.entries(p.byMethodStatus)
+      .sort()
+      .map(([k, n]) => `${k}: ${n}`)
+      .join(', ');
+    const errs = p.connectionErrors
+      ? `${p.connectionErrors} (${Object.entries(p.errorKinds)
+          .map(([k, n]) => `${k} ${n}`)
+          .join(', ')})`
+      : '0';
     lines.push(`| ${p.phase} | ${p.durationS.toFixed(1)} | ${p.requests} | ${by} | ${errs} | ${ms(p.p50)} | ${ms(p.p95)} | ${ms(p.p99)} | ${ms(p.max)} |`);
   }
   return lines.join('\n');
@@ -44,7 +57,7 @@ export function writeResults(dir: string, results: ScenarioResult[], meta: Recor
     `# Resilience suite: latest run`,
     '',
     `${meta.mode} mode, ${meta.startedAt}, ${meta.durationS} s in all; ${meta.machine}.`,
-    `Command: \`${meta.command}\`. Expected outcomes: issue 9. b/d/a = before/during/after the fault.`,
+    `Command: \`${meta.command}\`. Expected outcomes: load-tests/resilience/README.md. b/d/a = before/during/after the fault.`,
     '',
     formatTable(results),
     '',

@@ -92,44 +92,13 @@ export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise
       chat = new ChatProbe(env.stack.urls.lb, chatPool, [301, 302, 303, 304, 305, 306], load.settings.accountPassword, (n) => accountEmail(load.settings, n));
       await chat.start(`resilience-${process.pid}-${Date.now()}-${++roomSeq}`);
     }
-    await sleep(3_000); // warm-up: users signed in, first requests made
-    clock.mark('before');
-    await sleep(spec.beforeS * 1000);
-    clock.mark('during');
-    log(`${spec.name}: fault`);
-    const faultStart = Date.now();
-    const deps = spec.dependency ? dependencyWatch(env, spec.dependency) : undefined;
-    const outcome = await spec.fault({ env, load, chat, clock, expectExit: (n) => expected.add(n), log });
-    clock.mark('after');
-    await sleep(spec.afterS * 1000);
-    if (deps) {
-      const seen = deps.stop();
-      const down = seen.find((x) => !x.up && x.at >= faultStart);
-      const up = seen.find((x) => x.up && x.at >= (outcome.liftedAt ?? Infinity));
-      outcome.detectMs ??= down ? down.at - faultStart : undefined;
-      outcome.recoverMs ??= up ? up.at - outcome.liftedAt! : undefined;
-      outcome.figures = { ...outcome.figures, [`${spec.dependency} seen down by the instances`]: down ? `after ${down.at - faultStart} ms` : 'never' };
-    }
-    clock.mark('after'); // closes the after window (PhaseClock.window ends at the next mark)
+    const outcome = await runPhases(spec, { env, load, chat, clock, expectExit: (n) => expected.add(n), log });
     const end = performance.now();
     await load.stop();
     const chatFigures = chat ? await chat.stop() : undefined;
     if (chat && chatFigures && outcome.liftedAt) chatFigures.resumeMs = chat.resumeAfter(outcome.liftedAt);
-    const exits = watch.stop();
-    const samples = load.samples.filter((s) => s.at < end);
-    const phases = { before: figuresFor(samples, clock, 'before'), during: figuresFor(samples, clock, 'during'), after: figuresFor(samples, clock, 'after') };
-    const unplanned = exits.filter((e) => !expected.has(e.name));
-    const checks = [...(outcome.checks ?? []), ...spec.judge({ phases, samples, clock, chat: chatFigures, outcome, exits: unplanned })];
-    Object.assign(result, {
-      checks,
-      phases: [phases.before, phases.during, phases.after],
-      chat: chatFigures,
-      exits: unplanned.map((e) => `${e.name}@${e.pid}`),
-      detectMs: outcome.detectMs,
-      recoverMs: outcome.recoverMs,
-      figures: outcome.figures ?? {},
-      pass: checks.every((c) => c.pass),
-    });
+    const unplanned = watch.stop().filter((e) => !expected.has(e.name));
+    Object.assign(result, judgeRun(spec, { samples: load.samples.filter((s) => s.at < end), clock, chat: chatFigures, outcome, exits: unplanned }));
   } catch (error) {
     result.error = (error as Error).stack ?? String(error);
     result.checks.push({ label: 'scenario ran', pass: false, detail: (error as Error).message });
@@ -140,6 +109,48 @@ export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise
     result.durationS = (Date.now() - started) / 1000;
   }
   return result;
+}
+
+/** Warm-up, `before`, the fault (`during`), `after`; detect/recover times from the dependency watch when the fault left them open. */
+async function runPhases(spec: ScenarioSpec, ctx: FaultContext): Promise<FaultOutcome> {
+  const { env, clock, log } = ctx;
+  await sleep(3_000); // warm-up: users signed in, first requests made
+  clock.mark('before');
+  await sleep(spec.beforeS * 1000);
+  clock.mark('during');
+  log(`${spec.name}: fault`);
+  const faultStart = Date.now();
+  const deps = spec.dependency ? dependencyWatch(env, spec.dependency) : undefined;
+  const outcome = await spec.fault(ctx);
+  clock.mark('after');
+  await sleep(spec.afterS * 1000);
+  if (deps) {
+    const seen = deps.stop();
+    const down = seen.find((x) => !x.up && x.at >= faultStart);
+    const up = seen.find((x) => x.up && x.at >= (outcome.liftedAt ?? Infinity));
+    outcome.detectMs ??= down ? down.at - faultStart : undefined;
+    outcome.recoverMs ??= up ? up.at - outcome.liftedAt! : undefined;
+    outcome.figures = { ...outcome.figures, [`${spec.dependency} seen down by the instances`]: down ? `after ${down.at - faultStart} ms` : 'never' };
+  }
+  clock.mark('after'); // closes the after window (PhaseClock.window ends at the next mark)
+  return outcome;
+}
+
+/** Per-phase figures and every check (the fault's own and the scenario's judge) of a finished run. */
+function judgeRun(spec: ScenarioSpec, run: { samples: Sample[]; clock: PhaseClock; chat?: ChatFigures; outcome: FaultOutcome; exits: ExitEvent[] }): Partial<ScenarioResult> {
+  const { samples, clock, chat, outcome, exits } = run;
+  const phases = { before: figuresFor(samples, clock, 'before'), during: figuresFor(samples, clock, 'during'), after: figuresFor(samples, clock, 'after') };
+  const checks = [...(outcome.checks ?? []), ...spec.judge({ phases, samples, clock, chat, outcome, exits })];
+  return {
+    checks,
+    phases: [phases.before, phases.during, phases.after],
+    chat,
+    exits: exits.map((e) => `${e.name}@${e.pid}`),
+    detectMs: outcome.detectMs,
+    recoverMs: outcome.recoverMs,
+    figures: outcome.figures ?? {},
+    pass: checks.every((c) => c.pass),
+  };
 }
 
 // ---- shared helpers for faults and checks ----

@@ -54,9 +54,7 @@ export class SteadyLoad {
       for (let i = 0; i < count; i++) {
         vu += 1;
         const journey = journeyByName(name);
-        this.running.push(
-          runVirtualUser({ settings: this.settings, vu, journey, pool: this.pool, rec: this.rec, roomIds: [], stop: this.ctrl.signal, startJitterMs: 1_000 }).catch(() => {}),
-        );
+        this.running.push(runVirtualUser({ settings: this.settings, vu, journey, pool: this.pool, rec: this.rec, roomIds: [], stop: this.ctrl.signal, startJitterMs: 1_000 }).catch(() => {}));
       }
     }
     if (this.opts.loginsPerSecond > 0) this.running.push(this.loginLoop());

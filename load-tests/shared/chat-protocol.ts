@@ -3,18 +3,14 @@
 //
 // Before the run, one signed-in user makes sure the load-test rooms exist over REST
 // (POST /api/chat/rooms, GET /api/chat/rooms); then each chat user connects with
-// auth {token}, `room:join {roomId}` (ack {ok:true,...}), and sends `message:send {roomId, body}`
+// auth {token}, `room:join {roomId}` (ack {ok:true,...}), and sends `message:send {roomId, body, clientId}`
 // every few seconds (ack {ok:true, message}); other members receive `message` events.
 
 import type { HttpCall } from './journeys.ts';
 
-/** Event names of the chat gateway. */
-export const CHAT_EVENTS = {
-  join: 'room:join',
-  send: 'message:send',
-  /** Server -> other room members. */
-  message: 'message',
-} as const;
+// Event names: the shared chat protocol (a relative .ts path, so k6's bundler and both tsconfigs load it as is).
+export { CHAT_EVENTS } from '../../libs/contracts/src/chat.ts';
+import { newClientId } from '../../libs/contracts/src/chat.ts';
 
 /** Room names the load test uses; users spread over them so each room has several members. */
 export function chatRoomNames(rooms: number): string[] {
@@ -38,7 +34,7 @@ export function listRoomsCall(): HttpCall {
 
 /** Room ids by name from GET /api/chat/rooms; throws naming any room that is missing. */
 export function roomIdsFromList(names: readonly string[], body: unknown): number[] {
-  const rooms = ((body as { rooms?: Array<{ id: number; name: string }> })?.rooms ?? []);
+  const rooms = (body as { rooms?: Array<{ id: number; name: string }> })?.rooms ?? [];
   return names.map((name) => {
     const room = rooms.find((r) => r.name === name);
     if (!room) throw new Error(`chat room "${name}" is missing after creation (GET /api/chat/rooms)`);
@@ -50,8 +46,9 @@ export function chatJoinArgs(roomId: number): unknown[] {
   return [{ roomId }];
 }
 
-export function chatSendArgs(roomId: number, body: string): unknown[] {
-  return [{ roomId, body }];
+/** Every message gets its own client id (idempotent sends: a resend would reuse it). */
+export function chatSendArgs(roomId: number, body: string, clientId: string = newClientId()): unknown[] {
+  return [{ roomId, body, clientId }];
 }
 
 /** An acknowledgement's verdict: `{ ok: true, ... }` or `{ ok: false, code, errors }`. */

@@ -30,7 +30,6 @@ export interface HttpCall {
   auth: boolean;
 }
 
-/* eslint-disable @typescript-eslint/no-explicit-any */
 export interface Step {
   /** Stable name: the per-endpoint row in reports and the k6 `name` tag. */
   name: string;
@@ -203,10 +202,7 @@ export const WRITER_STEPS: readonly Step[] = [
   },
   {
     name: 'POST /api/articles/:slug/comments',
-    call: (s) =>
-      s.ownSlug
-        ? { method: 'POST', path: `/api/articles/${enc(s.ownSlug)}/comments`, auth: true, body: { comment: { body: `Comment ${s.iteration} from virtual user ${s.vu}` } } }
-        : null,
+    call: (s) => (s.ownSlug ? { method: 'POST', path: `/api/articles/${enc(s.ownSlug)}/comments`, auth: true, body: { comment: { body: `Comment ${s.iteration} from virtual user ${s.vu}` } } } : null),
     ok: [200, 201],
     check: (b) => typeof b?.comment?.id === 'number' || typeof b?.comment?.id === 'string',
   },

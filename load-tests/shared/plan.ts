@@ -40,7 +40,10 @@ export function smokeSettings(s: LoadSettings): LoadSettings {
 export function stagesFor(type: TestType, s: LoadSettings): Stage[] {
   switch (type) {
     case 'smoke':
-      return [{ durationS: 1, target: SMOKE_USERS }, { durationS: 20, target: SMOKE_USERS }];
+      return [
+        { durationS: 1, target: SMOKE_USERS },
+        { durationS: 20, target: SMOKE_USERS },
+      ];
     case 'load':
     case 'ci':
       return [

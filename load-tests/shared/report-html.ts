@@ -50,136 +50,164 @@ export function svgLineChart(opts: { title: string; yLabel: string; series: Seri
   return `<figure><figcaption>${esc(opts.title)}</figcaption><svg viewBox="0 0 ${W} ${H}" role="img" aria-label="${esc(opts.title)}">${grid.join('')}${limit}${lines.join('')}${legend}<text x="14" y="${T + (H - T - B) / 2}" transform="rotate(-90 14 ${T + (H - T - B) / 2})" text-anchor="middle">${esc(opts.yLabel)}</text></svg></figure>`;
 }
 
+/** A line of a timeline chart: legend, color, and the TimelinePoint field it plots. */
+type TimelineLine = [name: string, color: string, field: keyof TimelinePoint];
+
+function timelineChart(tl: TimelinePoint[], title: string, yLabel: string, lines: TimelineLine[], limit?: { value: number; label: string }): string {
+  const series = lines.map(([name, color, field]) => ({ name, color, points: tl.map((p) => [p.t, p[field] as number | undefined] as [number, number | undefined]) }));
+  return svgLineChart({ title, yLabel, series, limit });
+}
+
 function timelineCharts(tl: TimelinePoint[], p95Limit: number, p99Limit: number, chatLimit: number): string {
   if (!tl.length) {
     return `<p class="muted">This run has no time series (k6's end-of-test summary only has totals). For charts over time run k6 with <code>K6_WEB_DASHBOARD=true K6_WEB_DASHBOARD_EXPORT=report.html</code>, or use the Node driver.</p>`;
   }
-  const at = <K extends keyof TimelinePoint>(k: K) => tl.map((p) => [p.t, p[k] as number | undefined] as [number, number | undefined]);
   return [
-    svgLineChart({
-      title: 'Response time over time (lower is better; stay under the dashed line)',
-      yLabel: 'ms',
-      series: [
-        { name: 'median (p50)', color: '#2b8a3e', points: at('p50') },
-        { name: '95th percentile', color: '#e67700', points: at('p95') },
-        { name: '99th percentile', color: '#c92a2a', points: at('p99') },
+    timelineChart(
+      tl,
+      'Response time over time (lower is better; stay under the dashed line)',
+      'ms',
+      [
+        ['median (p50)', '#2b8a3e', 'p50'],
+        ['95th percentile', '#e67700', 'p95'],
+        ['99th percentile', '#c92a2a', 'p99'],
       ],
-      limit: { value: p95Limit, label: `p95 limit ${p95Limit} ms (p99 limit ${p99Limit} ms)` },
-    }),
-    svgLineChart({
-      title: 'Throughput and concurrent users',
-      yLabel: 'per second / users',
-      series: [
-        { name: 'HTTP requests/s', color: '#1971c2', points: at('rps') },
-        { name: 'concurrent users', color: '#868e96', points: at('users') },
-        { name: 'chat deliveries/s', color: '#9c36b5', points: at('chatRate') },
-      ],
-    }),
-    svgLineChart({
-      title: 'Errors per window (should stay at zero)',
-      yLabel: 'errors',
-      series: [{ name: 'failed requests + chat errors', color: '#c92a2a', points: at('errors') }],
-    }),
-    svgLineChart({
-      title: 'CPU over time (100 = one core): this test vs. everything else on the machine',
-      yLabel: '% of one core',
-      series: [
-        { name: 'whole machine', color: '#868e96', points: at('cpuMachine') },
-        { name: 'this test (stack + generator)', color: '#1971c2', points: at('cpuTest') },
-        { name: 'other processes', color: '#e67700', points: at('cpuOthers') },
-      ],
-    }),
-    svgLineChart({
-      title: 'Chat delivery time p95 (send to receipt by another user)',
-      yLabel: 'ms',
-      series: [{ name: 'chat delivery p95', color: '#9c36b5', points: at('chatP95') }],
-      limit: { value: chatLimit, label: `limit ${chatLimit} ms` },
-    }),
+      { value: p95Limit, label: `p95 limit ${p95Limit} ms (p99 limit ${p99Limit} ms)` },
+    ),
+    timelineChart(tl, 'Throughput and concurrent users', 'per second / users', [
+      ['HTTP requests/s', '#1971c2', 'rps'],
+      ['concurrent users', '#868e96', 'users'],
+      ['chat deliveries/s', '#9c36b5', 'chatRate'],
+    ]),
+    timelineChart(tl, 'Errors per window (should stay at zero)', 'errors', [['failed requests + chat errors', '#c92a2a', 'errors']]),
+    timelineChart(tl, 'CPU over time (100 = one core): this test vs. everything else on the machine', '% of one core', [
+      ['whole machine', '#868e96', 'cpuMachine'],
+      ['this test (stack + generator)', '#1971c2', 'cpuTest'],
+      ['other processes', '#e67700', 'cpuOthers'],
+    ]),
+    timelineChart(tl, 'Chat delivery time p95 (send to receipt by another user)', 'ms', [['chat delivery p95', '#9c36b5', 'chatP95']], { value: chatLimit, label: `limit ${chatLimit} ms` }),
   ].join('\n');
 }
 
 const table = (head: string[], rows: Array<Array<string | number>>) =>
-  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows
-    .map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`)
-    .join('')}</tbody></table>`;
+  `<table><thead><tr>${head.map((h) => `<th>${esc(h)}</th>`).join('')}</tr></thead><tbody>${rows.map((r) => `<tr>${r.map((c) => `<td>${esc(c)}</td>`).join('')}</tr>`).join('')}</tbody></table>`;
 
-export function renderHtmlReport(s: RunSummary): string {
-  const limitOf = (metric: string, stat: string, fallback: number) => s.thresholds.find((t) => t.metric === metric && t.stat === stat)?.limit ?? fallback;
-  const l = s.http.latency;
-  const verdict = s.passed
-    ? `<div class="verdict pass">PASS: every release-gate threshold was met.</div>`
-    : `<div class="verdict fail">FAIL: ${s.thresholds.filter((t) => !t.pass).map((t) => esc(t.label)).join('; ')}</div>`;
-  const headline = table(
-    ['users', 'duration', 'HTTP requests', 'error rate', 'p50', 'p95', 'p99', 'chat delivery p95', 'throughput', 'machine'],
-    [[s.users.max, `${s.durationS.toFixed(0)} s${s.users.fullStrengthS !== undefined ? ` (${s.users.fullStrengthS.toFixed(0)} s at full strength)` : ''}`, s.http.requests, pct(s.http.failedRate), ms(l?.p50), ms(l?.p95), ms(l?.p99), ms(s.chat.deliveryMs?.p95), `${s.http.rps.toFixed(0)} req/s`, s.machine]],
-  );
-  const gate = table(
-    ['threshold', 'rule', 'measured', 'result'],
-    s.thresholds.map((t) => [t.label, `${t.metric} ${t.expression}`, t.actual === undefined ? 'no data' : t.stat === 'rate' ? pct(t.actual) : ms(t.actual), t.pass ? 'PASS' : 'FAIL']),
-  );
-  const journeys = table(
-    ['journey', 'what the user does', 'users', 'iterations', 'requests', 'errors', 'p50', 'p95', 'p99'],
-    s.journeys.map((j) => [j.journey, j.label, j.users, j.iterations, j.requests, j.errors, ms(j.p50), ms(j.p95), ms(j.p99)]),
-  );
-  const endpoints = table(
-    ['request', 'count', 'errors', 'p50', 'p95', 'p99'],
-    s.endpoints.map((e) => [e.name, e.requests, e.errors, ms(e.p50), ms(e.p95), ms(e.p99)]),
-  );
-  const chat = table(
-    ['chat users', 'connects', 'failed connects', 'connect p95', 'messages sent', 'deliveries', 'delivery p50', 'delivery p95', 'delivery p99'],
-    [[s.chat.users, s.chat.connects, s.chat.connectFailures, ms(s.chat.connectMs?.p95), s.chat.sent, s.chat.received, ms(s.chat.deliveryMs?.p50), ms(s.chat.deliveryMs?.p95), ms(s.chat.deliveryMs?.p99)]],
-  );
-  const resources = s.resources.length
-    ? table(['process', 'pids', 'CPU avg', 'CPU max', 'note'], s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']))
-    : '<p class="muted">Not measured in this run.</p>';
-  const stress = s.stress
-    ? `<h2>Stress: where it broke</h2><p>Most concurrent users that still met every threshold: <b>${s.stress.maxPassingUsers ?? 'none'}</b>. First failing level: <b>${s.stress.firstFailingUsers ?? 'not reached'}</b>${s.stress.breach ? ` (${esc(s.stress.breach)})` : ''}.</p>${s.stress.bottleneck ? `<p>What ran out first: ${esc(s.stress.bottleneck)}</p>` : ''}${table(
-        ['users', 'result', 'requests', 'error rate', 'p95', 'p99', 'chat p95', 'event loop p99', 'failed thresholds', 'busiest processes (CPU)'],
-        s.stress.levels.map((v) => [
-          v.users,
-          v.pass ? 'PASS' : 'FAIL',
-          v.requests,
-          pct(v.failedRate),
-          ms(v.p95),
-          ms(v.p99),
-          ms(v.chatP95),
-          ms(v.eventLoopP99Ms),
-          v.failed.join('; '),
-          (v.resources ?? []).slice().sort((a, b) => b.cpuAvgPct - a.cpuAvgPct).slice(0, 3).map((r) => `${r.name} ${r.cpuAvgPct.toFixed(0)}%`).join(', '),
-        ]),
-      )}`
-    : '';
-  return `<!doctype html>
-<html lang="en"><head><meta charset="utf-8"><title>Load test report: ${esc(s.testType)} ${esc(s.startedAt)}</title>
-<style>
-body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#212529;padding:0 16px}
+const REPORT_STYLE = `body{font:14px/1.45 system-ui,sans-serif;margin:24px auto;max-width:1100px;color:#212529;padding:0 16px}
 h1{font-size:22px}h2{font-size:17px;margin-top:28px;border-bottom:1px solid #dee2e6}
 table{border-collapse:collapse;width:100%;margin:8px 0}th,td{border:1px solid #dee2e6;padding:4px 8px;text-align:left;vertical-align:top}th{background:#f1f3f5}
 .verdict{padding:10px 14px;font-weight:600;border-radius:4px}.pass{background:#d3f9d8;color:#2b8a3e}.fail{background:#ffe3e3;color:#c92a2a}
 figure{margin:16px 0}figcaption{font-weight:600;margin-bottom:4px}svg{width:100%;height:auto;background:#fff;border:1px solid #e9ecef}
 svg text{font-size:11px;fill:#495057}.grid{stroke:#e9ecef}.limit{stroke:#c92a2a;stroke-dasharray:6 4}.limit-text{fill:#c92a2a}
-.muted{color:#868e96}code{background:#f1f3f5;padding:1px 4px}
-</style></head><body>
-<h1>Load test report: ${esc(s.testType)}</h1>
-<p class="muted">${esc(s.tool)} · started ${esc(s.startedAt)} · target ${esc(s.baseUrl)}</p>
-${verdict}
-<h2>Headline</h2>${headline}
-<h2>How to read this report</h2>
-<ul>
+.muted{color:#868e96}code{background:#f1f3f5;padding:1px 4px}`;
+
+const HOW_TO_READ = `<ul>
 <li><b>Users</b> are simulated people running at the same time. Each follows a journey (below) and pauses a few seconds between steps, like a person reading.</li>
 <li><b>p50 / p95 / p99</b>: half, 95% and 99% of requests were answered faster than this. The p99 is what the unluckiest 1 in 100 requests felt.</li>
 <li><b>Error rate</b>: requests answered with a 4xx/5xx status, or not answered at all (timeout, refused connection).</li>
 <li><b>Chat delivery</b>: time from one user sending a chat message to another user in the room receiving it, across API instances.</li>
 <li><b>Thresholds</b> are the release gate: if any says FAIL, the run failed and the command exited non-zero.</li>
-</ul>
-<h2>Release gate</h2>${gate}
-<h2>Over time</h2>${timelineCharts(s.timeline, limitOf('http_req_duration', 'p(95)', 200), limitOf('http_req_duration', 'p(99)', 500), limitOf('chat_delivery_ms', 'p(95)', 200))}
-<h2>Journeys</h2>${journeys}
-<h2>Chat</h2>${chat}
-<h2>Requests by endpoint</h2>${endpoints}
-<h2>Who used the machine (CPU, 100% = one core)</h2>${resources}
-${stress}
+</ul>`;
+
+export function renderHtmlReport(s: RunSummary): string {
+  const limitOf = (metric: string, stat: string, fallback: number) => s.thresholds.find((t) => t.metric === metric && t.stat === stat)?.limit ?? fallback;
+  const verdict = s.passed
+    ? `<div class="verdict pass">PASS: every release-gate threshold was met.</div>`
+    : `<div class="verdict fail">FAIL: ${s.thresholds
+        .filter((t) => !t.pass)
+        .map((t) => esc(t.label))
+        .join('; ')}</div>`;
+  const charts = timelineCharts(s.timeline, limitOf('http_req_duration', 'p(95)', 200), limitOf('http_req_duration', 'p(99)', 500), limitOf('chat_delivery_ms', 'p(95)', 200));
+  return `<!doctype html>
+<html lang="en"><head><meta charset="utf-8"><title>Load test report: ${esc(s.testType)} ${esc(s.startedAt)}</title>
+<style>
+${REPORT_STYLE}
+</style></head><body>
+<h1>Load test report: ${esc(s.testType)}</h1>
+<p class="muted">${esc(s.tool)} · started ${esc(s.startedAt)} · target ${esc(s.baseUrl)}</p>
+${verdict}
+<h2>Headline</h2>${headlineTable(s)}
+<h2>How to read this report</h2>
+${HOW_TO_READ}
+<h2>Release gate</h2>${gateTable(s)}
+<h2>Over time</h2>${charts}
+<h2>Journeys</h2>${journeysTable(s)}
+<h2>Chat</h2>${chatTable(s)}
+<h2>Requests by endpoint</h2>${endpointsTable(s)}
+<h2>Who used the machine (CPU, 100% = one core)</h2>${resourcesTable(s)}
+${stressSection(s)}
 ${s.notes.length ? `<h2>Notes</h2><ul>${s.notes.map((n) => `<li>${esc(n)}</li>`).join('')}</ul>` : ''}
 </body></html>
 `;
+}
+
+function headlineTable(s: RunSummary): string {
+  const l = s.http.latency;
+  const duration = `${s.durationS.toFixed(0)} s${s.users.fullStrengthS !== undefined ? ` (${s.users.fullStrengthS.toFixed(0)} s at full strength)` : ''}`;
+  return table(
+    ['users', 'duration', 'HTTP requests', 'error rate', 'p50', 'p95', 'p99', 'chat delivery p95', 'throughput', 'machine'],
+    [[s.users.max, duration, s.http.requests, pct(s.http.failedRate), ms(l?.p50), ms(l?.p95), ms(l?.p99), ms(s.chat.deliveryMs?.p95), `${s.http.rps.toFixed(0)} req/s`, s.machine]],
+  );
+}
+
+function gateTable(s: RunSummary): string {
+  return table(
+    ['threshold', 'rule', 'measured', 'result'],
+    s.thresholds.map((t) => [t.label, `${t.metric} ${t.expression}`, t.actual === undefined ? 'no data' : t.stat === 'rate' ? pct(t.actual) : ms(t.actual), t.pass ? 'PASS' : 'FAIL']),
+  );
+}
+
+function journeysTable(s: RunSummary): string {
+  return table(
+    ['journey', 'what the user does', 'users', 'iterations', 'requests', 'errors', 'p50', 'p95', 'p99'],
+    s.journeys.map((j) => [j.journey, j.label, j.users, j.iterations, j.requests, j.errors, ms(j.p50), ms(j.p95), ms(j.p99)]),
+  );
+}
+
+function endpointsTable(s: RunSummary): string {
+  return table(
+    ['request', 'count', 'errors', 'p50', 'p95', 'p99'],
+    s.endpoints.map((e) => [e.name, e.requests, e.errors, ms(e.p50), ms(e.p95), ms(e.p99)]),
+  );
+}
+
+function chatTable(s: RunSummary): string {
+  const c = s.chat;
+  return table(
+    ['chat users', 'connects', 'failed connects', 'connect p95', 'messages sent', 'deliveries', 'delivery p50', 'delivery p95', 'delivery p99'],
+    [[c.users, c.connects, c.connectFailures, ms(c.connectMs?.p95), c.sent, c.received, ms(c.deliveryMs?.p50), ms(c.deliveryMs?.p95), ms(c.deliveryMs?.p99)]],
+  );
+}
+
+function resourcesTable(s: RunSummary): string {
+  if (!s.resources.length) return '<p class="muted">Not measured in this run.</p>';
+  return table(
+    ['process', 'pids', 'CPU avg', 'CPU max', 'note'],
+    s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']),
+  );
+}
+
+function stressSection(s: RunSummary): string {
+  if (!s.stress) return '';
+  const { stress } = s;
+  const levels = table(
+    ['users', 'result', 'requests', 'error rate', 'p95', 'p99', 'chat p95', 'event loop p99', 'failed thresholds', 'busiest processes (CPU)'],
+    stress.levels.map((v) => [
+      v.users,
+      v.pass ? 'PASS' : 'FAIL',
+      v.requests,
+      pct(v.failedRate),
+      ms(v.p95),
+      ms(v.p99),
+      ms(v.chatP95),
+      ms(v.eventLoopP99Ms),
+      v.failed.join('; '),
+      (v.resources ?? [])
+        .slice()
+        .sort((a, b) => b.cpuAvgPct - a.cpuAvgPct)
+        .slice(0, 3)
+        .map((r) => `${r.name} ${r.cpuAvgPct.toFixed(0)}%`)
+        .join(', '),
+    ]),
+  );
+  return `<h2>Stress: where it broke</h2><p>Most concurrent users that still met every threshold: <b>${stress.maxPassingUsers ?? 'none'}</b>. First failing level: <b>${stress.firstFailingUsers ?? 'not reached'}</b>${stress.breach ? ` (${esc(stress.breach)})` : ''}.</p>${stress.bottleneck ? `<p>What ran out first: ${esc(stress.bottleneck)}</p>` : ''}${levels}`;
 }

@@ -36,7 +36,11 @@ describe('settings from the environment', () => {
 describe('stages', () => {
   it('load ramps, holds and ramps down; targetAt interpolates', () => {
     const st = stagesFor('load', resolveSettings({ RAMP_UP: '60s', HOLD: '120s', RAMP_DOWN: '20s' }));
-    expect(toK6Stages(st)).toEqual([{ duration: '60s', target: 1000 }, { duration: '120s', target: 1000 }, { duration: '20s', target: 0 }]);
+    expect(toK6Stages(st)).toEqual([
+      { duration: '60s', target: 1000 },
+      { duration: '120s', target: 1000 },
+      { duration: '20s', target: 0 },
+    ]);
     expect(targetAt(st, 30)).toBe(500);
     expect(targetAt(st, 100)).toBe(1000);
     expect(targetAt(st, 190)).toBe(500);
@@ -89,7 +93,14 @@ describe('chat message bodies', () => {
     expect(ackError([{ ok: false, code: 'rate_limited', errors: {} }])).toBe('rate_limited');
     expect(ackError([])).toBe('malformed ack');
     const names = chatRoomNames(2);
-    expect(roomIdsFromList(names, { rooms: [{ id: 9, name: names[1] }, { id: 4, name: names[0] }] })).toEqual([4, 9]);
+    expect(
+      roomIdsFromList(names, {
+        rooms: [
+          { id: 9, name: names[1] },
+          { id: 4, name: names[0] },
+        ],
+      }),
+    ).toEqual([4, 9]);
     expect(() => roomIdsFromList(names, { rooms: [] })).toThrow(/missing/);
     expect(chatRoomIndex(1, 10)).toBe(0);
     expect(chatRoomIndex(11, 10)).toBe(0);

@@ -28,6 +28,16 @@ export interface LoadSettings {
   accountEmailTemplate: string;
   accountPassword: string;
   accounts: number;
+  /**
+   * Share of the signed-in users who return with the session token of an earlier visit instead of
+   * signing in with their password (driver: sign-in-policy.ts; k6: a sessions file written by
+   * `npm run loadtest:sessions`). 0 = every signed-in user signs in.
+   */
+  returningShare: number;
+  /** Password sign-ins per second across all users, at most (the driver paces them). */
+  loginsPerS: number;
+  /** k6 only: the returning users' sessions (`npm run loadtest:sessions`); undefined = everyone signs in. */
+  sessionsFile: string | undefined;
   weights: Record<JourneyName, number>;
   chat: {
     namespace: string;
@@ -79,6 +89,14 @@ function int(env: Env, name: string, fallback: number, min = 0): number {
   return n;
 }
 
+function share(env: Env, name: string, fallback: number): number {
+  const raw = env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isFinite(value) || value < 0 || value > 1) throw new Error(`${name} must be a number from 0 to 1, got ${raw}`);
+  return value;
+}
+
 function seconds(env: Env, name: string, fallback: string): number {
   const raw = env[name];
   return parseDuration(raw === undefined || raw === '' ? fallback : raw);
@@ -106,6 +124,9 @@ export function resolveSettings(env: Env): LoadSettings {
     accountEmailTemplate: env.ACCOUNT_EMAIL || 'loadtest-{n4}@load.test',
     accountPassword: env.ACCOUNT_PASSWORD || 'loadtest-password',
     accounts: int(env, 'ACCOUNTS', 1000, 1),
+    returningShare: share(env, 'RETURNING_SHARE', 0.9),
+    loginsPerS: int(env, 'LOGINS_PER_S', 10, 1),
+    sessionsFile: env['SESSIONS_FILE'] || undefined,
     weights: parseWeights(env.WEIGHTS),
     chat: {
       namespace: env.CHAT_NAMESPACE || '/chat',

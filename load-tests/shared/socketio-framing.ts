@@ -56,13 +56,7 @@ export type SocketPacket =
   | { type: 'unsupported'; nsp: string; raw: string };
 
 export type EngineFrame =
-  | { type: 'open'; open: EngineOpen }
-  | { type: 'close' }
-  | { type: 'ping' }
-  | { type: 'pong' }
-  | { type: 'noop' }
-  | { type: 'message'; packet: SocketPacket }
-  | { type: 'invalid'; raw: string };
+  { type: 'open'; open: EngineOpen } | { type: 'close' } | { type: 'ping' } | { type: 'pong' } | { type: 'noop' } | { type: 'message'; packet: SocketPacket } | { type: 'invalid'; raw: string };
 
 const SOCKET_TYPES = ['connect', 'disconnect', 'event', 'ack', 'connect_error', 'binary_event', 'binary_ack'] as const;
 

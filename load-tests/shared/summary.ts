@@ -107,6 +107,8 @@ export interface RunSummary {
     bottleneck?: string;
     levels: StressLevel[];
   };
+  /** What the run was measured on (release gate: configuration, generator handicap, database aging). */
+  conditions?: Record<string, unknown>;
   notes: string[];
 }
 
@@ -125,9 +127,7 @@ export function formatTextSummary(s: RunSummary): string {
   lines.push(`\n=== ${s.testType} run (${s.tool}) against ${s.baseUrl} ===`);
   lines.push(`machine: ${s.machine}`);
   lines.push(`users: ${s.users.max} max${s.users.fullStrengthS !== undefined ? `, ${s.users.fullStrengthS.toFixed(0)} s at full strength` : ''}, duration ${s.durationS.toFixed(0)} s`);
-  lines.push(
-    `http: ${s.http.requests} requests, ${s.http.rps.toFixed(1)} req/s, failed ${pct(s.http.failedRate)}, p50 ${ms(l?.p50)} p95 ${ms(l?.p95)} p99 ${ms(l?.p99)} max ${ms(l?.max)}`,
-  );
+  lines.push(`http: ${s.http.requests} requests, ${s.http.rps.toFixed(1)} req/s, failed ${pct(s.http.failedRate)}, p50 ${ms(l?.p50)} p95 ${ms(l?.p95)} p99 ${ms(l?.p99)} max ${ms(l?.max)}`);
   lines.push(`checks: ${s.checks.passes} passed, ${s.checks.fails} failed (${pct(s.checks.rate)})`);
   if (s.chat.users || s.chat.connects) {
     lines.push(
@@ -136,14 +136,19 @@ export function formatTextSummary(s: RunSummary): string {
   }
   if (s.journeys.length) {
     lines.push('journeys:');
-    for (const j of s.journeys) lines.push(`  ${j.journey.padEnd(10)} users ${String(j.users).padStart(5)}  iterations ${String(j.iterations).padStart(6)}  requests ${String(j.requests).padStart(7)}  errors ${String(j.errors).padStart(5)}  p95 ${ms(j.p95)}`);
+    for (const j of s.journeys)
+      lines.push(
+        `  ${j.journey.padEnd(10)} users ${String(j.users).padStart(5)}  iterations ${String(j.iterations).padStart(6)}  requests ${String(j.requests).padStart(7)}  errors ${String(j.errors).padStart(5)}  p95 ${ms(j.p95)}`,
+      );
   }
   if (s.resources.length) {
     lines.push('CPU (100% = one core):');
     for (const r of s.resources) lines.push(`  ${r.name.padEnd(22)} avg ${r.cpuAvgPct.toFixed(0).padStart(4)}%  max ${r.cpuMaxPct.toFixed(0).padStart(4)}%${r.note ? `  (${r.note})` : ''}`);
   }
   if (s.stress) {
-    lines.push(`stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`);
+    lines.push(
+      `stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`,
+    );
     if (s.stress.bottleneck) lines.push(`  ran out first: ${s.stress.bottleneck}`);
   }
   lines.push('thresholds (release gate):');

@@ -10,7 +10,7 @@ const good = {
 };
 
 describe('release gate', () => {
-  it('states the issue\'s thresholds as k6 expressions', () => {
+  it("states the issue's thresholds as k6 expressions", () => {
     expect(toK6Thresholds()).toEqual({
       http_req_failed: ['rate<0.001'],
       http_req_duration: ['p(95)<200', 'p(99)<500'],

@@ -6,7 +6,9 @@ import { parse } from 'yaml';
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
 
 describe('k6 compose profile', () => {
-  const doc = parse(readFileSync(here('../k6.compose.yaml'), 'utf8')) as { services: Record<string, { image: string; profiles: string[]; network_mode: string; volumes: string[]; environment: Record<string, string> }> };
+  const doc = parse(readFileSync(here('../k6.compose.yaml'), 'utf8')) as {
+    services: Record<string, { image: string; profiles: string[]; network_mode: string; volumes: string[]; environment: Record<string, string> }>;
+  };
   const k6 = doc.services.k6;
 
   it('runs the k6 image under the loadtest profile with the suite mounted where the documented commands look', () => {

@@ -21,7 +21,10 @@ describe('k6 scripts', () => {
     for (const d of dirs) await rm(d, { recursive: true, force: true });
   });
 
-  it.each([['k6 scripts + shared definition', 'tsconfig.json'], ['Node driver + shared definition', 'driver/tsconfig.json']])(
+  it.each([
+    ['k6 scripts + shared definition', 'tsconfig.json'],
+    ['Node driver + shared definition', 'driver/tsconfig.json'],
+  ])(
     '%s typecheck (%s)',
     async (_what, project) => {
       const result = await run(process.execPath, [tsc, '-p', join(loadTests, project)], { cwd: loadTests }).then(

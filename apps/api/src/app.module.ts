@@ -18,6 +18,7 @@ import { ProfilesModule } from './profiles/profiles.module.js';
 import { ArticlesModule } from './articles/articles.module.js';
 import { CommentsModule } from './comments/comments.module.js';
 import { TagsModule } from './tags/tags.module.js';
+import { OpsModule } from './ops/ops.module.js';
 
 @Module({})
 export class AppModule {
@@ -43,6 +44,7 @@ export class AppModule {
         ArticlesModule,
         CommentsModule,
         TagsModule,
+        OpsModule,
       ],
       providers: [
         { provide: APP_CONFIG, useValue: config },

@@ -1,5 +1,5 @@
 import type { Page } from 'playwright-core';
-import type { Stack } from '../../../scripts/stack/stack.js';
+import type { Stack } from '../../../libs/stack/src/index.js';
 import { expectVisible, type ConduitScenario } from './conduit.steps.js';
 import { assertAccessible, type StepRunner } from './e2e-harness.js';
 
@@ -40,7 +40,11 @@ async function send(page: Page, text: string): Promise<void> {
   await page.getByLabel(/^Message #/).fill(text);
   await page.getByRole('button', { name: 'Send' }).click();
   // Acknowledged: the message carries its stored id (no longer "sending…").
-  await page.locator('[data-testid=chat-message][data-message-id] .body').filter({ hasText: new RegExp(`^${escape(text)}$`) }).first().waitFor();
+  await page
+    .locator('[data-testid=chat-message][data-message-id] .body')
+    .filter({ hasText: new RegExp(`^${escape(text)}$`) })
+    .first()
+    .waitFor();
 }
 
 /**

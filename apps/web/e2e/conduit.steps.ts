@@ -111,7 +111,13 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await button.click();
     // Optimistic: pressed and counted before the server answers (checked right after the click).
     if ((await button.getAttribute('aria-pressed')) !== 'true') throw new Error('favorite button did not flip at once');
-    await a.waitForFunction((t) => [...document.querySelectorAll('[data-testid=article-preview]')].some((el) => el.textContent?.includes(t) && el.querySelector('[data-testid=favorite-button]')?.textContent?.trim().endsWith('1')), title);
+    await a.waitForFunction(
+      (t) =>
+        [...document.querySelectorAll('[data-testid=article-preview]')].some(
+          (el) => el.textContent?.includes(t) && el.querySelector('[data-testid=favorite-button]')?.textContent?.trim().endsWith('1'),
+        ),
+      title,
+    );
     await a.reload();
     const after = a.getByTestId('article-preview').filter({ hasText: title }).getByTestId('favorite-button');
     await expectVisible(a, after, 'the preview after reload');
@@ -176,11 +182,16 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await a.getByRole('button', { name: 'Update Settings' }).click();
     await expectVisible(a, a.getByText('Settings saved.'), 'the saved notice');
     // The upload goes to POST /api/user/image; the worker resizes it and sets the user's image.
-    const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#2e7d32' } }).png().toBuffer();
+    const png = await sharp({ create: { width: 96, height: 96, channels: 3, background: '#2e7d32' } })
+      .png()
+      .toBuffer();
     await a.getByLabel('Upload a new picture').setInputFiles({ name: 'avatar.png', mimeType: 'image/png', buffer: png });
-    await a.getByText('New picture saved.').waitFor({ timeout: 30_000 }).catch(async () => {
-      throw new Error(`avatar not processed: ${await a.locator('[role=status], [role=alert]').allInnerTexts()}`);
-    });
+    await a
+      .getByText('New picture saved.')
+      .waitFor({ timeout: 30_000 })
+      .catch(async () => {
+        throw new Error(`avatar not processed: ${await a.locator('[role=status], [role=alert]').allInnerTexts()}`);
+      });
     const src = await a.locator('header img.avatar').getAttribute('src');
     if (!src) throw new Error('no avatar image in the header');
     const image = await a.evaluate(async (url) => (await fetch(url)).headers.get('content-type'), src);
@@ -192,6 +203,8 @@ export async function conduitSteps(runner: StepRunner, s: ConduitScenario): Prom
     await a.getByRole('button', { name: 'Or click here to logout.' }).click();
     await expectVisible(a, a.getByRole('link', { name: 'Sign in' }), 'the Sign in link');
     await a.goto(`${s.origin}/login`);
+    // The login form must be rendered before the first Tab, or focus starts from the app shell.
+    await expectVisible(a, a.locator('#auth-email'), 'the email field');
     await a.keyboard.press('Tab'); // skip link
     await a.keyboard.press('Enter'); // jump to main
     await a.keyboard.press('Tab'); // "Need an account?"

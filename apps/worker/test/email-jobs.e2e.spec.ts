@@ -4,9 +4,9 @@ import { QueueFixture } from './support/queue-fixture.js';
 import { smtpError } from './support/smtp-sink.js';
 import { waitFor, type WorkerProcess } from './support/worker-process.js';
 
-// Real queue Redis (port 6410), real SMTP server, real PostgreSQL, real worker process.
+// Real queue Redis, real SMTP server, real PostgreSQL, real worker process.
 describe('email jobs: retries, bad payloads, duplicates (real worker process)', () => {
-  const f = new QueueFixture(6410);
+  const f = new QueueFixture();
   let worker: WorkerProcess;
   const attempts = new Map<string, number[]>();
 
@@ -71,10 +71,7 @@ describe('email jobs: retries, bad payloads, duplicates (real worker process)', 
   it('enqueueing the same job twice runs it once (deterministic job id), and the outbox keeps one row', async () => {
     const job = welcomeEmailJob({ userId: 3, email: 'cat@example.test', username: 'cat' });
     const queue = f.queue(QUEUES.email);
-    const [a, b] = await Promise.all([
-      queue.add(job.name, job.payload, { jobId: job.jobId }),
-      queue.add(job.name, job.payload, { jobId: job.jobId }),
-    ]);
+    const [a, b] = await Promise.all([queue.add(job.name, job.payload, { jobId: job.jobId }), queue.add(job.name, job.payload, { jobId: job.jobId })]);
     expect(a.id).toBe(b.id);
     await waitFor(async () => (await a.getState()) === 'completed', 'the job to complete');
     // Same job again after it completed: still one job (it is kept, bounded, in the completed set).

@@ -11,7 +11,7 @@ import { waitFor } from './support/worker-process.js';
 const MAX_BYTES = 64 * 1024;
 
 describe('image upload -> resize in the worker -> served by the API (real processes, real files)', () => {
-  const f = new QueueFixture(6413);
+  const f = new QueueFixture();
   let t: TestApp;
   let api: ApiClient;
   let user: ApiClient;
@@ -44,7 +44,10 @@ describe('image upload -> resize in the worker -> served by the API (real proces
       signal: AbortSignal.timeout(15_000),
     });
   };
-  const png = (w: number, h: number) => sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 30, b: 30 } } }).png().toBuffer();
+  const png = (w: number, h: number) =>
+    sharp({ create: { width: w, height: h, channels: 3, background: { r: 200, g: 30, b: 30 } } })
+      .png()
+      .toBuffer();
 
   it('accepts a PNG with 202, the worker makes 64 and 256 px WebP versions and updates user.image, files are served', async () => {
     // Warm the API's read cache with the old profile first.

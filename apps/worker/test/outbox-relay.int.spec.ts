@@ -2,9 +2,9 @@ import { OutboxRelay, QUEUES, welcomeEmailJob } from '@conduit/queue';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { QueueFixture } from './support/queue-fixture.js';
 
-// The relay alone against real PostgreSQL and a real queue Redis (port 6417); no worker.
+// The relay alone against real PostgreSQL and a real queue Redis of its own; no worker.
 describe('OutboxRelay (real PostgreSQL + Redis)', () => {
-  const f = new QueueFixture(6417);
+  const f = new QueueFixture();
 
   beforeAll(async () => {
     await f.start();

@@ -6,7 +6,7 @@ import { waitFor, type WorkerProcess } from './support/worker-process.js';
 
 // The real API (in-process) enqueues through the outbox; a real worker process relays and sends.
 describe('registration -> welcome email (API + outbox + worker, real Redis/SMTP/PostgreSQL)', () => {
-  const f = new QueueFixture(6412);
+  const f = new QueueFixture();
   let t: TestApp;
   let api: ApiClient;
   let worker: WorkerProcess;
@@ -31,9 +31,7 @@ describe('registration -> welcome email (API + outbox + worker, real Redis/SMTP/
     const [email] = await waitFor(() => (f.smtp.to('welcome1@example.test').length ? f.smtp.to('welcome1@example.test') : null), 'the welcome email');
     expect(email.subject).toBe('Welcome to Conduit, welcome1!');
     await waitFor(async () => (await outboxRows()) === 0, 'the outbox to drain');
-    const { rows } = await f.pool.query(
-      `SELECT i.completed_at FROM job_idempotency i JOIN users u ON i.key = 'welcome-email:' || u.id WHERE u.username = 'welcome1'`,
-    );
+    const { rows } = await f.pool.query(`SELECT i.completed_at FROM job_idempotency i JOIN users u ON i.key = 'welcome-email:' || u.id WHERE u.username = 'welcome1'`);
     expect(rows[0].completed_at).toBeInstanceOf(Date);
     await new Promise((r) => setTimeout(r, 300));
     expect(f.smtp.to('welcome1@example.test')).toHaveLength(1);

@@ -16,7 +16,7 @@ function gate() {
 }
 
 describe('worker resilience: SIGKILL, retry after send, SIGTERM, several workers (real processes)', () => {
-  const f = new QueueFixture(6411);
+  const f = new QueueFixture();
 
   beforeAll(async () => {
     await f.start();

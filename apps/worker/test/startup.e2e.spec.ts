@@ -1,17 +1,14 @@
 import { queueRedisProblems } from '@conduit/queue';
-import { spawn } from 'node:child_process';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { freePort } from '@conduit/testing';
 import { QueueFixture } from './support/queue-fixture.js';
+import { QueueRedisServer } from './support/queue-redis-server.js';
 import { waitFor } from './support/worker-process.js';
 
-describe('worker startup checks (real Redis on 6414/6415, real worker process)', () => {
+describe('worker startup checks (real Redis, real worker process)', () => {
   // A Redis configured like a cache: evicting, no append-only file.
-  const f = new QueueFixture(6414, { maxmemoryPolicy: 'allkeys-lru', appendonly: false });
+  const f = new QueueFixture({ maxmemoryPolicy: 'allkeys-lru', appendonly: false });
 
   beforeAll(async () => {
     await f.start();
@@ -48,7 +45,8 @@ describe('worker startup checks (real Redis on 6414/6415, real worker process)',
   });
 
   it('exits with a clear message when the queue Redis does not answer', async () => {
-    const worker = await f.startWorker({ QUEUE_REDIS_URL: 'redis://127.0.0.1:6416', WORKER_STARTUP_TIMEOUT_MS: '1000' }, { waitReady: false });
+    const nobodyListens = await freePort();
+    const worker = await f.startWorker({ QUEUE_REDIS_URL: `redis://127.0.0.1:${nobodyListens}`, WORKER_STARTUP_TIMEOUT_MS: '1000' }, { waitReady: false });
     expect((await worker.exited).code).toBe(1);
     expect(worker.stderr()).toContain('the queue Redis (QUEUE_REDIS_URL) did not answer within 1000 ms');
   });
@@ -61,21 +59,16 @@ describe('worker startup checks (real Redis on 6414/6415, real worker process)',
   });
 
   it('infra/redis/queue.conf starts a Redis the worker accepts (noeviction + appendonly)', async () => {
-    const dir = mkdtempSync(join(tmpdir(), 'conduit-queue-conf-'));
-    const conf = fileURLToPath(new URL('../../../infra/redis/queue.conf', import.meta.url));
-    const child = spawn('redis-server', [conf, '--port', '6415', '--bind', '127.0.0.1', '--dir', dir], { stdio: 'ignore' });
-    const redis = new Redis({ port: 6415, host: '127.0.0.1', maxRetriesPerRequest: 1, retryStrategy: () => 100 });
-    redis.on('error', () => {});
+    const server = new QueueRedisServer({ configFile: fileURLToPath(new URL('../../../infra/redis/queue.conf', import.meta.url)) });
+    await server.start();
+    const redis = server.client();
     try {
       const info = await waitFor(() => redis.info().catch(() => null), 'redis-server with queue.conf');
       expect(queueRedisProblems(info)).toEqual([]);
       expect(await redis.config('GET', 'timeout')).toEqual(['timeout', '0']);
     } finally {
       redis.disconnect();
-      const exited = new Promise((r) => child.once('exit', r));
-      child.kill('SIGTERM');
-      await exited;
-      rmSync(dir, { recursive: true, force: true });
+      await server.destroy();
     }
   });
 });

@@ -1,9 +1,8 @@
+import { isListening, waitFor } from '@conduit/stack';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { spawn, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { isListening } from '../../../scripts/stack/ports.js';
-import { waitFor } from '../../../scripts/stack/index.js';
 
 /**
  * `npm run stack` as a user runs it: prints the URLs, serves through the LB, and leaves no
@@ -20,19 +19,26 @@ interface RunningCli {
   apiPorts: number[];
 }
 
-async function startCli(databaseUrl: string): Promise<RunningCli> {
+/** `ownGroup`: the CLI leads its own process group, like a command started from a terminal. */
+async function startCli(databaseUrl: string, ownGroup = false): Promise<RunningCli> {
   let output = '';
-  const wrapper = spawn(process.execPath, [tsx, 'scripts/stack/cli.ts', '--instances', '2', '--random-ports', '--seed-scale', '0', '--no-prometheus', '--no-worker', '--no-web'], {
+  const wrapper = spawn(process.execPath, [tsx, 'libs/stack/src/stack.cli.ts', '--instances', '2', '--random-ports', '--seed-scale', '0', '--no-prometheus', '--no-worker', '--no-web'], {
     cwd: root,
-    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000' },
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, DATABASE_URL: databaseUrl, LOG_LEVEL: 'warn', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000' },
     stdio: ['ignore', 'pipe', 'pipe'],
+    detached: ownGroup,
   });
   wrapper.stdout!.on('data', (chunk) => (output += chunk));
   wrapper.stderr!.on('data', (chunk) => (output += chunk));
-  await waitFor('the stack to print its URLs', async () => {
-    if (wrapper.exitCode !== null) throw new Error(`CLI exited early:\n${output}`);
-    return output.includes('Ctrl-C stops everything');
-  }, 120_000, 200);
+  await waitFor(
+    'the stack to print its URLs',
+    async () => {
+      if (wrapper.exitCode !== null) throw new Error(`CLI exited early:\n${output}`);
+      return output.includes('Ctrl-C stops everything');
+    },
+    120_000,
+    200,
+  );
   const lbPort = Number(/App \(through HAProxy\)\s+http:\/\/127\.0\.0\.1:(\d+)/.exec(output)?.[1]);
   const apiPorts = [...output.matchAll(/api-\d+\s+http:\/\/127\.0\.0\.1:(\d+)/g)].map((m) => Number(m[1]));
   return { wrapper, output: () => output, lbPort, apiPorts };
@@ -61,6 +67,19 @@ describe('npm run stack (CLI)', () => {
       cli.wrapper.kill('SIGTERM');
       await new Promise((resolve) => cli.wrapper.once('exit', resolve));
       expect(cli.output()).toContain('stopped (no processes left behind)');
+      await expectAllClosed(cli);
+    } finally {
+      cli.wrapper.kill('SIGKILL');
+    }
+  }, 180_000);
+
+  it('Ctrl-C (SIGINT to the whole process group) stops everything without a restart', async () => {
+    const cli = await startCli(db.url, true);
+    try {
+      process.kill(-cli.wrapper.pid!, 'SIGINT'); // what a terminal does on Ctrl-C
+      await new Promise((resolve) => cli.wrapper.once('exit', resolve));
+      expect(cli.output()).toContain('stopped (no processes left behind)');
+      expect(cli.output()).not.toContain('exited unexpectedly');
       await expectAllClosed(cli);
     } finally {
       cli.wrapper.kill('SIGKILL');

@@ -1,10 +1,10 @@
+import { startStack, waitFor, type Stack } from '@conduit/stack';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { readFileSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { parse } from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, waitFor, type Stack } from '../../../scripts/stack/index.js';
 import { exportedSeries, metricNames } from '../support/promql.js';
 import { hasCommand } from '../support/tools.js';
 
@@ -17,7 +17,11 @@ const infra = fileURLToPath(new URL('../../', import.meta.url));
 const HAVE_PROMETHEUS = hasCommand('prometheus');
 if (!HAVE_PROMETHEUS) console.warn('observability.e2e: prometheus is not installed, skipping the live Prometheus checks (run scripts/install-system-deps.sh)');
 
-interface Panel { type: string; title: string; targets?: { expr: string }[] }
+interface Panel {
+  type: string;
+  title: string;
+  targets?: { expr: string }[];
+}
 const dashboard = JSON.parse(readFileSync(join(infra, 'grafana/dashboards/conduit.json'), 'utf8')) as { panels: Panel[] };
 const ruleFiles = readdirSync(join(infra, 'prometheus/rules')).map((f) => parse(readFileSync(join(infra, 'prometheus/rules', f), 'utf8')));
 const rules = ruleFiles.flatMap((file: { groups: { rules: { alert?: string; record?: string; expr: string }[] }[] }) => file.groups.flatMap((g) => g.rules));
@@ -41,7 +45,7 @@ describe('monitoring against the running twin', () => {
       worker: true,
       prometheus: HAVE_PROMETHEUS,
       web: false,
-      env: { LOG_LEVEL: 'warn', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000', DB_POOL_MAX: '3', JWT_SECRET: 'observability-test-secret-0123456789' },
+      env: { LOG_LEVEL: 'warn', LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000', DB_POOL_MAX: '3', JWT_SECRET: 'observability-test-secret-0123456789' },
       log: () => {},
     });
     // A request through the LB so labelled series exist too.
@@ -94,7 +98,11 @@ describe('monitoring against the running twin', () => {
   });
 
   it('every alert rule reads metrics that are really exported', () => {
-    const missing = rules.flatMap((r) => metricNames(r.expr).filter((n) => !exported.has(n) && !derived.has(n)).map((n) => `${r.alert ?? r.record}: ${n}`));
+    const missing = rules.flatMap((r) =>
+      metricNames(r.expr)
+        .filter((n) => !exported.has(n) && !derived.has(n))
+        .map((n) => `${r.alert ?? r.record}: ${n}`),
+    );
     expect(missing).toEqual([]);
   });
 
@@ -104,21 +112,25 @@ describe('monitoring against the running twin', () => {
     expect((await fetch(`${stack.urls.worker}${path}`)).status).toBe(200);
   });
 
-  it.skipIf(!HAVE_PROMETHEUS && !process.env.CI)('Prometheus scrapes every process of the twin and loads every alert', async () => {
-    const api = stack.urls.prometheus!;
-    const targets = await waitFor(
-      'all Prometheus targets up',
-      async () => {
-        const body = (await (await fetch(`${api}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
-        const active = body.data.activeTargets;
-        return active.length === 3 && active.every((t) => t.health === 'up') ? active : undefined;
-      },
-      60_000,
-      500,
-    );
-    expect(targets.map((t) => t.labels.job).sort()).toEqual(['api', 'haproxy', 'worker']);
-    const loaded = (await (await fetch(`${api}/api/v1/rules?type=alert`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
-    const names = loaded.data.groups.flatMap((g) => g.rules.map((r) => r.name)).sort();
-    expect(names).toEqual(rules.flatMap((r) => (r.alert ? [r.alert] : [])).sort());
-  }, 90_000);
+  it.skipIf(!HAVE_PROMETHEUS && !process.env.CI)(
+    'Prometheus scrapes every process of the twin and loads every alert',
+    async () => {
+      const api = stack.urls.prometheus!;
+      const targets = await waitFor(
+        'all Prometheus targets up',
+        async () => {
+          const body = (await (await fetch(`${api}/api/v1/targets`)).json()) as { data: { activeTargets: { labels: { job: string }; health: string }[] } };
+          const active = body.data.activeTargets;
+          return active.length === 3 && active.every((t) => t.health === 'up') ? active : undefined;
+        },
+        60_000,
+        500,
+      );
+      expect(targets.map((t) => t.labels.job).sort()).toEqual(['api', 'haproxy', 'worker']);
+      const loaded = (await (await fetch(`${api}/api/v1/rules?type=alert`)).json()) as { data: { groups: { rules: { name: string; health: string }[] }[] } };
+      const names = loaded.data.groups.flatMap((g) => g.rules.map((r) => r.name)).sort();
+      expect(names).toEqual(rules.flatMap((r) => (r.alert ? [r.alert] : [])).sort());
+    },
+    90_000,
+  );
 });

@@ -1,9 +1,9 @@
+import { startStack, type Stack } from '@conduit/stack';
 import { ApiClient, createTestDatabase, type TestDatabase } from '@conduit/testing';
 import { randomBytes } from 'node:crypto';
 import { connect } from 'node:net';
 import { io, type Socket } from 'socket.io-client';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startStack, type Stack } from '../../../scripts/stack/index.js';
 import { describeFailures, failed, startTraffic, type Outcome } from '../support/traffic.js';
 
 /**
@@ -16,7 +16,6 @@ const TWIN_TEST_ENV = {
   LOG_LEVEL: 'warn',
   // A shared 2-core CI box can stall the event loop for a moment; shedding on it here would test
   // the machine, not the load balancer (same reasoning as apps/api/test/chat/support/chat-env.ts).
-  HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000',
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
   // Every test client is 127.0.0.1: one rate-limit bucket would turn steady test traffic into 429s.
   RATE_LIMIT_ENABLED: 'false',
@@ -69,9 +68,7 @@ describe('no-Docker twin: 2 API instances behind HAProxy', () => {
     expect((await fetch(`${stack.urls.lb}/metrics`)).status).toBe(404);
     // Declared 20 MB: HAProxy answers 413 before any instance sees a byte of it.
     const status = await new Promise<string>((resolve, reject) => {
-      const socket = connect(stack.ports.lb, '127.0.0.1', () =>
-        socket.write('POST /api/users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n'),
-      );
+      const socket = connect(stack.ports.lb, '127.0.0.1', () => socket.write('POST /api/users HTTP/1.1\r\nHost: localhost\r\nContent-Type: application/json\r\nContent-Length: 20000000\r\n\r\n'));
       socket.once('data', (chunk) => {
         resolve(chunk.toString().split('\r\n')[0]);
         socket.destroy();

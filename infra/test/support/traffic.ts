@@ -54,4 +54,8 @@ export function startTraffic(options: TrafficOptions) {
 
 export const failed = (o: Outcome) => o.status === 0 || o.status >= 500;
 export const describeFailures = (outcomes: Outcome[]) =>
-  outcomes.filter(failed).slice(0, 5).map((o) => `${o.method} -> ${o.status} ${o.error ?? ''} (${o.instance ?? 'no instance'})`).join('; ');
+  outcomes
+    .filter(failed)
+    .slice(0, 5)
+    .map((o) => `${o.method} -> ${o.status} ${o.error ?? ''} (${o.instance ?? 'no instance'})`)
+    .join('; ');

@@ -32,3 +32,15 @@ export const cacheLockTotal = new Counter({
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });
+
+/**
+ * The Redis circuit breaker per client (connection name): commands sent, calls skipped, times it
+ * opened, probes and their outcome. While Redis is dead, `command` stops growing after the first
+ * detection and probes grow by at most one per open period (libs/cache/src/redis-breaker.ts).
+ */
+export const redisBreakerEventsTotal = new Counter({
+  name: 'redis_breaker_events_total',
+  help: 'Redis circuit breaker events per client: command (sent to Redis), skipped, opened, probe (started), probe_ok, probe_failed',
+  labelNames: ['client', 'event'] as const,
+  registers: [metricsRegistry],
+});

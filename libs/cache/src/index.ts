@@ -1,7 +1,10 @@
 export { createFailFastRedis, type FailFastRedisOptions } from './fail-fast-redis.js';
-export { RedisBreaker, UNAVAILABLE, type Unavailable, type RedisBreakerOptions } from './redis-breaker.js';
-export { VersionedCache, invalidateCacheTags, type VersionedCacheOptions, type CacheReadSpec, type CacheReadResult, type PersonalSpec } from './versioned-cache.js';
+export { RedisBreaker, UNAVAILABLE, type Unavailable, type RedisBreakerOptions, type BreakerStats, type BreakerState } from './redis-breaker.js';
+export { VersionedCache } from './versioned-cache.js';
+export type { VersionedCacheOptions, CacheReadSpec, CacheReadResult, PersonalSpec } from './cache-read-spec.js';
+export { readCacheKeyPrefix } from './cache-keys.js';
+export { CacheTags, keyPart, listTags } from './cache-tags.js';
 export { LocalLayer } from './local-layer.js';
 export { SingleFlight } from './single-flight.js';
 export { jitteredTtl } from './jitter.js';
-export { cacheRequestsTotal, cacheComputationsTotal, cacheRedisFailuresTotal, cacheLockTotal } from './cache-metrics.js';
+export { cacheRequestsTotal, cacheComputationsTotal, cacheRedisFailuresTotal, cacheLockTotal, redisBreakerEventsTotal } from './cache-metrics.js';

@@ -19,7 +19,11 @@ export class LocalLayer<V> {
   private readonly entries = new Map<string, LocalEntry<V>>();
   private readonly generations = new Map<string, number>();
 
-  constructor(private readonly maxEntries: number, private readonly ttlMs: number, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly maxEntries: number,
+    private readonly ttlMs: number,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   get size(): number {
     return this.entries.size;

@@ -35,9 +35,22 @@ describe('SingleFlight', () => {
     const flights = new SingleFlight<string>();
     let runs = 0;
     let release!: (v: string) => void;
-    const first = flights.run('k@v1', () => { runs++; return new Promise<string>((r) => (release = r)); }, ['k@local0']);
-    const joined = flights.run('k@local0', async () => { runs++; return 'second'; });
-    const other = flights.run('k@v2', async () => { runs++; return 'newer'; });
+    const first = flights.run(
+      'k@v1',
+      () => {
+        runs++;
+        return new Promise<string>((r) => (release = r));
+      },
+      ['k@local0'],
+    );
+    const joined = flights.run('k@local0', async () => {
+      runs++;
+      return 'second';
+    });
+    const other = flights.run('k@v2', async () => {
+      runs++;
+      return 'newer';
+    });
     release('first');
     expect(await Promise.all([first, joined, other])).toEqual(['first', 'first', 'newer']);
     expect(runs).toBe(2);

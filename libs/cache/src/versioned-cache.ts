@@ -1,116 +1,17 @@
 import { randomBytes } from 'node:crypto';
 import type { Redis } from 'ioredis';
+import type { CacheReadResult, CacheReadSpec, PersonalSpec, VersionedCacheOptions } from './cache-read-spec.js';
+import { defineCacheScripts, type CacheRedis } from './cache-scripts.js';
 import { cacheComputationsTotal, cacheLockTotal, cacheRedisFailuresTotal, cacheRequestsTotal } from './cache-metrics.js';
 import { jitteredTtl } from './jitter.js';
 import { LocalLayer } from './local-layer.js';
 import { RedisBreaker, UNAVAILABLE } from './redis-breaker.js';
 import { SingleFlight } from './single-flight.js';
 
-export interface VersionedCacheOptions {
-  /** Prefix for every key (the app's REDIS_KEY_PREFIX plus a namespace). */
-  prefix: string;
-  /** Redis entry TTL; jittered down by up to `ttlJitterRatio`. */
-  ttlMs: number;
-  ttlJitterRatio: number;
-  /** Tag version keys live this long (a missing version is re-created safely, see READ_SCRIPT). */
-  versionTtlMs: number;
-  /** In-process layer: entries and TTL (the cross-instance staleness bound for anonymous reads). */
-  localMaxEntries: number;
-  localTtlMs: number;
-  /** Cross-instance stampede lock: how long it is held at most, how long others wait for it. */
-  lockTtlMs: number;
-  lockWaitMs: number;
-  /** false = every read computes (the "uncached" baseline of the benchmark). */
-  enabled?: boolean;
-}
-
-/** The caller's per-user part of a read (e.g. favorited/following flags), cached per user. */
-export interface PersonalSpec {
-  /** Who it belongs to (a user id). */
-  scope: string;
-  /** Tags whose version changes when this user's part changes (e.g. `flags:<userId>`). */
-  tags: string[];
-  /** Computes the personal part from the shared body (one batched query). */
-  compute: (shared: string) => Promise<string>;
-}
-
-export interface CacheReadSpec {
-  /** Cache name for metrics (articleList, article, profile, tags). */
-  cache: string;
-  /** Logical key: the same inputs always give the same key. */
-  key: string;
-  /** Invalidation tags; a write bumps the tags it affects. */
-  tags: string[];
-  /** Produces the serialized shared body from the database. */
-  compute: () => Promise<string>;
-  /** Serve from the in-process layer when possible (anonymous reads only). */
-  local?: boolean;
-  personal?: PersonalSpec;
-  ttlMs?: number;
-}
-
-export interface CacheReadResult {
-  shared: string;
-  personal?: string;
-  /**
-   * Opaque validator made of the tag versions the body was read under (usable as an ETag; it
-   * includes the personal versions when `personal` was given). null when Redis could not be asked.
-   */
-  version: string | null;
-  source: 'local' | 'redis' | 'computed';
-  /**
-   * Present when the value lives in the in-process layer: an object that stays the same for as
-   * long as that entry does, so callers can memoize work derived from `shared` (e.g. the encoded
-   * response bytes) in a WeakMap keyed by it.
-   */
-  handle?: object;
-}
-
 interface LocalValue {
   body: string;
   version: string | null;
 }
-
-/**
- * Reads all version keys (creating a fresh random version for a missing one) and the entries,
- * in one round trip. A missing version is never read as "0": after an eviction or a Redis
- * restart it gets a new unique value, so an entry written under an older value can never match.
- * KEYS: n version keys, then entry keys. ARGV: n, version TTL ms, fresh-version prefix, and
- * optionally the version of the caller's in-process copy: if the shared entry was written under
- * it, '=' comes back instead of the body (the caller still checks it is the current version).
- */
-const READ_SCRIPT = `
-local n = tonumber(ARGV[1])
-local out = {}
-for i = 1, #KEYS do
-  local v = redis.call('GET', KEYS[i])
-  if (not v) and i <= n then
-    v = ARGV[3] .. i
-    redis.call('SET', KEYS[i], v, 'PX', ARGV[2])
-  elseif v and i == n + 1 and ARGV[4] and ARGV[4] ~= '' and string.sub(v, 1, #ARGV[4] + 1) == ARGV[4] .. '\\n' then
-    v = '='
-  end
-  out[i] = v or false
-end
-return out`;
-
-/** Bumps tag versions to fresh unique values. KEYS: version keys. ARGV: TTL ms, fresh prefix. */
-const BUMP_SCRIPT = `
-for i = 1, #KEYS do
-  redis.call('SET', KEYS[i], ARGV[2] .. i, 'PX', ARGV[1])
-end
-return #KEYS`;
-
-/** Releases the lock only if we still own it (the token), never someone else's. */
-const UNLOCK_SCRIPT = `
-if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
-return 0`;
-
-type CacheRedis = Redis & {
-  cacheRead(numKeys: number, ...args: (string | number)[]): Promise<(string | null)[]>;
-  cacheBump(numKeys: number, ...args: (string | number)[]): Promise<number>;
-  cacheUnlock(key: string, token: string): Promise<number>;
-};
 
 const EPOCH_TAG = '~epoch';
 
@@ -133,7 +34,7 @@ const localFlightKey = (key: string, generations: readonly number[]) => `${key}\
  *   computed from the database; no call waits longer than the client's commandTimeout.
  *
  * Tests: libs/cache/test/versioned-cache.int.spec.ts (real Redis), apps/api/test/cache/*.
- * Benchmark: npm run bench:cache (apps/api/bench/cache.bench.ts).
+ * Benchmark: npm run bench:cache (bench/cache/cache.bench.ts).
  */
 export class VersionedCache {
   readonly breaker: RedisBreaker;
@@ -148,14 +49,12 @@ export class VersionedCache {
   private epochRotationPending = false;
   private rotationTimer?: NodeJS.Timeout;
 
-  constructor(redis: Redis, private readonly options: VersionedCacheOptions) {
+  constructor(
+    redis: Redis,
+    private readonly options: VersionedCacheOptions,
+  ) {
     this.breaker = new RedisBreaker(redis, { onFailure: (op, reason) => cacheRedisFailuresTotal.inc({ op, reason }) });
-    this.redis = redis as CacheRedis;
-    if (!('cacheRead' in redis)) {
-      redis.defineCommand('cacheRead', { lua: READ_SCRIPT });
-      redis.defineCommand('cacheBump', { lua: BUMP_SCRIPT });
-      redis.defineCommand('cacheUnlock', { lua: UNLOCK_SCRIPT, numberOfKeys: 1 });
-    }
+    this.redis = defineCacheScripts(redis);
     this.local = new LocalLayer<LocalValue>(options.localMaxEntries, options.localTtlMs);
   }
 
@@ -194,43 +93,15 @@ export class VersionedCache {
 
     const tagCount = allTags.length;
     const sharedVersion = values.slice(0, tagCount).join('.');
-    const entry = values[tagCount + (spec.personal ? spec.personal.tags.length : 0)];
-    let shared: string;
-    let source: CacheReadResult['source'];
-    let handle: LocalValue | undefined;
-    if (entry === '=' && known && known.version === sharedVersion) {
-      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
-      shared = known.body;
-      source = 'redis';
-      handle = known;
-    } else if (entry !== null && entry.length > sharedVersion.length && entry.startsWith(sharedVersion) && entry.charCodeAt(sharedVersion.length) === 10) {
-      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
-      shared = entry.slice(sharedVersion.length + 1);
-      source = 'redis';
-    } else {
-      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'miss' });
-      // Also joinable by readers of this instance that could not reach Redis (same local generations).
-      shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
-      source = 'computed';
-    }
+    const personalTagCount = spec.personal ? spec.personal.tags.length : 0;
+    const found = await this.resolveShared(spec, values[tagCount + personalTagCount], sharedVersion, known, generations);
+    const { shared, source } = found;
+    let handle = found.handle;
     if (storeLocal && !handle) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
     if (!spec.personal) return { shared, version: sharedVersion, source, handle };
 
-    const personalSpec = spec.personal;
-    const personalVersion = `${sharedVersion}~${values.slice(tagCount, tagCount + personalSpec.tags.length).join('.')}`;
-    const personalEntry = values[values.length - 1];
-    if (personalEntry !== null && personalEntry.startsWith(`${personalVersion}\n`)) {
-      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'hit' });
-      return { shared, personal: personalEntry.slice(personalVersion.length + 1), version: personalVersion, source, handle };
-    }
-    cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'miss' });
-    const personal = await this.personalFlights.run(`${personalSpec.scope}\n${spec.key}\n${personalVersion}`, async () => {
-      cacheComputationsTotal.inc({ cache: spec.cache, kind: 'personal' });
-      const value = await personalSpec.compute(shared);
-      const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
-      await this.breaker.run('set', (r) => r.set(this.personalKey(personalSpec.scope, spec.key), `${personalVersion}\n${value}`, 'PX', ttl));
-      return value;
-    });
+    const personalVersion = `${sharedVersion}~${values.slice(tagCount, tagCount + personalTagCount).join('.')}`;
+    const personal = await this.readPersonal(spec, spec.personal, shared, personalVersion, values[values.length - 1]);
     return { shared, personal, version: personalVersion, source, handle };
   }
 
@@ -269,6 +140,47 @@ export class VersionedCache {
     const keys = [...versionKeys, this.entryKey(spec.key)];
     if (spec.personal) keys.push(this.personalKey(spec.personal.scope, spec.key));
     return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, versionKeys.length, this.options.versionTtlMs, this.freshVersion(), knownVersion));
+  }
+
+  /**
+   * The shared body given the entry Redis returned: the in-process copy when Redis confirmed it
+   * ('='), the entry when it was written under the current versions, else a (coalesced) fill.
+   */
+  private async resolveShared(
+    spec: CacheReadSpec,
+    entry: string | null,
+    sharedVersion: string,
+    known: LocalValue | undefined,
+    generations: number[],
+  ): Promise<{ shared: string; source: CacheReadResult['source']; handle?: LocalValue }> {
+    if (entry === '=' && known && known.version === sharedVersion) {
+      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
+      return { shared: known.body, source: 'redis', handle: known };
+    }
+    if (entry !== null && entry.length > sharedVersion.length && entry.startsWith(sharedVersion) && entry.charCodeAt(sharedVersion.length) === 10) {
+      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
+      return { shared: entry.slice(sharedVersion.length + 1), source: 'redis' };
+    }
+    cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'miss' });
+    // Also joinable by readers of this instance that could not reach Redis (same local generations).
+    const shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
+    return { shared, source: 'computed' };
+  }
+
+  /** The personal part: the stored one when written under `personalVersion`, else computed (coalesced) and stored. */
+  private async readPersonal(spec: CacheReadSpec, personalSpec: PersonalSpec, shared: string, personalVersion: string, personalEntry: string | null): Promise<string> {
+    if (personalEntry !== null && personalEntry.startsWith(`${personalVersion}\n`)) {
+      cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'hit' });
+      return personalEntry.slice(personalVersion.length + 1);
+    }
+    cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'miss' });
+    return this.personalFlights.run(`${personalSpec.scope}\n${spec.key}\n${personalVersion}`, async () => {
+      cacheComputationsTotal.inc({ cache: spec.cache, kind: 'personal' });
+      const value = await personalSpec.compute(shared);
+      const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
+      await this.breaker.run('set', (r) => r.set(this.personalKey(personalSpec.scope, spec.key), `${personalVersion}\n${value}`, 'PX', ttl));
+      return value;
+    });
   }
 
   /** Shared miss: fill under the cross-instance lock, or wait briefly for the instance that holds it. */
@@ -359,24 +271,5 @@ export class VersionedCache {
 
   private personalKey(scope: string, key: string): string {
     return `${this.options.prefix}p:${scope}:${key}`;
-  }
-}
-
-/**
- * For a process that writes data the API caches but does not read the cache itself (e.g. the
- * worker setting users.image): bumps the tags exactly like VersionedCache.invalidate, with the
- * same prefix the API uses (`${REDIS_KEY_PREFIX}c:`). Returns false if Redis could not be
- * reached (then readers see the change within the entry TTL). Never throws.
- */
-export async function invalidateCacheTags(redis: Redis, prefix: string, tags: string[], versionTtlMs = 24 * 3_600_000): Promise<boolean> {
-  if (tags.length === 0) return true;
-  if (!('cacheBump' in redis)) redis.defineCommand('cacheBump', { lua: BUMP_SCRIPT });
-  const keys = tags.map((tag) => `${prefix}v:${tag}`);
-  const fresh = `${randomBytes(4).toString('base64url')}w${Date.now().toString(36)}_`;
-  try {
-    await (redis as CacheRedis).cacheBump(keys.length, ...keys, versionTtlMs, fresh);
-    return true;
-  } catch {
-    return false;
   }
 }

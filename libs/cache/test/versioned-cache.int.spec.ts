@@ -2,7 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
 import { TEST_REDIS_URL, TestRedisServer } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createFailFastRedis, invalidateCacheTags, VersionedCache, type VersionedCacheOptions } from '@conduit/cache';
+import { createFailFastRedis, VersionedCache, type VersionedCacheOptions } from '@conduit/cache';
 
 const options = (prefix: string, overrides: Partial<VersionedCacheOptions> = {}): VersionedCacheOptions => ({
   prefix,
@@ -114,9 +114,7 @@ describe('VersionedCache against the shared Redis', () => {
     const ca = new VersionedCache(a, options(prefix));
     const cb = new VersionedCache(b, options(prefix));
     const compute = counted(() => 'shared-cold', 200);
-    const reads = await Promise.all(
-      Array.from({ length: 200 }, (_, i) => (i % 2 ? ca : cb).read({ cache: 't', key: 'cold2', tags: ['c2'], compute })),
-    );
+    const reads = await Promise.all(Array.from({ length: 200 }, (_, i) => (i % 2 ? ca : cb).read({ cache: 't', key: 'cold2', tags: ['c2'], compute })));
     // One instance computes under the lock; the other waits for its result (lockWaitMs 1 s > 200 ms).
     expect(compute.calls).toBe(1);
     expect(reads.every((r) => r.shared === 'shared-cold')).toBe(true);
@@ -146,7 +144,11 @@ describe('VersionedCache against the shared Redis', () => {
     let n = 0;
     const compute = counted(() => `shared${n}`);
     const spec = () => ({
-      cache: 't', key: 'confirm', tags: ['confirm'], compute, local: true,
+      cache: 't',
+      key: 'confirm',
+      tags: ['confirm'],
+      compute,
+      local: true,
       personal: { scope: 'u1', tags: ['viewer:u1'], compute: async (shared: string) => `p(${shared})` },
     });
     const first = await ca.read(spec());
@@ -169,8 +171,18 @@ describe('VersionedCache against the shared Redis', () => {
     const personalCalls: string[] = [];
     const read = (user: string) =>
       cache.read({
-        cache: 't', key: 'plist', tags: ['articles'], compute: shared,
-        personal: { scope: user, tags: [`flags:${user}`], compute: async (body) => { personalCalls.push(user); return `${flags[user]}@${body}`; } },
+        cache: 't',
+        key: 'plist',
+        tags: ['articles'],
+        compute: shared,
+        personal: {
+          scope: user,
+          tags: [`flags:${user}`],
+          compute: async (body) => {
+            personalCalls.push(user);
+            return `${flags[user]}@${body}`;
+          },
+        },
       });
     expect((await read('u1')).personal).toBe('fav:1@[1,2,3]');
     expect((await read('u2')).personal).toBe('fav:none@[1,2,3]');
@@ -187,13 +199,15 @@ describe('VersionedCache against the shared Redis', () => {
     expect(shared.calls).toBe(1);
   });
 
-  it('invalidateCacheTags (for writers that do not read the cache, e.g. the worker) invalidates like invalidate()', async () => {
+  it('a writer without a local layer that never reads (the worker) invalidates another instance', async () => {
     const cache = new VersionedCache(a, options(prefix, { localMaxEntries: 0 }));
     let n = 0;
     const compute = counted(() => `w${n}`);
     await cache.read({ cache: 't', key: 'worker', tags: ['people'], compute });
     n = 1;
-    expect(await invalidateCacheTags(b, prefix, ['people'])).toBe(true);
+    const writer = new VersionedCache(b, options(prefix, { localMaxEntries: 0, localTtlMs: 0 }));
+    await writer.invalidate(['people']);
+    writer.close();
     expect((await cache.read({ cache: 't', key: 'worker', tags: ['people'], compute })).shared).toBe('w1');
   });
 
@@ -206,8 +220,8 @@ describe('VersionedCache against the shared Redis', () => {
   });
 });
 
-describe('VersionedCache during Redis outages (own redis-server on port 6390)', () => {
-  const server = new TestRedisServer(6390);
+describe('VersionedCache during Redis outages (own redis-server)', () => {
+  const server = new TestRedisServer();
   let a: Redis;
   let b: Redis;
 

@@ -4,16 +4,22 @@ import { storageConfigShape } from './queue-config.schema.js';
 const bool = z.enum(['true', 'false', '1', '0']).transform((v) => v === 'true' || v === '1');
 const int = (min: number, max: number) => z.coerce.number().int().min(min).max(max);
 const url = (protocols: string[]) =>
-  z.string().refine((value) => {
-    try {
-      return protocols.includes(new URL(value).protocol);
-    } catch {
-      return false;
-    }
-  }, `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`);
-const list = z
-  .string()
-  .transform((v) => v.split(',').map((s) => s.trim()).filter(Boolean));
+  z.string().refine(
+    (value) => {
+      try {
+        return protocols.includes(new URL(value).protocol);
+      } catch {
+        return false;
+      }
+    },
+    `must be a URL starting with ${protocols.map((p) => `${p}//`).join(' or ')}`,
+  );
+const list = z.string().transform((v) =>
+  v
+    .split(',')
+    .map((s) => s.trim())
+    .filter(Boolean),
+);
 
 /**
  * Every environment variable the API and worker read. Parsed once at startup
@@ -25,6 +31,9 @@ export const appConfigSchema = z.object({
   HOST: z.string().min(1).default('127.0.0.1'),
   PORT: int(0, 65535).default(3000),
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  // Below debug, requests are not logged one by one (HAProxy and the metrics see each); only those
+  // that fail with a 5xx or take this long (apps/api/src/bootstrap/request-logging.ts).
+  LOG_SLOW_REQUEST_MS: int(1, 600_000).default(1_000),
   INSTANCE_ID: z.string().min(1).max(64).default('api-1'),
 
   DATABASE_URL: url(['postgresql:', 'postgres:']),
@@ -37,6 +46,8 @@ export const appConfigSchema = z.object({
   // Server-side statement_timeout: a runaway query is cancelled by PostgreSQL.
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
+  // Connections the pool opens during warm-up and keeps open when idle (capped at DB_POOL_MAX).
+  DB_POOL_MIN: int(0, 500).default(4),
 
   // Redis for cache, rate limits and Socket.IO (evicting, no persistence).
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),
@@ -65,15 +76,37 @@ export const appConfigSchema = z.object({
   // closes a socket the proxy is about to reuse.
   KEEP_ALIVE_TIMEOUT_MS: int(1_000, 600_000).default(65_000),
 
-  // Readiness thresholds (also used by load shedding).
-  HEALTH_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(200),
+  // Readiness fails only when the instance cannot serve at all (draining, PostgreSQL unreachable,
+  // heap past this ceiling), never because it is busy. Dependency probes time out after
+  // HEALTH_CHECK_TIMEOUT_MS (apps/api/src/health).
   HEALTH_MAX_HEAP_BYTES: int(16 * 1024 * 1024, 64 * 1024 * 1024 * 1024).default(1536 * 1024 * 1024),
   HEALTH_CHECK_TIMEOUT_MS: int(50, 30_000).default(1_000),
 
-  // Load shedding (apps/api/src/traffic): past either limit, new non-health requests get a fast
-  // 503 + Retry-After instead of queueing, and readiness reports the overload.
+  // Warm before ready (apps/api/src/warmup): once listening, an instance opens DB_POOL_MIN
+  // connections, checks Redis, runs each hot statement, and sends WARMUP_REQUESTS representative
+  // GETs through its own pipeline in-process (marked: no metrics, no rate-limit hits, no writes);
+  // /health/ready answers 503 until then. Bounded: after WARMUP_TIMEOUT_MS the instance is ready
+  // whatever is left (a dependency that is down never holds readiness beyond it).
+  WARMUP_ENABLED: bool.default(true),
+  WARMUP_TIMEOUT_MS: int(100, 60_000).default(5_000),
+  WARMUP_REQUESTS: int(0, 100_000).default(300),
+
+  // Admission control (apps/api/src/traffic/load-shedder.ts): an adaptive concurrency limit between
+  // MIN_CONCURRENCY and MAX_IN_FLIGHT (shrinks when the mean latency of a window passes
+  // LOAD_SHED_MAX_LATENCY_MS, or twice its usual level when above 100 ms); requests over it get a fast 503 + Retry-After,
+  // anonymous reads first. Past the event-loop delay only sign-ins and writes are admitted.
   LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
-  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(250),
+  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(50),
+  LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(250),
+  // A backstop for a blocked loop (sync work): the adaptive limit already sees ordinary CPU queueing.
+  LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(1_000),
+
+  // Password hashing bulkhead (apps/api/src/auth/hashing-bulkhead.ts): argon2id runs at most this
+  // many at once per instance (~25 ms of CPU each), the rest queue (bounded, first come first
+  // served); a sign-in that cannot start within the wait gets a 503 + Retry-After.
+  PASSWORD_HASH_CONCURRENCY: int(1, 64).default(1),
+  PASSWORD_HASH_MAX_QUEUED: int(0, 100_000).default(200),
+  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(5_000),
 
   // Rate limits, fixed windows counted in Redis (shared by all instances). Keyed on the user when
   // authenticated, else on the client address. Sized so 1000 real users (a few per address) pass.
@@ -101,8 +134,20 @@ export const appConfigSchema = z.object({
   CACHE_LOCK_TTL_MS: int(100, 60_000).default(3_000),
   CACHE_LOCK_WAIT_MS: int(0, 10_000).default(300),
 
-
   METRICS_ENABLED: bool.default(true),
+  // The /ops page (operators only, users.is_operator): the /metrics and /health/ready endpoints it
+  // reads, as name=baseUrl pairs (api-1=http://127.0.0.1:3001,worker=http://127.0.0.1:3100); empty =
+  // this instance alone. Each call is bounded by OPS_SCRAPE_TIMEOUT_MS.
+  OPS_METRICS_TARGETS: list.default([]).pipe(z.array(z.string().regex(/^[\w.-]+=https?:\/\/\S+$/, 'must be name=http://host:port'))),
+  OPS_SCRAPE_TIMEOUT_MS: int(100, 10_000).default(1_000),
+  // OpenAPI document (/api/docs-json) and Swagger UI (/api/docs), generated from the controllers
+  // (apps/api/src/docs/). Unset: on outside production, off in production (loadConfig decides).
+  API_DOCS_ENABLED: bool.optional(),
+
+  // TESTS ONLY: lets a request trigger a named fault point with the `x-test-fault` header (e.g.
+  // crash-after-commit: SIGKILL itself after an idempotent create committed, before the response;
+  // apps/api/src/common/fault-point.ts). Off by default; refused when NODE_ENV=production.
+  TEST_FAULT_INJECTION: bool.default(false),
 
   // Realtime chat (apps/api/src/chat/). Handshake Origin allowlist: defaults to CORS_ORIGINS.
   CHAT_ALLOWED_ORIGINS: list.optional(),
@@ -113,6 +158,10 @@ export const appConfigSchema = z.object({
   CHAT_MAX_PAYLOAD_BYTES: int(1_024, 1024 * 1024).default(16 * 1024),
   // A socket's presence entry expires this long after its instance's last heartbeat (instance death).
   CHAT_PRESENCE_TTL_MS: int(1_000, 600_000).default(30_000),
+  // Every this often each instance tells its local room members the room's newest stored id
+  // (room:head, sent without Redis); a client behind it catches up from PostgreSQL. Bounds how long
+  // a message missed live (Redis outage, a signal lost) stays missing. 0 turns it off.
+  CHAT_ROOM_HEAD_INTERVAL_MS: int(0, 600_000).default(5_000),
   // Connection-state recovery window: a client back within it gets missed events replayed.
   CHAT_RECOVERY_WINDOW_MS: int(0, 3_600_000).default(120_000),
 
@@ -121,4 +170,5 @@ export const appConfigSchema = z.object({
   UPLOAD_MAX_BYTES: int(1_024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
-export type AppConfig = Readonly<z.infer<typeof appConfigSchema>>;
+/** API_DOCS_ENABLED is always decided after loading: explicit value, else on unless NODE_ENV=production. */
+export type AppConfig = Readonly<Omit<z.infer<typeof appConfigSchema>, 'API_DOCS_ENABLED'> & { API_DOCS_ENABLED: boolean }>;

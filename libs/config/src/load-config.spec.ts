@@ -40,7 +40,11 @@ describe('loadConfig', () => {
 
   it('lists every bad variable at once, one line each', () => {
     const error = configError({ PORT: 'x', DB_POOL_MAX: '100000' });
-    const names = error.message.split('\n').slice(1).map((l) => l.trim().split(':')[0]).sort();
+    const names = error.message
+      .split('\n')
+      .slice(1)
+      .map((l) => l.trim().split(':')[0])
+      .sort();
     expect(names).toEqual(['DATABASE_URL', 'DB_POOL_MAX', 'JWT_SECRET', 'PORT']);
   });
 
@@ -68,6 +72,13 @@ describe('loadConfig', () => {
     expect(loadConfig({ ...MINIMAL, NODE_ENV: 'development', JWT_SECRET: 'x'.repeat(16) }).NODE_ENV).toBe('development');
   });
 
+  it('fault injection is off by default, allowed in tests and refused in production', () => {
+    expect(loadConfig(MINIMAL).TEST_FAULT_INJECTION).toBe(false);
+    expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test', TEST_FAULT_INJECTION: 'true' }).TEST_FAULT_INJECTION).toBe(true);
+    expect(configError({ ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET, TEST_FAULT_INJECTION: 'true' }).message).toContain('TEST_FAULT_INJECTION');
+    expect(configError({ ...MINIMAL, TEST_FAULT_INJECTION: 'yes' }).message).toContain('TEST_FAULT_INJECTION');
+  });
+
   it('has safe defaults', () => {
     const c = loadConfig(MINIMAL);
     expect(c.NODE_ENV).toBe('development');
@@ -90,6 +101,17 @@ describe('loadConfig', () => {
     expect(c.BODY_LIMIT_BYTES).toBeLessThanOrEqual(1024 * 1024);
     expect(c.DB_POOL_MAX).toBeGreaterThan(0);
     expect(c.DB_POOL_MAX).toBeLessThanOrEqual(50);
+  });
+
+  it('serves the API docs outside production by default, never in production unless asked for', () => {
+    expect(loadConfig(MINIMAL).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).API_DOCS_ENABLED).toBe(true);
+    const production = { ...MINIMAL, NODE_ENV: 'production', JWT_SECRET: STRONG_SECRET };
+    expect(loadConfig(production).API_DOCS_ENABLED).toBe(false);
+    expect(loadConfig({ ...production, API_DOCS_ENABLED: '' }).API_DOCS_ENABLED).toBe(false);
+    expect(loadConfig({ ...production, API_DOCS_ENABLED: 'true' }).API_DOCS_ENABLED).toBe(true);
+    expect(loadConfig({ ...MINIMAL, API_DOCS_ENABLED: 'false' }).API_DOCS_ENABLED).toBe(false);
+    expect(configError({ ...MINIMAL, API_DOCS_ENABLED: 'yes' }).message).toContain('API_DOCS_ENABLED');
   });
 
   it('treats empty values as unset and returns a frozen object', () => {

@@ -21,11 +21,13 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
   }
   const config = parsed.data;
   if (config.NODE_ENV === 'production') {
+    if (config.TEST_FAULT_INJECTION) throw new ConfigError('Invalid configuration:\n  TEST_FAULT_INJECTION: fault injection is for tests and is refused in production');
     const secret = config.JWT_SECRET;
     // Too short, a known default, or too few distinct characters ("aaaa...", "passwordpassword...").
     if (secret.length < 32 || WEAK_SECRETS.has(secret) || new Set(secret).size < 10) {
       throw new ConfigError('Invalid configuration:\n  JWT_SECRET: production needs a random secret of at least 32 characters');
     }
   }
-  return Object.freeze(config);
+  // API docs: safe default, off in production unless asked for.
+  return Object.freeze({ ...config, API_DOCS_ENABLED: config.API_DOCS_ENABLED ?? config.NODE_ENV !== 'production' });
 }

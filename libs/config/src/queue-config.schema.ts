@@ -17,7 +17,10 @@ const redisUrl = z.string().refine((value) => {
 export const queueConfigShape = {
   QUEUE_REDIS_URL: redisUrl.default('redis://127.0.0.1:6380'),
   // BullMQ key prefix: several environments (or test runs) can share one queue Redis.
-  QUEUE_PREFIX: z.string().regex(/^[\w.-]{1,64}$/, 'letters, digits, ".", "_" and "-" only').default('conduit-jobs'),
+  QUEUE_PREFIX: z
+    .string()
+    .regex(/^[\w.-]{1,64}$/, 'letters, digits, ".", "_" and "-" only')
+    .default('conduit-jobs'),
   // Retries: attempts in total (first run included) with exponential backoff
   // JOB_BACKOFF_MS x 2^(attempt-1): 2 s, 4 s, 8 s, 16 s with the defaults.
   JOB_ATTEMPTS: int(1, 50).default(5),

@@ -4,6 +4,8 @@ export interface PoolSettings {
   connectionString: string;
   /** Max connections for this process. Budget: instances x max + worker + reserve <= max_connections. */
   max: number;
+  /** Connections kept open when idle (the API's warm-up opens them; capped at max). */
+  min?: number;
   /** Wait for a free connection before failing (pg's default 0 waits forever). */
   acquireTimeoutMs: number;
   /** PostgreSQL cancels statements running longer than this. */
@@ -24,6 +26,7 @@ export function createPool(settings: PoolSettings): pg.Pool {
   const pool = new pg.Pool({
     connectionString: settings.connectionString,
     max: settings.max,
+    min: Math.min(settings.min ?? 0, settings.max),
     connectionTimeoutMillis: settings.acquireTimeoutMs,
     idleTimeoutMillis: settings.idleTimeoutMs,
     // Server-side cancellation, plus a client-side guard slightly above it in case the
@@ -31,6 +34,13 @@ export function createPool(settings: PoolSettings): pg.Pool {
     statement_timeout: settings.statementTimeoutMs,
     query_timeout: settings.statementTimeoutMs + 1_000,
     application_name: settings.applicationName,
+    // No JIT compilation: this is OLTP (page-bounded queries of a few ms). PostgreSQL JIT-compiles
+    // any plan whose estimate passes jit_above_cost, which a per-row subplan reaches on a fresh or
+    // stale table: GET /api/tags then took 535 ms instead of 8.6 ms under load (80 ms of it
+    // compiling), and the stall sent admission control into shedding. Test: create-pool.spec.ts.
+    // (Forcing generic plans, which would stop the 1M-article re-planning bench:growth found on the
+    // tag page, is not on: the release gate at 400 users failed with it and the cause is unproven.)
+    options: '-c jit=off',
     keepAlive: true,
   });
   // Without a listener, an idle client dying (pg_terminate_backend, server restart) emits an

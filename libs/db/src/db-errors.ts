@@ -3,14 +3,27 @@
  * when the database is unreachable, the pool is exhausted or a statement timed out.
  */
 const UNAVAILABLE_CODES = new Set([
-  'ECONNREFUSED', 'ECONNRESET', 'ETIMEDOUT', 'EPIPE', 'ENOTFOUND', 'EHOSTUNREACH',
+  'ECONNREFUSED',
+  'ECONNRESET',
+  'ETIMEDOUT',
+  'EPIPE',
+  'ENOTFOUND',
+  'EHOSTUNREACH',
   '57P01', // admin_shutdown (pg_terminate_backend, restart)
   '57P02', // crash_shutdown
   '57P03', // cannot_connect_now (starting up)
   '57014', // query_canceled (statement_timeout)
   '53300', // too_many_connections
-  '08000', '08003', '08006', '08001', '08004', // connection exceptions
-  'P1001', 'P1002', 'P1008', 'P1017', 'P2024', // Prisma: unreachable, timeout, closed, pool timeout
+  '08000',
+  '08003',
+  '08006',
+  '08001',
+  '08004', // connection exceptions
+  'P1001',
+  'P1002',
+  'P1008',
+  'P1017',
+  'P2024', // Prisma: unreachable, timeout, closed, pool timeout
 ]);
 
 const UNAVAILABLE_MESSAGES = [
@@ -63,7 +76,13 @@ export function isInvalidTextError(error: unknown, depth = 0): boolean {
  */
 export function uniqueViolationFields(error: unknown): string[] | null {
   type Meta = { target?: unknown; driverAdapterError?: { cause?: { table?: string; constraint?: { fields?: string[]; index?: string } } } };
-  const e = error as { code?: string; meta?: Meta } | null;
+  const e = error as { code?: string; meta?: Meta; table?: string; constraint?: string } | null;
+  // PostgreSQL's own 23505 (hand-written SQL through pg): the constraint is named <table>_<column>_key.
+  if (e?.code === '23505') {
+    const { table, constraint } = e;
+    if (table && constraint?.startsWith(`${table}_`) && constraint.endsWith('_key')) return [constraint.slice(table.length + 1, -'_key'.length)];
+    return [];
+  }
   if (!e || e.code !== 'P2002') return null;
   const target = e.meta?.target;
   if (Array.isArray(target)) return target.map(String);
@@ -74,4 +93,15 @@ export function uniqueViolationFields(error: unknown): string[] | null {
     return [index.slice(cause.table.length + 1, -'_key'.length)];
   }
   return [];
+}
+
+/**
+ * A foreign-key violation: Prisma's P2003, or PostgreSQL's 23503 from the pg driver (the row it
+ * points to was deleted meanwhile).
+ */
+export function isForeignKeyViolation(error: unknown, depth = 0): boolean {
+  if (!error || typeof error !== 'object' || depth > 5) return false;
+  const e = error as { code?: unknown; originalCode?: unknown; cause?: unknown };
+  if (e.code === 'P2003' || e.code === '23503' || e.originalCode === '23503') return true;
+  return isForeignKeyViolation(e.cause, depth + 1);
 }

@@ -1,19 +1,29 @@
-// `npm run db:seed [-- --scale=0.1] [-- --reset]`: migrates, then loads the deterministic data set.
-// Reads only DATABASE_URL and SEED_SCALE (a one-shot tool, not the long-running app's config).
-// Flags: --scale=<n> (default 1 = 10k users, 50k articles, 200k favorites, 100k comments,
-// 100k follows, 200 tags), --users= --articles= --favorites= --comments= --follows= --tags=
-// --seed=<n> (PRNG seed), --reset (replace existing data).
+// `npm run db:seed [-- --profile=lived-in] [-- --scale=0.1] [-- --reset]`: migrates, then loads the
+// deterministic data set. Reads only DATABASE_URL and SEED_SCALE (a one-shot tool, not the
+// long-running app's config).
+// Flags: --profile=uniform|lived-in (default uniform), --scale=<n> (uniform at 1 = 10k users, 50k
+// articles, 200k favorites, 100k comments, 100k follows, 200 tags; lived-in at 1 = 100k users,
+// 1M articles, 3M favorites, 1.5M comments, 1.5M follows, 2,000 tags with shifting popularity:
+// see libs/db/src/seed/lived-in-data.ts), --users= --articles= --favorites= --comments=
+// --follows= --tags= --seed=<n> (PRNG seed), --reset (replace existing data).
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { applyMigrations, ensureDatabase } from './apply-migrations.js';
 import { seedDatabase } from './seed/seed-database.js';
-import { SEED_PASSWORD, loadTestUsername, planForScale, type SeedPlan } from './seed/seed-plan.js';
+import { SEED_PASSWORD, loadTestUsername, planForProfile, type SeedPlan, type SeedProfile } from './seed/seed-plan.js';
 
 const { values } = parseArgs({
   options: {
-    scale: { type: 'string' }, reset: { type: 'boolean', default: false }, seed: { type: 'string' },
-    users: { type: 'string' }, articles: { type: 'string' }, favorites: { type: 'string' },
-    comments: { type: 'string' }, follows: { type: 'string' }, tags: { type: 'string' },
+    scale: { type: 'string' },
+    profile: { type: 'string', default: 'uniform' },
+    reset: { type: 'boolean', default: false },
+    seed: { type: 'string' },
+    users: { type: 'string' },
+    articles: { type: 'string' },
+    favorites: { type: 'string' },
+    comments: { type: 'string' },
+    follows: { type: 'string' },
+    tags: { type: 'string' },
   },
 });
 
@@ -35,7 +45,7 @@ for (const key of ['users', 'articles', 'favorites', 'comments', 'follows', 'tag
 const scale = Number(values.scale ?? process.env.SEED_SCALE ?? '1');
 let plan: SeedPlan;
 try {
-  plan = planForScale(scale, overrides);
+  plan = planForProfile(values.profile as SeedProfile, scale, overrides);
 } catch (error) {
   console.error((error as Error).message);
   process.exit(2);
@@ -49,7 +59,12 @@ await applyMigrations(databaseUrl, migrationsDir, (line) => console.log(line));
 try {
   const result = await seedDatabase(databaseUrl, { plan, reset: values.reset, log: (line) => console.log(`  ${line}`) });
   if (result.status === 'already-seeded') console.log('already seeded: nothing to do (use --reset to rebuild)');
-  console.log(`seed ${result.status} in ${(result.ms / 1000).toFixed(1)} s; rows: ${Object.entries(result.counts).map(([t, n]) => `${t}=${n}`).join(', ')}`);
+  console.log(`profile: ${plan.profile ?? 'uniform'}`);
+  console.log(
+    `seed ${result.status} in ${(result.ms / 1000).toFixed(1)} s; rows: ${Object.entries(result.counts)
+      .map(([t, n]) => `${t}=${n}`)
+      .join(', ')}`,
+  );
   if (plan.loadTestAccounts > 0) {
     console.log(`load-test accounts: ${loadTestUsername(1)}..${loadTestUsername(plan.loadTestAccounts)}@load.test, password "${SEED_PASSWORD}"`);
   }

@@ -8,12 +8,7 @@ import { QUEUES, type QueueName } from './queue-names.js';
  * job options (attempts, backoff, bounded retention) are applied when a job is added, so every
  * producer must build its queues here.
  */
-export function createQueues(
-  connection: Redis,
-  prefix: string,
-  settings: JobRetentionSettings,
-  onError: (error: Error) => void = () => {},
-): Record<QueueName, Queue> {
+export function createQueues(connection: Redis, prefix: string, settings: JobRetentionSettings, onError: (error: Error) => void = () => {}): Record<QueueName, Queue> {
   const make = (name: QueueName) => {
     const queue = new Queue(name, { connection, prefix, defaultJobOptions: defaultJobOptions(settings) });
     // Without a listener BullMQ prints every connection error; callers log them throttled.

@@ -22,9 +22,7 @@ describe('job payloads and ids', () => {
 
   it('rejects bad payloads with a reason naming the fields, and unknown fields', () => {
     expect(() => parseJobPayload(JOBS.welcomeEmail, { userId: -1, email: 'nope', username: '' })).toThrow(InvalidJobPayloadError);
-    expect(() => parseJobPayload(JOBS.welcomeEmail, { userId: 'x', email: 'nope' })).toThrow(
-      /^invalid welcome-email payload: userId: .*; email: .*; username: /,
-    );
+    expect(() => parseJobPayload(JOBS.welcomeEmail, { userId: 'x', email: 'nope' })).toThrow(/^invalid welcome-email payload: userId: .*; email: .*; username: /);
     expect(() => parseJobPayload(JOBS.welcomeEmail, { userId: 1, email: 'a@example.test', username: 'a', admin: true })).toThrow(/admin/);
     expect(() => parseJobPayload(JOBS.processImage, { userId: 1, uploadId: '../../etc/passwd', ext: 'png' })).toThrow(/uploadId/);
     expect(() => parseJobPayload(JOBS.processImage, { userId: 1, uploadId: '0b6f3f38-3c1a-4a8e-9b1e-8f6f0c1d2e3f', ext: 'svg' })).toThrow(/ext/);

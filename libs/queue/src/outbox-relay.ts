@@ -71,10 +71,7 @@ export class OutboxRelay {
     try {
       await client.query('BEGIN');
       // Oldest first through the primary key; SKIP LOCKED: rows another relay holds are left to it.
-      const { rows } = await client.query<OutboxRow>(
-        'SELECT id, queue, job_name, job_id, payload FROM job_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED',
-        [batchSize],
-      );
+      const { rows } = await client.query<OutboxRow>('SELECT id, queue, job_name, job_id, payload FROM job_outbox ORDER BY id LIMIT $1 FOR UPDATE SKIP LOCKED', [batchSize]);
       const relayed: string[] = [];
       const byQueue = new Map<Queue, OutboxRow[]>();
       for (const row of rows) {
@@ -86,11 +83,7 @@ export class OutboxRelay {
         byQueue.set(queue, [...(byQueue.get(queue) ?? []), row]);
       }
       for (const [queue, queueRows] of byQueue) {
-        await withTimeout(
-          queue.addBulk(queueRows.map((r) => ({ name: r.job_name, data: r.payload, opts: { jobId: r.job_id } }))),
-          addTimeoutMs,
-          'queue Redis did not accept the jobs in time',
-        );
+        await withTimeout(queue.addBulk(queueRows.map((r) => ({ name: r.job_name, data: r.payload, opts: { jobId: r.job_id } }))), addTimeoutMs, 'queue Redis did not accept the jobs in time');
         relayed.push(...queueRows.map((r) => r.id));
       }
       if (relayed.length) await client.query('DELETE FROM job_outbox WHERE id = ANY($1::bigint[])', [relayed]);

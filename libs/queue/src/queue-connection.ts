@@ -16,9 +16,7 @@ export function queueConnectionOptions(role: QueueConnectionRole, name: string):
     connectTimeout: 2_000,
     retryStrategy: (attempt) => Math.min(100 * 2 ** attempt, 2_000),
   };
-  return role === 'worker'
-    ? { ...common, maxRetriesPerRequest: null, enableReadyCheck: true }
-    : { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 5_000 };
+  return role === 'worker' ? { ...common, maxRetriesPerRequest: null, enableReadyCheck: true } : { ...common, maxRetriesPerRequest: 1, enableOfflineQueue: false, commandTimeout: 5_000 };
 }
 
 export function createQueueConnection(url: string, role: QueueConnectionRole, name: string): Redis {

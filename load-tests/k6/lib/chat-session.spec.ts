@@ -77,7 +77,7 @@ describe('k6 chat journey (scripted k6/ws socket)', () => {
     recv('43/chat,1[{"ok":true,"room":{"id":11},"messages":[],"users":[]}]');
     expect(socket.intervals).toHaveLength(1);
     socket.intervals[0]();
-    expect(socket.sent.pop()).toMatch(/^42\/chat,100\["message:send",\{"roomId":11,"body":"lt:3:1:\d+"\}\]$/);
+    expect(socket.sent.pop()).toMatch(/^42\/chat,100\["message:send",\{"roomId":11,"body":"lt:3:1:\d+","clientId":"[0-9a-f-]{36}"\}\]$/);
     recv(`42/chat,["message",{"id":5,"roomId":11,"body":"lt:9:1:${Date.now() - 40}"}]`);
     recv(`42/chat,["message",{"id":6,"roomId":11,"body":"lt:3:1:${Date.now() - 40}"}]`); // own message: not a delivery
     expect(added.chat_delivery_ms).toHaveLength(1);

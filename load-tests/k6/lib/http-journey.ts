@@ -38,10 +38,14 @@ export function call(settings: LoadSettings, s: VuState, journey: string, stepNa
   } catch {
     body = undefined;
   }
-  const ok = check(res, {
-    [`${stepName}: status ${okStatuses.join('/')}`]: (r) => okStatuses.includes(r.status),
-    [`${stepName}: body`]: () => (shape ? shape(body) : true),
-  }, { journey });
+  const ok = check(
+    res,
+    {
+      [`${stepName}: status ${okStatuses.join('/')}`]: (r) => okStatuses.includes(r.status),
+      [`${stepName}: body`]: () => (shape ? shape(body) : true),
+    },
+    { journey },
+  );
   if (!ok) journeyErrors.add(1, { journey });
   return { ok, body };
 }

@@ -1,11 +1,25 @@
 // k6's end-of-test data -> the shared summary (as handleSummary does), without a k6 binary.
 import { describe, expect, it, vi } from 'vitest';
 
-vi.mock('k6', () => ({ check: () => true, sleep: () => {}, fail: (m: string) => { throw new Error(m); } }));
+vi.mock('k6', () => ({
+  check: () => true,
+  sleep: () => {},
+  fail: (m: string) => {
+    throw new Error(m);
+  },
+}));
 vi.mock('k6/http', () => ({ default: { expectedStatuses: () => ({}), request: () => ({}) } }));
+vi.mock('k6/data', () => ({ SharedArray: class {} }));
 vi.mock('k6/ws', () => ({ default: { connect: () => ({}) } }));
 vi.mock('k6/execution', () => ({ default: { vu: { idInTest: 1 } } }));
-vi.mock('k6/metrics', () => ({ Trend: class { add() {} }, Counter: class { add() {} } }));
+vi.mock('k6/metrics', () => ({
+  Trend: class {
+    add() {}
+  },
+  Counter: class {
+    add() {}
+  },
+}));
 (globalThis as { __ENV?: Record<string, string> }).__ENV = { MACHINE: '2 cores', REPORT_DIR: 'out' };
 
 const { summaryOutputs, toRunSummary } = await import('./summary.ts');

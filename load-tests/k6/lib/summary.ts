@@ -73,7 +73,7 @@ export function toRunSummary(testType: string, data: K6SummaryData): RunSummary 
     passed: gate.pass,
     timeline: [],
     resources: [],
-    notes: ['k6 run: per-journey user counts and CPU per process are not in k6\'s summary; use the Node driver or K6_WEB_DASHBOARD for time series.'],
+    notes: ["k6 run: per-journey user counts and CPU per process are not in k6's summary; use the Node driver or K6_WEB_DASHBOARD for time series."],
   };
 }
 

@@ -1,12 +1,14 @@
 // The body every k6 script shares: setup() makes sure the chat rooms exist; a virtual user gets
 // its persona (journey) once, logs in once with a pre-seeded account if the journey is signed
-// in, then loops its journey.
+// in (or, as a returning user, takes its session from SESSIONS_FILE), then loops its journey.
 import { fail } from 'k6';
+import { SharedArray } from 'k6/data';
 import exec from 'k6/execution';
 import { CREATE_ROOM_OK, chatRoomNames, createRoomCall, listRoomsCall, roomIdsFromList } from '../../shared/chat-protocol.ts';
 import { loginCall, newIteration, type JourneyDef, type VuState } from '../../shared/journeys.ts';
 import { personaFor, smokePersona } from '../../shared/plan.ts';
-import { accountEmail, resolveSettings, type LoadSettings } from '../../shared/settings.ts';
+import { isReturning, type SessionsFile, type StoredSession } from '../../shared/returning-users.ts';
+import { accountEmail, accountNumber, resolveSettings, type LoadSettings } from '../../shared/settings.ts';
 import { runChatSession } from './chat-session.ts';
 import { call, runHttpIteration, think } from './http-journey.ts';
 
@@ -19,7 +21,24 @@ export interface RunData {
 let journey: JourneyDef | undefined;
 let state: VuState | undefined;
 
+// Session tokens of returning users (`npm run loadtest:sessions` writes the file), read once in
+// the init context and shared by every VU. Without the file every signed-in user signs in: at
+// 1000 VUs that is ~550 password hashes in the ramp, a login storm rather than a day's traffic.
+const sessionsFile = settings.sessionsFile;
+const sessions: ArrayLike<StoredSession | null> = sessionsFile ? new SharedArray('sessions', () => (JSON.parse(open(sessionsFile)) as SessionsFile).sessions) : [];
+
+function returningSession(vu: number): StoredSession | null {
+  if (!isReturning(vu, settings.returningShare)) return null;
+  return sessions[accountNumber(settings, vu) - 1] ?? null;
+}
+
 function login(s: VuState, journeyName: string): void {
+  const session = returningSession(s.vu);
+  if (session) {
+    s.token = session.token;
+    s.username = session.username;
+    return;
+  }
   const email = accountEmail(settings, s.vu);
   const res = call(settings, s, journeyName, 'POST /api/users/login', loginCall(email, settings.accountPassword), [200], (b) => typeof (b as { user?: { token?: unknown } })?.user?.token === 'string');
   const user = (res.body as { user?: { token: string; username: string } } | undefined)?.user;

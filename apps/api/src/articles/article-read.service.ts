@@ -1,15 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import type { ArticleListItem } from '@conduit/contracts';
 import { ArticleReadRepository } from './article-read.repository.js';
-import {
-  NO_VIEWER_FLAGS,
-  toArticleView,
-  type ArticleCore,
-  type ArticlePage,
-  type ArticlePageQuery,
-  type PageWindow,
-  type ViewerFlags,
-} from './article.types.js';
+import { NO_VIEWER_FLAGS, toArticleView, type ArticleCore, type ArticlePage, type ArticlePageQuery, type PageWindow, type ViewerFlags } from './article.types.js';
 
 /**
  * The article read path, split on purpose into:
@@ -20,7 +12,7 @@ import {
  *     `author.following` with ONE batched statement for the whole page (none when anonymous).
  * Pattern "no N+1": a list page costs 1 statement anonymous, 2 signed in, for 1 or 100
  * items. Test: apps/api/test/articles/list-statement-count.int.spec.ts. Benchmark:
- * apps/api/bench/article-list.bench.ts (npm run bench:article-list, vs per-article loading).
+ * bench/article-list/article-list.bench.ts (npm run bench:article-list, vs per-article loading).
  */
 @Injectable()
 export class ArticleReadService {
@@ -32,9 +24,9 @@ export class ArticleReadService {
     return this.reads.page(filter, { limit, offset });
   }
 
-  /** Per viewer by nature (whom they follow), so not for a shared cache (1 statement). */
+  /** Per viewer by nature (whom they follow), so not for a shared cache (2 statements). */
   loadFeedPage(viewerId: number, window: PageWindow): Promise<ArticlePage> {
-    return this.reads.page({ followedBy: viewerId }, window);
+    return this.reads.feedPage(viewerId, window);
   }
 
   /** Shared: one article with its body, or null (1 statement). */
@@ -45,7 +37,11 @@ export class ArticleReadService {
   /** Per viewer: the flags for a set of shared items (0 statements anonymous, else 1). */
   async viewerFlags(viewerId: number | undefined, items: readonly ArticleCore[]): Promise<ViewerFlags> {
     if (viewerId === undefined || items.length === 0) return NO_VIEWER_FLAGS;
-    return this.reads.viewerFlags(viewerId, items.map((a) => a.authorId), items.map((a) => a.id));
+    return this.reads.viewerFlags(
+      viewerId,
+      items.map((a) => a.authorId),
+      items.map((a) => a.id),
+    );
   }
 
   /** Per viewer: shared items -> response items with `favorited` and `author.following`. */

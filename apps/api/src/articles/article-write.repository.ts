@@ -1,8 +1,11 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { PrismaClient } from '@conduit/db';
 import type pg from 'pg';
+import { rethrowAsDomainError } from '../common/domain-errors.js';
 import { pgErrorCode, sqlRows } from '../common/sql.js';
 import { PG_POOL, PRISMA } from '../database/database.module.js';
+import { ClaimLost } from '../idempotency/claim-lost.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
@@ -20,38 +23,94 @@ export type ArticleChanges = Partial<NewArticle>;
 /** Article writes. Each one is a single transaction: nothing is ever half-written. */
 @Injectable()
 export class ArticleWriteRepository {
-  constructor(@Inject(PRISMA) private readonly prisma: PrismaClient, @Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+  ) {}
 
-  /** Article row, tag rows and article_tags rows commit together. Throws P2002 on a slug collision. */
-  create(authorId: number, article: NewArticle): Promise<void> {
-    return this.prisma.$transaction(async (tx) => {
-      const created = await tx.article.create({ data: { ...article, authorId }, select: { id: true } });
-      await linkTags(tx, created.id, article.tagList);
-    });
+  /**
+   * Two statements, no interactive transaction (no pool connection held across round trips):
+   * 1. the tag rows, upserted on their own: a tag with no article is harmless (it is "in use"
+   *    only with a positive count) and a retry finds it;
+   * 2. ONE statement inserts the article and its article_tags rows (atomic: both or neither; a
+   *    new snapshot, so it sees tags committed by concurrent creates meanwhile). The triggers keep
+   *    the counters in the same statement. article_tags go in tag id order (lock order of the tag
+   *    count shards, migration 20261202020000_tag_count_shards).
+   *    With an Idempotency-Key claim, the same statement marks the key with the article's id
+   *    (idempotency_keys_pkey), and inserts the article only if the key is still this claim's
+   *    (claim_token): the key and the article commit together or not at all.
+   * Returns whether a tag came into use (no committed article had it): only then does GET /api/tags change.
+   * Throws UniqueConflict(['slug']) on a slug collision, ClaimLost when the claim was taken over.
+   * Indexes: tags_name_key, articles_slug_key, article_tags_pkey, tag_article_counts_pkey, idempotency_keys_pkey.
+   */
+  async create(authorId: number, article: NewArticle, claim?: IdempotencyClaim): Promise<{ tagsEnteredUse: boolean }> {
+    const tags = article.tagList;
+    try {
+      if (tags.length > 0) await sqlRows(this.pool, 'INSERT INTO tags (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING', [tags]);
+      const rows = await sqlRows<{ created: number; tags_in_use: number }>(
+        this.pool,
+        `WITH new_id AS (SELECT nextval(pg_get_serial_sequence('articles', 'id'))::int AS id
+), keyed AS (
+  UPDATE idempotency_keys SET resource_id = (SELECT id FROM new_id)
+  WHERE $7::text IS NOT NULL AND user_id = $6 AND key = $7 AND claim_token = $8::uuid AND resource_id IS NULL
+  RETURNING 1
+), article AS (
+  INSERT INTO articles (id, slug, title, description, body, tag_list, author_id, updated_at)
+  SELECT (SELECT id FROM new_id), $1, $2, $3, $4, $5::text[], $6, CURRENT_TIMESTAMP
+  WHERE $7::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
+  RETURNING id
+), linked AS (
+  INSERT INTO article_tags (article_id, tag_id)
+  SELECT article.id, t.id FROM article, tags t WHERE t.name = ANY($5::text[]) ORDER BY t.id
+  RETURNING tag_id
+)
+SELECT (SELECT count(*) FROM article)::int AS created, (SELECT count(*) FROM linked)::int AS linked,
+  (SELECT count(*) FROM tags t WHERE t.name = ANY($5::text[])
+    AND (SELECT sum(c.articles_count) FROM tag_article_counts c WHERE c.tag_id = t.id) > 0)::int AS tags_in_use`,
+        [article.slug, article.title, article.description, article.body, tags, authorId, claim?.key ?? null, claim?.token ?? null],
+      );
+      if (rows[0]?.created !== 1) throw new ClaimLost();
+      // tags_in_use reads the counts as committed before this statement.
+      return { tagsEnteredUse: (rows[0]?.tags_in_use ?? 0) < tags.length };
+    } catch (error) {
+      if (error instanceof ClaimLost) throw error;
+      return rethrowAsDomainError(error);
+    }
+  }
+
+  /** articles_pkey: the slug of an article created earlier (an idempotent replay). */
+  async slugById(id: number): Promise<string | null> {
+    const rows = await sqlRows<{ slug: string }>(this.pool, 'SELECT slug FROM articles WHERE id = $1', [id]);
+    return rows[0]?.slug ?? null;
   }
 
   /**
    * Updates only if `authorId` still owns the article (the WHERE repeats the authorization,
    * so a concurrent change of ownership or a delete cannot slip in). tag_list (display copy)
    * and article_tags (filter index) are replaced in the same transaction.
-   * Returns false when no row matched.
+   * Returns null when no row matched; throws UniqueConflict(['slug']) when a new slug is taken.
    */
-  update(articleId: number, authorId: number, changes: ArticleChanges): Promise<boolean> {
-    return this.prisma.$transaction(async (tx) => {
-      const { count } = await tx.article.updateMany({ where: { id: articleId, authorId }, data: changes });
-      if (count === 0) return false;
-      if (changes.tagList) {
-        await tx.articleTag.deleteMany({ where: { articleId } });
-        await linkTags(tx, articleId, changes.tagList);
-      }
-      return true;
-    });
+  update(articleId: number, authorId: number, changes: ArticleChanges): Promise<{ oldTags: string[] } | null> {
+    return this.prisma
+      .$transaction(async (tx) => {
+        // Locks the row and reads the tags it had: the caller invalidates the old tags' lists too.
+        const before = await tx.$queryRaw<Array<{ tag_list: string[] }>>`SELECT tag_list FROM articles WHERE id = ${articleId} AND author_id = ${authorId} FOR UPDATE`;
+        if (before.length === 0) return null;
+        const { count } = await tx.article.updateMany({ where: { id: articleId, authorId }, data: changes });
+        if (count === 0) return null;
+        if (changes.tagList) {
+          await tx.articleTag.deleteMany({ where: { articleId } });
+          await linkTags(tx, articleId, changes.tagList);
+        }
+        return { oldTags: before[0].tag_list ?? [] };
+      })
+      .catch(rethrowAsDomainError);
   }
 
-  /** Favorites, comments and article_tags go with it (ON DELETE CASCADE). */
-  async delete(articleId: number, authorId: number): Promise<boolean> {
-    const { count } = await this.prisma.article.deleteMany({ where: { id: articleId, authorId } });
-    return count > 0;
+  /** Favorites, comments and article_tags go with it (ON DELETE CASCADE). Returns its tags, or null. */
+  async delete(articleId: number, authorId: number): Promise<{ tags: string[] } | null> {
+    const rows = await sqlRows<{ tag_list: string[] | null }>(this.pool, 'DELETE FROM articles WHERE id = $1 AND author_id = $2 RETURNING tag_list', [articleId, authorId]);
+    return rows[0] ? { tags: rows[0].tag_list ?? [] } : null;
   }
 
   /**
@@ -61,36 +120,54 @@ export class ArticleWriteRepository {
    * idempotent and the counter never drifts; lists never COUNT(*) favorites.
    * Test: apps/api/test/articles/favorites.e2e.spec.ts ("concurrent favorites").
    * Indexes: articles_slug_key, favorites_pkey, articles_pkey.
-   * Returns false when the slug does not exist.
+   * Returns where the article shows in lists (for invalidation), or null when the slug does not exist.
    */
-  async favorite(userId: number, slug: string): Promise<boolean> {
-    const rows = await foreignKeyAsMissing(sqlRows<{ article_id: number | null }>(
-      this.pool,
-      `WITH target AS (SELECT id FROM articles WHERE slug = $2),
+  async favorite(userId: number, slug: string): Promise<FavoritedArticle | null> {
+    const rows = await foreignKeyAsMissing(
+      sqlRows<FavoriteRow>(
+        this.pool,
+        `WITH target AS (SELECT id, tag_list, author_id FROM articles WHERE slug = $2),
 inserted AS (
   INSERT INTO favorites (user_id, article_id) SELECT $1, id FROM target
   ON CONFLICT (user_id, article_id) DO NOTHING
   RETURNING article_id
 ),
 counted AS (UPDATE articles SET favorites_count = favorites_count + 1 WHERE id IN (SELECT article_id FROM inserted) RETURNING id)
-SELECT (SELECT id FROM target) AS article_id`,
-      [userId, slug],
-    ));
-    return rows[0]?.article_id != null;
+${PLACEMENT}`,
+        [userId, slug],
+      ),
+    );
+    return placement(rows);
   }
 
   /** The mirror of favorite(): decrements only if a favorites row was really deleted. */
-  async unfavorite(userId: number, slug: string): Promise<boolean> {
-    const rows = await sqlRows<{ article_id: number | null }>(
+  async unfavorite(userId: number, slug: string): Promise<FavoritedArticle | null> {
+    const rows = await sqlRows<FavoriteRow>(
       this.pool,
-      `WITH target AS (SELECT id FROM articles WHERE slug = $2),
+      `WITH target AS (SELECT id, tag_list, author_id FROM articles WHERE slug = $2),
 deleted AS (DELETE FROM favorites WHERE user_id = $1 AND article_id IN (SELECT id FROM target) RETURNING article_id),
 counted AS (UPDATE articles SET favorites_count = GREATEST(favorites_count - 1, 0) WHERE id IN (SELECT article_id FROM deleted) RETURNING id)
-SELECT (SELECT id FROM target) AS article_id`,
+${PLACEMENT}`,
       [userId, slug],
     );
-    return rows[0]?.article_id != null;
+    return placement(rows);
   }
+}
+
+/** Where a favorited article shows: its tags' lists and its author's list. */
+export interface FavoritedArticle {
+  tags: string[];
+  authorUsername: string;
+}
+
+type FavoriteRow = { article_id: number | null; tag_list: string[] | null; username: string | null };
+
+/** The last SELECT of favorite()/unfavorite(): the target's placement (users_pkey for the author). */
+const PLACEMENT = 'SELECT t.id AS article_id, t.tag_list, u.username FROM (SELECT 1) one LEFT JOIN target t ON TRUE LEFT JOIN users u ON u.id = t.author_id';
+
+function placement(rows: FavoriteRow[]): FavoritedArticle | null {
+  const row = rows[0];
+  return row?.article_id != null ? { tags: row.tag_list ?? [], authorUsername: row.username ?? '' } : null;
 }
 
 /** The article was deleted between the lookup and the insert (FK violation): same as not found. */
@@ -111,5 +188,5 @@ async function foreignKeyAsMissing<R>(rows: Promise<R[]>): Promise<R[]> {
 async function linkTags(tx: Tx, articleId: number, tags: string[]): Promise<void> {
   if (tags.length === 0) return;
   await tx.tag.createMany({ data: tags.map((name) => ({ name })), skipDuplicates: true });
-  await tx.$executeRaw`INSERT INTO article_tags (article_id, tag_id) SELECT ${articleId}, id FROM tags WHERE name = ANY(${tags}::text[]) ON CONFLICT DO NOTHING`;
+  await tx.$executeRaw`INSERT INTO article_tags (article_id, tag_id) SELECT ${articleId}, id FROM tags WHERE name = ANY(${tags}::text[]) ORDER BY id ON CONFLICT DO NOTHING`;
 }

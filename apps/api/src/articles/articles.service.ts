@@ -1,17 +1,17 @@
 import { Injectable } from '@nestjs/common';
-import type { Article, MultipleArticlesResponse } from '@conduit/contracts';
-import { uniqueViolationFields } from '@conduit/db';
-import type { AuthUser } from '../auth/token.service.js';
+import type { Article, MultipleArticlesResponse, AuthUser } from '@conduit/contracts';
 import { forbidden, notFound } from '../common/api-errors.js';
+import { UniqueConflict } from '../common/domain-errors.js';
 import { ArticleReadRepository } from './article-read.repository.js';
 import { ArticleReadService } from './article-read.service.js';
 import { ArticleWriteRepository, type ArticleChanges } from './article-write.repository.js';
-import type { CreateArticleBody, FeedQuery, ListArticlesQuery, UpdateArticleBody } from './article.schemas.js';
+import type { CreateArticleBody, FeedQuery, UpdateArticleBody } from './article.schemas.js';
 import { toSingleArticle } from './article.types.js';
 import { withUniqueSlug } from './slug.js';
 import { CacheInvalidation } from '../cache/cache-invalidation.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 
-const isSlugConflict = (error: unknown) => uniqueViolationFields(error)?.includes('slug') ?? false;
+const isSlugConflict = (error: unknown) => error instanceof UniqueConflict && error.fields.includes('slug');
 
 /** Article rules: who may change what, slugs, favorites. Reads go through ArticleReadService. */
 @Injectable()
@@ -22,11 +22,6 @@ export class ArticlesService {
     private readonly writes: ArticleWriteRepository,
     private readonly invalidation: CacheInvalidation,
   ) {}
-
-  async list(query: ListArticlesQuery, viewer: AuthUser | undefined): Promise<MultipleArticlesResponse> {
-    const page = await this.read.loadArticlePage(query);
-    return { articles: await this.read.overlayViewerFlags(viewer?.id, page.items), articlesCount: page.articlesCount };
-  }
 
   async feed(query: FeedQuery, viewer: AuthUser): Promise<MultipleArticlesResponse> {
     const page = await this.read.loadFeedPage(viewer.id, query);
@@ -39,9 +34,15 @@ export class ArticlesService {
     return toSingleArticle(article, await this.read.viewerFlags(viewer?.id, [article]));
   }
 
-  async create({ article }: CreateArticleBody, author: AuthUser): Promise<Article> {
-    const { slug } = await withUniqueSlug(article.title, (slug) => this.writes.create(author.id, { ...article, slug }), isSlugConflict);
-    await this.invalidation.articlesChanged([slug]);
+  /** With an Idempotency-Key claim the key commits with the article; `replayOf` answers with the article created earlier. */
+  async create({ article }: CreateArticleBody, author: AuthUser, claim?: IdempotencyClaim): Promise<Article> {
+    if (claim?.replayOf !== undefined) {
+      const created = await this.writes.slugById(claim.replayOf);
+      if (!created) throw notFound('article'); // created, then deleted by its author
+      return this.get(created, author);
+    }
+    const { slug, result } = await withUniqueSlug(article.title, (slug) => this.writes.create(author.id, { ...article, slug }, claim), isSlugConflict);
+    await this.invalidation.articleCreated({ slugs: [slug], authorUsername: author.username, tags: article.tagList }, result);
     return this.get(slug, author);
   }
 
@@ -53,32 +54,43 @@ export class ArticlesService {
     if (article.tagList !== undefined) changes.tagList = article.tagList;
     let newSlug = slug;
     // A new title gets a new slug (as the RealWorld spec says), unique like on create.
-    const updated = article.title === undefined
-      ? await this.writes.update(id, viewer.id, changes)
-      : (await withUniqueSlug(article.title, (s) => {
-          newSlug = s;
-          return this.writes.update(id, viewer.id, { ...changes, title: article.title, slug: s });
-        }, isSlugConflict)).result;
+    const updated =
+      article.title === undefined
+        ? await this.writes.update(id, viewer.id, changes)
+        : (
+            await withUniqueSlug(
+              article.title,
+              (s) => {
+                newSlug = s;
+                return this.writes.update(id, viewer.id, { ...changes, title: article.title, slug: s });
+              },
+              isSlugConflict,
+            )
+          ).result;
     if (!updated) throw notFound('article');
-    await this.invalidation.articlesChanged([slug, newSlug]);
+    const tags = [...updated.oldTags, ...(article.tagList ?? [])];
+    await this.invalidation.articleChanged({ slugs: [slug, newSlug], authorUsername: viewer.username, tags });
     return this.get(newSlug, viewer);
   }
 
   async delete(slug: string, viewer: AuthUser): Promise<void> {
     const { id } = await this.ownedBy(slug, viewer);
-    if (!(await this.writes.delete(id, viewer.id))) throw notFound('article');
-    await this.invalidation.articlesChanged([slug]);
+    const deleted = await this.writes.delete(id, viewer.id);
+    if (!deleted) throw notFound('article');
+    await this.invalidation.articleChanged({ slugs: [slug], authorUsername: viewer.username, tags: deleted.tags });
   }
 
   async favorite(slug: string, viewer: AuthUser): Promise<Article> {
-    if (!(await this.writes.favorite(viewer.id, slug))) throw notFound('article');
-    await this.invalidation.favoriteChanged(slug, viewer.id);
+    const favorited = await this.writes.favorite(viewer.id, slug);
+    if (!favorited) throw notFound('article');
+    await this.invalidation.favoriteChanged({ slugs: [slug], ...favorited }, viewer.id);
     return this.get(slug, viewer);
   }
 
   async unfavorite(slug: string, viewer: AuthUser): Promise<Article> {
-    if (!(await this.writes.unfavorite(viewer.id, slug))) throw notFound('article');
-    await this.invalidation.favoriteChanged(slug, viewer.id);
+    const unfavorited = await this.writes.unfavorite(viewer.id, slug);
+    if (!unfavorited) throw notFound('article');
+    await this.invalidation.favoriteChanged({ slugs: [slug], ...unfavorited }, viewer.id);
     return this.get(slug, viewer);
   }
 

@@ -24,21 +24,44 @@ describe('withUniqueSlug', () => {
     const taken = new Set(['title-aaaaaa']);
     const suffixes = ['aaaaaa', 'aaaaaa', 'bbbbbb'];
     const tried: string[] = [];
-    const { slug } = await withUniqueSlug('Title', async (s) => {
-      tried.push(s);
-      if (taken.has(s)) throw conflict;
-    }, isConflict, () => suffixes.shift()!);
+    const { slug } = await withUniqueSlug(
+      'Title',
+      async (s) => {
+        tried.push(s);
+        if (taken.has(s)) throw conflict;
+      },
+      isConflict,
+      () => suffixes.shift()!,
+    );
     expect(tried).toEqual(['title-aaaaaa', 'title-aaaaaa', 'title-bbbbbb']);
     expect(slug).toBe('title-bbbbbb');
   });
 
   it('gives up after a bounded number of attempts and rethrows other errors at once', async () => {
     let calls = 0;
-    await expect(withUniqueSlug('t', async () => { calls++; throw conflict; }, isConflict)).rejects.toBe(conflict);
+    await expect(
+      withUniqueSlug(
+        't',
+        async () => {
+          calls++;
+          throw conflict;
+        },
+        isConflict,
+      ),
+    ).rejects.toBe(conflict);
     expect(calls).toBe(SLUG_ATTEMPTS);
     const other = new Error('db down');
     calls = 0;
-    await expect(withUniqueSlug('t', async () => { calls++; throw other; }, isConflict)).rejects.toBe(other);
+    await expect(
+      withUniqueSlug(
+        't',
+        async () => {
+          calls++;
+          throw other;
+        },
+        isConflict,
+      ),
+    ).rejects.toBe(other);
     expect(calls).toBe(1);
   });
 });

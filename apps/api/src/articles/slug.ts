@@ -17,7 +17,10 @@ export function slugify(title: string): string {
 
 /** 6 random base-36 characters (~2e9 values): identical titles still get distinct slugs. */
 export function randomSlugSuffix(): string {
-  return BigInt(`0x${randomBytes(5).toString('hex')}`).toString(36).padStart(6, '0').slice(-6);
+  return BigInt(`0x${randomBytes(5).toString('hex')}`)
+    .toString(36)
+    .padStart(6, '0')
+    .slice(-6);
 }
 
 export const SLUG_ATTEMPTS = 5;

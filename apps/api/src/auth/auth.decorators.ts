@@ -1,5 +1,5 @@
 import { type ExecutionContext, SetMetadata, createParamDecorator } from '@nestjs/common';
-import type { AuthUser } from './token.service.js';
+import type { AuthUser } from '@conduit/contracts';
 
 export const AUTH_MODE = 'auth:mode';
 export type AuthMode = 'required' | 'optional' | 'public';

@@ -3,12 +3,16 @@ import { Reflector } from '@nestjs/core';
 import type { FastifyRequest } from 'fastify';
 import { unauthorized } from '../common/api-errors.js';
 import { AUTH_MODE, type AuthMode } from './auth.decorators.js';
-import { TokenService, tokenFromHeader, type AuthUser } from './token.service.js';
+import type { AuthUser } from '@conduit/contracts';
+import { TokenService, tokenFromHeader } from './token.service.js';
 
 /** Global guard: every route requires a token unless marked @Public() or @OptionalAuth(). */
 @Injectable()
 export class AuthGuard implements CanActivate {
-  constructor(private readonly reflector: Reflector, private readonly tokens: TokenService) {}
+  constructor(
+    private readonly reflector: Reflector,
+    private readonly tokens: TokenService,
+  ) {}
 
   async canActivate(context: ExecutionContext): Promise<boolean> {
     if (context.getType() !== 'http') return true;

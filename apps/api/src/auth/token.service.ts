@@ -1,16 +1,11 @@
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
+import type { AuthUser } from '@conduit/contracts';
 import { SignJWT, jwtVerify } from 'jose';
-import type pg from 'pg';
-import { PG_POOL } from '../database/database.module.js';
+import { AuthUserRepository } from './auth-user.repository.js';
 
 /** Seconds a token's `iat` may be ahead of this clock (skew between instances). */
 const IAT_FUTURE_TOLERANCE_S = 60;
-
-export interface AuthUser {
-  id: number;
-  username: string;
-}
 
 /**
  * Stateless authentication: the JWT carries the user id, so verifying a token costs no
@@ -22,7 +17,10 @@ export class TokenService {
 
   private readonly logger = new Logger('Auth');
 
-  constructor(@Inject(APP_CONFIG) private readonly config: AppConfig, @Inject(PG_POOL) private readonly pool: pg.Pool) {
+  constructor(
+    @Inject(APP_CONFIG) private readonly config: AppConfig,
+    private readonly users: AuthUserRepository,
+  ) {
     this.key = new TextEncoder().encode(config.JWT_SECRET);
   }
 
@@ -80,7 +78,7 @@ export class TokenService {
     const now = Date.now();
     let exists = true;
     try {
-      exists = (await this.pool.query({ name: 'auth_user_exists', text: 'SELECT 1 FROM users WHERE id = $1', values: [id] })).rowCount === 1;
+      exists = await this.users.exists(id);
     } catch (error) {
       this.logger.warn(`could not check that user ${id} still exists, accepting the token: ${(error as Error).message}`);
     }

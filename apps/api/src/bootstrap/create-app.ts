@@ -9,7 +9,16 @@ import { randomUUID } from 'node:crypto';
 import type { DestinationStream } from 'pino';
 import { AppModule } from '../app.module.js';
 import { ChatIoAdapter } from '../chat/chat-io.adapter.js';
-import { toErrorResponse } from '../common/realworld-exception.filter.js';
+import { ArticleCache } from '../articles/article.cache.js';
+import { anonymousReadFastPath } from '../cache/anonymous-read.fast-path.js';
+import { CommentsCache } from '../comments/comments.cache.js';
+import { installApiDocs } from '../docs/api-docs.js';
+import { TagsCache } from '../tags/tags.cache.js';
+import { RateLimitGuard } from '../traffic/rate-limit.guard.js';
+import { installFrontDoor } from '../traffic/front-door.js';
+import { isWarmupRequest } from '../warmup/warmup-marker.js';
+import { WarmupState } from '../warmup/warmup-state.js';
+import { fastifyRequestLogging, installSlowRequestLog } from './request-logging.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -21,7 +30,46 @@ export interface CreateAppOptions {
 /** Builds the API (used by main.ts and by in-process tests). Does not listen. */
 export async function createApp(config: AppConfig, options: CreateAppOptions = {}): Promise<NestFastifyApplication> {
   const logger = createLogger({ level: config.LOG_LEVEL, name: 'api', instanceId: config.INSTANCE_ID, destination: options.logDestination });
-  const adapter = new FastifyAdapter({
+  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), createFastifyAdapter(config, logger), {
+    logger: new PinoNestLogger(logger),
+    bufferLogs: false,
+    abortOnError: false,
+  });
+
+  // Health answers and admission control: the first hook, ahead of everything registered below.
+  installFrontDoor(app);
+  installRequestHooks(app, config);
+  // No fastify.setErrorHandler here: Nest installs Fastify's error handler itself when the app
+  // initialises, and it hands errors raised before routing (body too large, malformed JSON) to the
+  // global RealWorldExceptionFilter, so they get the same shape. A second handler in the same scope
+  // would be replaced by Nest's, and Fastify warns about exactly that (FSTWRN004).
+  acceptEmptyJsonBodies(app, config);
+
+  await app.register(helmet, { contentSecurityPolicy: false });
+  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
+  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
+  app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
+  // Cached anonymous reads answered without the Nest pipeline, in a preHandler hook (after the
+  // load shedder, helmet and CORS): cache/anonymous-read.fast-path.ts.
+  await app.register(anonymousReadFastPath({ articles: app.get(ArticleCache), comments: app.get(CommentsCache), tags: app.get(TagsCache), rateLimit: app.get(RateLimitGuard) }));
+  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
+  // OpenAPI document and Swagger UI (API_DOCS_ENABLED): plain Fastify routes, built on first request.
+  installApiDocs(app, config);
+  // Socket.IO for the chat gateway: Redis Streams adapter, origin allowlist, payload cap (chat/chat-io.adapter.ts).
+  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
+  // Warm before ready: once the server listens (liveness answers), the warm-up runs in the
+  // background and readiness waits for it, within WARMUP_TIMEOUT_MS (warmup/warmup-state.ts).
+  const warmup = app.get(WarmupState);
+  const fastify = app.getHttpAdapter().getInstance();
+  fastify.addHook('onListen', (done) => {
+    warmup.start(fastify);
+    done();
+  });
+  return app;
+}
+
+function createFastifyAdapter(config: AppConfig, logger: ReturnType<typeof createLogger>): FastifyAdapter {
+  return new FastifyAdapter({
     loggerInstance: logger,
     // A caller's X-Request-Id is kept (if well-formed) so one id follows a request across services.
     genReqId: (req: { headers: Record<string, string | string[] | undefined> }) => {
@@ -38,47 +86,36 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
     return503OnClosing: true,
     forceCloseConnections: 'idle',
     routerOptions: { maxParamLength: 300 },
+    ...fastifyRequestLogging(config),
   });
-  const app = await NestFactory.create<NestFastifyApplication>(AppModule.forRoot(config), adapter, {
-    logger: new PinoNestLogger(logger),
-    bufferLogs: false,
-    abortOnError: false,
-  });
+}
 
+/** Echoes the request id, logs slow requests, counts and times every response. */
+function installRequestHooks(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
   fastify.addHook('onRequest', async (request, reply) => {
     reply.header('x-request-id', request.id);
-    // Which instance answered (behind the load balancer): infra/test/stack/twin.e2e.spec.ts.
-    reply.header('x-instance-id', config.INSTANCE_ID);
   });
+  installSlowRequestLog(fastify, config);
   fastify.addHook('onResponse', async (request, reply) => {
+    // The warm-up's in-process requests are not traffic (warmup/warmup-marker.ts).
+    if (isWarmupRequest(request.headers)) return;
     const route = request.routeOptions.url ?? 'unmatched';
     const labels = { method: request.method, route, status_code: String(reply.statusCode) };
     httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
     httpRequestsTotal.inc(labels);
   });
-  // Errors raised before Nest routing (body too large, malformed JSON) get the same shape.
-  fastify.setErrorHandler((error, request, reply) => {
-    const { status, body, headers } = toErrorResponse(error);
-    if (status >= 500) request.log.error({ err: error }, 'request failed');
-    reply.headers(headers).status(status).send(body);
-  });
+}
 
-  // An empty body sent with `Content-Type: application/json` means "no body", not a 400: the
-  // official RealWorld Postman collection sends exactly that on every DELETE. Non-empty bodies
-  // still go through Fastify's JSON parser (prototype-poisoning checks, BODY_LIMIT_BYTES).
-  const defaultJsonParser = fastify.getDefaultJsonParser('error', 'error');
+/**
+ * An empty body sent with `Content-Type: application/json` means "no body", not a 400: the
+ * official RealWorld Postman collection sends exactly that on every DELETE. Non-empty bodies
+ * still go through Fastify's JSON parser (prototype-poisoning checks, BODY_LIMIT_BYTES).
+ */
+function acceptEmptyJsonBodies(app: NestFastifyApplication, config: AppConfig): void {
+  const defaultJsonParser = app.getHttpAdapter().getInstance().getDefaultJsonParser('error', 'error');
   app.useBodyParser('application/json', { bodyLimit: config.BODY_LIMIT_BYTES }, (request, body, done) => {
     if (body.length === 0) return done(null, undefined);
     defaultJsonParser(request as never, body as unknown as string, done);
   });
-
-  await app.register(helmet, { contentSecurityPolicy: false });
-  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
-  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
-  app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
-  app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
-  // Socket.IO for the chat gateway: Redis Streams adapter, origin allowlist, payload cap (chat/chat-io.adapter.ts).
-  app.useWebSocketAdapter(new ChatIoAdapter(app, config));
-  return app;
 }

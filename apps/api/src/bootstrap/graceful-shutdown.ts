@@ -9,7 +9,11 @@ import { LifecycleService } from '../lifecycle/lifecycle.service.js';
  * (longer than the LB's health-check interval, so it stops routing here) -> stop accepting,
  * finish in-flight requests, close PostgreSQL and Redis -> exit 0.
  * A hard deadline (SHUTDOWN_TIMEOUT_MS, below the usual 10 s container grace) exits 1.
- * An uncaught exception logs, shuts down the same way and exits 1 so a supervisor restarts it.
+ * An uncaught exception (or unhandled rejection) logs, then shuts down the same way, drain included:
+ * readiness turns 503 first and the instance keeps answering until the LB has noticed, so no request
+ * routed here meanwhile fails; then it exits 1 so a supervisor restarts it. Bounded: the drain never
+ * takes more than the hard deadline minus 2 s (left for closing). Tested in
+ * apps/api/test/health/uncaught-exception.e2e.spec.ts and the resilience suite's uncaught-exception scenario.
  * Tested in apps/api/test/health/shutdown.e2e.spec.ts.
  * Chat (Socket.IO): while draining, new handshakes are refused (ChatIoAdapter reads LifecycleService);
  * app.close() runs io.close() (ChatIoAdapter.close) so WebSocket clients reconnect to another instance
@@ -20,6 +24,7 @@ export function installGracefulShutdown(app: NestFastifyApplication, config: App
   const log = app.getHttpAdapter().getInstance().log;
   const server = app.getHttpServer() as Server;
   let stopping = false;
+  const drainMs = Math.min(config.SHUTDOWN_DRAIN_DELAY_MS, Math.max(0, config.SHUTDOWN_TIMEOUT_MS - 2_000));
 
   // Keep-alive: once draining, every response says `Connection: close`, so clients and the LB
   // open their next request elsewhere instead of reusing a socket this instance will close.
@@ -35,9 +40,9 @@ export function installGracefulShutdown(app: NestFastifyApplication, config: App
       process.exit(1);
     }, config.SHUTDOWN_TIMEOUT_MS);
     deadline.unref();
-    log.info({ reason, drainDelayMs: config.SHUTDOWN_DRAIN_DELAY_MS }, 'shutting down: draining');
+    log.info({ reason, drainDelayMs: drainMs }, 'shutting down: draining');
     app.get(LifecycleService).startDraining();
-    if (exitCode === 0) await new Promise((resolve) => setTimeout(resolve, config.SHUTDOWN_DRAIN_DELAY_MS));
+    await new Promise((resolve) => setTimeout(resolve, drainMs));
     // server.close() only closes the sockets idle at that moment: a socket whose request was in
     // flight turns idle (keep-alive) after its response and would hold the close open until
     // keepAliveTimeout (65 s), past the deadline. Close each one as soon as it is idle.

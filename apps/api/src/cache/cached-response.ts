@@ -1,5 +1,13 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** A cached response body and the cache version it was read under. */
+export interface CachedBody {
+  /** Bytes when encoded once for an in-process entry, else the JSON string. */
+  body: string | Buffer;
+  /** Cache version (the ETag); null when Redis could not be asked. */
+  version: string | null;
+}
+
 /** Flags in cached bodies: every viewer-dependent flag is stored as `false` and set per viewer. */
 const FLAG = /"(favorited|following)":false/g;
 

@@ -1,14 +1,15 @@
 import { Global, Inject, Module, type OnModuleDestroy } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
-import { VersionedCache } from '@conduit/cache';
+import { VersionedCache, readCacheKeyPrefix } from '@conduit/cache';
 import type { Redis } from 'ioredis';
 import { CACHE_REDIS } from '../redis/redis.module.js';
 import { CacheInvalidation } from './cache-invalidation.js';
 import { READ_CACHE } from './read-cache.token.js';
+import { ViewerOverlayCache } from './viewer-overlay.cache.js';
 
 export { READ_CACHE };
 
-/** The shared read cache (libs/cache VersionedCache) over the fail-fast cache Redis client. */
+/** The shared read cache (libs/cache VersionedCache) over the fail-fast cache Redis client, and its viewer-overlay reads. */
 @Global()
 @Module({
   providers: [
@@ -17,7 +18,7 @@ export { READ_CACHE };
       inject: [CACHE_REDIS, APP_CONFIG],
       useFactory: (redis: Redis, config: AppConfig) =>
         new VersionedCache(redis, {
-          prefix: `${config.REDIS_KEY_PREFIX}c:`,
+          prefix: readCacheKeyPrefix(config.REDIS_KEY_PREFIX),
           enabled: config.CACHE_ENABLED,
           ttlMs: config.CACHE_TTL_MS,
           ttlJitterRatio: config.CACHE_TTL_JITTER_RATIO,
@@ -29,8 +30,9 @@ export { READ_CACHE };
         }),
     },
     CacheInvalidation,
+    ViewerOverlayCache,
   ],
-  exports: [READ_CACHE, CacheInvalidation],
+  exports: [READ_CACHE, CacheInvalidation, ViewerOverlayCache],
 })
 export class ReadCacheModule implements OnModuleDestroy {
   constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache) {}

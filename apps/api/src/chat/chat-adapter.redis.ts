@@ -7,6 +7,7 @@ import { chatDeliveryErrors } from './chat.metrics.js';
 /** Redis Streams adapter settings (one stream per key prefix, so test runs never share one). */
 const BLOCK_TIME_MS = 2_000;
 const STREAM_TTL_MS = 3_600_000;
+const CLOSE_FLUSH_TIMEOUT_MS = 1_000;
 
 export interface ChatAdapterRedis {
   /** Factory passed to Socket.IO's `adapter` option. */
@@ -16,14 +17,16 @@ export interface ChatAdapterRedis {
    * (Redis down, frozen, unreachable): events published meanwhile reached only local clients.
    */
   onPublishRecovered(listener: (failedSince: number) => void): void;
-  close(): void;
+  /** Flushes what is in flight (bounded), then disconnects. */
+  close(): Promise<void>;
 }
 
 /**
  * Socket.IO adapter over Redis Streams, hardened for Redis outages.
  *
  * Protects against: the process exiting when Redis goes away. With the pub/sub adapter a publish
- * rejected during an outage is never caught and Node exits (FIELD-NOTES). Here:
+ * rejected during an outage is never caught and Node exits (seen with @socket.io/redis-adapter 8.3
+ * and socket.io 4.8; the Streams adapter survived the same outage). Here:
  *  - every command promise of every adapter client gets a no-op rejection handler (`guard`), so
  *    nothing the adapter fires and forgets (PUBLISH, persistSession's SET, SUBSCRIBE) can become
  *    an unhandled rejection (measured: without it, a client reconnecting during the outage test
@@ -39,6 +42,45 @@ export interface ChatAdapterRedis {
  * Tested in apps/api/test/chat/chat-redis-outage.spec.ts; benchmarked by `npm run bench:chat`.
  */
 export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
+  const { publisher, readers } = createAdapterClients(config);
+  const prefix = `${config.REDIS_KEY_PREFIX}sio:`;
+  const factory = createAdapter(publisher, {
+    streamName: `${prefix}stream`,
+    channelPrefix: `${prefix}ch`,
+    sessionKeyPrefix: `${prefix}session:`,
+    blockTimeInMs: BLOCK_TIME_MS,
+    maxLen: 10_000,
+  });
+
+  // The stream key is refreshed to expire an hour after the last live instance: streams left
+  // behind by stopped deployments or test runs do not pile up in Redis.
+  const streamTtl = setInterval(() => void publisher.pexpire(`${prefix}stream`, STREAM_TTL_MS).catch(() => {}), 60_000);
+  streamTtl.unref();
+
+  return {
+    ...trackPublishOutages(factory),
+    async close() {
+      clearInterval(streamTtl);
+      for (const reader of readers) reader.disconnect();
+      // QUIT is answered after every command sent before it: the last messages' XADD and the
+      // closed sockets' session SETs reach Redis, so clients reconnecting elsewhere recover them.
+      // Bounded: a frozen Redis must not hold the shutdown.
+      const quit = publisher.quit().catch(() => undefined);
+      await Promise.race([quit, new Promise((r) => setTimeout(r, CLOSE_FLUSH_TIMEOUT_MS).unref())]);
+      publisher.disconnect();
+    },
+  };
+}
+
+interface AdapterClients {
+  /** Fails fast: a publish during an outage is rejected at once (then delivered locally only). */
+  publisher: Redis;
+  /** The adapter's duplicates of the publisher (XREAD loop, SUBSCRIBE), added as it creates them. */
+  readers: Redis[];
+}
+
+/** The adapter's Redis connections, every one guarded, errors logged at most every 10 s. */
+function createAdapterClients(config: AppConfig): AdapterClients {
   const logger = new Logger('ChatAdapterRedis');
   const base: RedisOptions = {
     connectTimeout: 1_000,
@@ -81,19 +123,19 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
     readers.push(reader);
     return reader;
   };
+  return { publisher, readers };
+}
 
-  const prefix = `${config.REDIS_KEY_PREFIX}sio:`;
-  const factory = createAdapter(publisher, {
-    streamName: `${prefix}stream`,
-    channelPrefix: `${prefix}ch`,
-    sessionKeyPrefix: `${prefix}session:`,
-    blockTimeInMs: BLOCK_TIME_MS,
-    maxLen: 10_000,
-  });
-  // A plain function (not an arrow): Socket.IO calls it with `new`.
+/**
+ * Wraps the adapter factory so every adapter's publishes are watched: a failure counts in
+ * chat_delivery_errors_total and starts an outage; the next success ends it and calls the
+ * onPublishRecovered listener with the time of the first failure.
+ */
+function trackPublishOutages(factory: ReturnType<typeof createAdapter>): Pick<ChatAdapterRedis, 'adapterFactory' | 'onPublishRecovered'> {
   let failedSince: number | null = null;
   let recovered: (failedSince: number) => void = () => {};
-  const adapterFactory = (function (nsp: Parameters<typeof factory>[0]) {
+  // A plain function (not an arrow): Socket.IO calls it with `new`.
+  const adapterFactory = function (nsp: Parameters<typeof factory>[0]) {
     const adapter = factory(nsp) as unknown as { doPublish(message: unknown): Promise<string> };
     const doPublish = adapter.doPublish.bind(adapter);
     adapter.doPublish = (message) =>
@@ -113,22 +155,11 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
         },
       );
     return adapter;
-  }) as unknown as ReturnType<typeof createAdapter>;
-
-  // The stream key is refreshed to expire an hour after the last live instance: streams left
-  // behind by stopped deployments or test runs do not pile up in Redis.
-  const streamTtl = setInterval(() => void publisher.pexpire(`${prefix}stream`, STREAM_TTL_MS).catch(() => {}), 60_000);
-  streamTtl.unref();
-
+  } as unknown as ReturnType<typeof createAdapter>;
   return {
     adapterFactory,
     onPublishRecovered(listener) {
       recovered = listener;
-    },
-    close() {
-      clearInterval(streamTtl);
-      publisher.disconnect();
-      for (const reader of readers) reader.disconnect();
     },
   };
 }

@@ -1,3 +1,4 @@
+import { CHAT_EVENTS, CHAT_NAMESPACE } from '@conduit/contracts';
 import type { INestApplicationContext } from '@nestjs/common';
 import { IoAdapter } from '@nestjs/platform-socket.io';
 import type { AppConfig } from '@conduit/config';
@@ -26,7 +27,10 @@ export class ChatIoAdapter extends IoAdapter {
   private redis: ChatAdapterRedis | undefined;
   private lifecycleService: LifecycleService | undefined;
 
-  constructor(private readonly app: INestApplicationContext, private readonly config: AppConfig) {
+  constructor(
+    private readonly app: INestApplicationContext,
+    private readonly config: AppConfig,
+  ) {
     super(app);
   }
 
@@ -40,7 +44,7 @@ export class ChatIoAdapter extends IoAdapter {
       serveClient: false,
       maxHttpBufferSize: this.config.CHAT_MAX_PAYLOAD_BYTES,
       // Ping every 25 s, give up after 20 s more: a dead client is noticed within 45 s
-      // (a proxy's read timeout must exceed this, see FIELD-NOTES).
+      // (a proxy's read timeout must exceed this: HAProxy's `timeout tunnel`, nginx's proxy_read_timeout).
       pingInterval: 25_000,
       pingTimeout: 20_000,
       connectTimeout: 10_000,
@@ -65,7 +69,7 @@ export class ChatIoAdapter extends IoAdapter {
     // the last id received before `lostAt` (minus a margin for clock skew with PostgreSQL).
     // Test: apps/api/test/chat/chat-redis-outage.spec.ts (Redis killed, Redis frozen).
     this.redis.onPublishRecovered((failedSince) => {
-      io.of('/chat').emit('resync', { reason: 'redis_recovered', lostAt: new Date(failedSince).toISOString() });
+      io.of(CHAT_NAMESPACE).emit(CHAT_EVENTS.resync, { reason: 'redis_recovered', lostAt: new Date(failedSince).toISOString() });
     });
     return io as unknown as ReturnType<IoAdapter['createIOServer']>;
   }
@@ -84,7 +88,8 @@ export class ChatIoAdapter extends IoAdapter {
   }
 
   override async dispose(): Promise<void> {
-    this.redis?.close();
+    const redis = this.redis;
     this.redis = undefined;
+    await redis?.close();
   }
 }

@@ -1,9 +1,9 @@
 import { Injectable } from '@nestjs/common';
-import { ChatRepository } from './chat.repository.js';
+import { ChatRepository, type NewMessage, type StoredMessage } from './chat.repository.js';
 
 interface Pending {
-  row: { roomId: number; authorId: number; body: string };
-  resolve(value: { id: number; createdAt: Date } | null): void;
+  row: NewMessage;
+  resolve(value: StoredMessage | null): void;
   reject(error: unknown): void;
 }
 
@@ -18,7 +18,9 @@ const MAX_BATCH = 200;
  * No added delay: with fewer than MAX_IN_FLIGHT inserts running a message is written at
  * once; otherwise it waits for a running insert to finish and goes out with everything that
  * queued meanwhile, in one multi-row INSERT (one round trip, one commit). Every message still
- * gets its own stored id and timestamp before its sender is acknowledged.
+ * gets its own stored id and timestamp before its sender is acknowledged. Idempotent per client
+ * id: a resend (even in the same batch as the original) stores nothing and resolves to the
+ * stored message (ON CONFLICT in ChatRepository.insertMessages).
  * Benchmark: `npm run bench:chat`; correctness: apps/api/test/chat/*.spec.ts.
  */
 @Injectable()
@@ -28,9 +30,9 @@ export class ChatMessageWriter {
 
   constructor(private readonly repo: ChatRepository) {}
 
-  write(roomId: number, authorId: number, body: string): Promise<{ id: number; createdAt: Date } | null> {
+  write(row: NewMessage): Promise<StoredMessage | null> {
     return new Promise((resolve, reject) => {
-      this.queue.push({ row: { roomId, authorId, body }, resolve, reject });
+      this.queue.push({ row, resolve, reject });
       this.pump();
     });
   }

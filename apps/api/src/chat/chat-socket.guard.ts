@@ -1,7 +1,8 @@
+import { CHAT_EVENTS } from '@conduit/contracts';
 import { Inject, Injectable, Logger } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
 import type { Socket } from 'socket.io';
-import type { AuthUser } from '../auth/token.service.js';
+import type { AuthUser } from '@conduit/contracts';
 import { chatForcedDisconnects, chatMessages } from './chat.metrics.js';
 import type { ChatAck } from './chat.types.js';
 import { TokenBucket } from './token-bucket.js';
@@ -102,9 +103,12 @@ export class ChatSocketGuard {
   /** A token that expires mid-connection ends the connection (the client must reconnect with a new one). */
   private scheduleExpiry(socket: ChatSocket, state: SocketState): void {
     const delay = socket.data.expiresAt - Date.now();
-    state.expiryTimer = setTimeout(() => {
-      if (!this.expireIfDue(socket)) this.scheduleExpiry(socket, state);
-    }, Math.max(0, Math.min(delay, MAX_TIMER_MS)));
+    state.expiryTimer = setTimeout(
+      () => {
+        if (!this.expireIfDue(socket)) this.scheduleExpiry(socket, state);
+      },
+      Math.max(0, Math.min(delay, MAX_TIMER_MS)),
+    );
     state.expiryTimer.unref();
   }
 
@@ -115,7 +119,7 @@ export class ChatSocketGuard {
     chatForcedDisconnects.inc({ reason: 'token_expired' });
     // With connection-state recovery every emit goes through the adapter (asynchronously), so the
     // notice needs a moment before the disconnect packet; meanwhile every event is refused.
-    socket.emit('session:expired', { errors: { token: ['token expired'] } });
+    socket.emit(CHAT_EVENTS.sessionExpired, { errors: { token: ['token expired'] } });
     setTimeout(() => socket.disconnect(true), EXPIRY_NOTICE_MS).unref();
   }
 

@@ -1,9 +1,12 @@
-import { Body, Controller, Get, HttpCode, Param, Post, Query, Res } from '@nestjs/common';
+import { Controller, Get, HttpCode, Param, Post, Res } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
 import { CurrentUser } from '../auth/auth.decorators.js';
-import type { AuthUser } from '../auth/token.service.js';
+import type { AuthUser } from '@conduit/contracts';
 import { ApiError } from '../common/api-errors.js';
 import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { ValidBody, ValidQuery } from '../common/validated-params.js';
+import { ApiDocs } from '../docs/api-docs.decorators.js';
 import { createRoomBody, historyQuery, roomIdParam, type CreateRoomBody, type HistoryQuery } from './chat.schemas.js';
 import { ChatService } from './chat.service.js';
 import { ChatError, type ChatMessageView, type ChatRoomView } from './chat.types.js';
@@ -20,18 +23,21 @@ const STATUS: Record<ChatError['code'], number> = {
 };
 
 /** REST side of chat (token required): rooms and paginated history. Members only for history. */
+@ApiTags('Chat')
 @Controller('chat')
 export class ChatController {
   constructor(private readonly chat: ChatService) {}
 
   @Get('rooms')
+  @ApiDocs({ operationId: 'ListChatRooms', summary: 'Chat rooms (events: docs/chat-events.md)', auth: 'required', status: 200 })
   async rooms(@CurrentUser() user: AuthUser): Promise<{ rooms: ChatRoomView[] }> {
     return { rooms: await this.chat.listRooms(user) };
   }
 
   @Post('rooms')
   @HttpCode(201)
-  async createRoom(@CurrentUser() user: AuthUser, @Body(new ZodValidationPipe(createRoomBody)) body: CreateRoomBody): Promise<{ room: ChatRoomView }> {
+  @ApiDocs({ operationId: 'CreateChatRoom', summary: 'Create a chat room', auth: 'required', status: 201, errors: [422] })
+  async createRoom(@CurrentUser() user: AuthUser, @ValidBody(createRoomBody) body: CreateRoomBody): Promise<{ room: ChatRoomView }> {
     return { room: await rest(this.chat.createRoom(user, body.room.name)) };
   }
 
@@ -43,10 +49,11 @@ export class ChatController {
    * cache would be invalidated faster than it is read: it is not cached. Test: chat-gateway.e2e.spec.ts.
    */
   @Get('rooms/:id/messages')
+  @ApiDocs({ operationId: 'GetChatMessages', summary: 'Chat history, newest first (cursor: before)', auth: 'required', status: 200, errors: [403, 404, 422] })
   async messages(
     @CurrentUser() user: AuthUser,
     @Param('id', new ZodValidationPipe(roomIdParam)) roomId: number,
-    @Query(new ZodValidationPipe(historyQuery)) query: HistoryQuery,
+    @ValidQuery(historyQuery) query: HistoryQuery,
     @Res({ passthrough: true }) reply: FastifyReply,
   ): Promise<{ messages: ChatMessageView[]; nextBefore: number | null }> {
     const page = await rest(this.chat.history(user, roomId, query));

@@ -1,22 +1,16 @@
 import { Logger, type OnModuleDestroy } from '@nestjs/common';
-import {
-  ConnectedSocket,
-  MessageBody,
-  type OnGatewayConnection,
-  type OnGatewayDisconnect,
-  type OnGatewayInit,
-  SubscribeMessage,
-  WebSocketGateway,
-  WebSocketServer,
-} from '@nestjs/websockets';
+import { ConnectedSocket, MessageBody, type OnGatewayConnection, type OnGatewayDisconnect, type OnGatewayInit, SubscribeMessage, WebSocketGateway, WebSocketServer } from '@nestjs/websockets';
+import { CHAT_EVENTS, CHAT_NAMESPACE } from '@conduit/contracts';
 import { isDatabaseUnavailableError } from '@conduit/db';
 import type { Namespace } from 'socket.io';
 import type { z } from 'zod';
-import { TokenService, tokenFromHeader, type AuthUser } from '../auth/token.service.js';
+import type { AuthUser } from '@conduit/contracts';
+import { TokenService, tokenFromHeader } from '../auth/token.service.js';
 import { ChatPresenceService, type PresenceEntry } from './chat-presence.service.js';
+import { ChatRoomHeads } from './chat-room-heads.js';
 import { ChatSocketGuard, type ChatSocket } from './chat-socket.guard.js';
 import { chatConnections, chatMessages } from './chat.metrics.js';
-import { createRoomEvent, fieldErrors, joinRoomEvent, roomEvent, sendMessageEvent, HISTORY_DEFAULT_LIMIT } from './chat.schemas.js';
+import { createRoomEvent, fieldErrors, joinRoomEvent, roomEvent, sendMessageEvent, syncRoomEvent, HISTORY_DEFAULT_LIMIT } from './chat.schemas.js';
 import { ChatService } from './chat.service.js';
 import { ChatError, type ChatAck } from './chat.types.js';
 
@@ -29,13 +23,13 @@ const PRESENCE_COALESCE_MS = 250;
  * Realtime chat on the `/chat` namespace. Clients authenticate in the handshake with the REST
  * API's JWT (`auth: { token }`), then:
  *   rooms:list, room:create {name}, room:join {roomId, since?}, room:leave {roomId},
- *   message:send {roomId, body}, typing {roomId}, presence:get {roomId}
+ *   message:send {roomId, body, clientId?}, typing {roomId}, presence:get {roomId}
  * Every event answers through its acknowledgement (`{ ok: true, ... }` or `{ ok: false, code, errors }`)
  * and is authorized: a socket only posts to, hears from and sees presence of rooms it joined, and
  * joining requires membership (stored in PostgreSQL). Server events: message, typing, presence,
  * session:expired, resync {lostAt} (re-join rooms with `since` = last id received before lostAt). Tests: apps/api/test/chat/*.spec.ts.
  */
-@WebSocketGateway({ namespace: '/chat' })
+@WebSocketGateway({ namespace: CHAT_NAMESPACE })
 export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewayDisconnect, OnModuleDestroy {
   @WebSocketServer() private nsp!: Namespace;
   private readonly logger = new Logger('ChatGateway');
@@ -48,18 +42,24 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     private readonly chat: ChatService,
     private readonly presence: ChatPresenceService,
     private readonly guard: ChatSocketGuard,
+    private readonly heads: ChatRoomHeads,
   ) {}
 
   afterInit(nsp: Namespace): void {
     nsp.use((socket, next) => {
-      this.authenticate(socket as ChatSocket).then(() => next(), (error: Error) => next(error));
+      this.authenticate(socket as ChatSocket).then(
+        () => next(),
+        (error: Error) => next(error),
+      );
     });
     this.heartbeat = setInterval(() => void this.refreshPresence(), this.presence.heartbeatIntervalMs);
     this.heartbeat.unref();
+    this.heads.start(nsp);
   }
 
   onModuleDestroy(): void {
     clearInterval(this.heartbeat);
+    this.heads.stop();
   }
 
   /** Handshake authentication: a refused connection gets a connect_error with a clear reason. */
@@ -98,12 +98,12 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     this.guard.detach(socket);
   }
 
-  @SubscribeMessage('rooms:list')
+  @SubscribeMessage(CHAT_EVENTS.listRooms)
   listRooms(@ConnectedSocket() socket: ChatSocket): Promise<ChatAck> {
     return this.handle(socket, undefined, null, async (user) => ({ rooms: await this.chat.listRooms(user) }));
   }
 
-  @SubscribeMessage('room:create')
+  @SubscribeMessage(CHAT_EVENTS.createRoom)
   createRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, createRoomEvent, async (user, input) => ({ room: await this.chat.createRoom(user, input.name) }));
   }
@@ -114,20 +114,20 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
    * BEFORE the replay query, so a message is either in the replay or arrives live (possibly
    * both: clients de-duplicate by id); none falls in between. Test: chat-multi-instance.spec.ts.
    */
-  @SubscribeMessage('room:join')
+  @SubscribeMessage(CHAT_EVENTS.join)
   joinRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, joinRoomEvent, async (user, input) => {
       const room = await this.chat.join(user, input.roomId);
       await socket.join(roomKey(room.id));
       await this.presence.touch([{ roomId: room.id, user, socketId: socket.id }]);
-      const replay = input.since !== undefined ? await this.chat.replay(room.id, input.since) : { messages: await this.chat.latest(room.id, HISTORY_DEFAULT_LIMIT), hasMore: false };
+      const replay = input.since !== undefined ? await this.chat.replay(room.id, input.since) : { ...(await this.chat.latest(room.id, HISTORY_DEFAULT_LIMIT)), hasMore: false };
       const users = await this.presence.list(room.id);
       this.schedulePresence(room.id);
-      return { room, messages: replay.messages, hasMore: replay.hasMore, users: users ?? [] };
+      return { room, messages: replay.messages, hasMore: replay.hasMore, safeId: replay.safeId, users: users ?? [] };
     });
   }
 
-  @SubscribeMessage('room:leave')
+  @SubscribeMessage(CHAT_EVENTS.leave)
   leaveRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, roomEvent, async (user, input) => {
       await this.chat.leave(user, input.roomId);
@@ -139,37 +139,56 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
     });
   }
 
-  /** Persist, then broadcast; the ack carries the stored id and timestamp. */
-  @SubscribeMessage('message:send')
+  /**
+   * Persist, then broadcast; the ack carries the stored id and timestamp. A resend (same client id)
+   * gets the stored message (`replayed: true`), stores nothing, and is broadcast again (receivers
+   * de-duplicate by id). Test: apps/api/test/chat/chat-idempotent-send.spec.ts.
+   */
+  @SubscribeMessage(CHAT_EVENTS.send)
   sendMessage(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
-    return this.handle(socket, body, sendMessageEvent, async (user, input) => {
-      if (!this.guard.takeMessage(socket)) {
-        throw new ChatError('rate_limited', { body: ['too many messages, slow down'] });
-      }
-      if (!socket.rooms.has(roomKey(input.roomId))) {
-        chatMessages.inc({ outcome: 'forbidden' });
-        throw new ChatError('forbidden', { room: ['join the room first'] });
-      }
-      const message = await this.chat.postMessage(user, input.roomId, input.body);
-      chatMessages.inc({ outcome: 'stored' });
-      // The sender's other sockets get it too; this socket has the ack.
-      socket.to(roomKey(input.roomId)).emit('message', message);
-      return { message };
-    }, () => chatMessages.inc({ outcome: 'invalid' }));
+    return this.handle(
+      socket,
+      body,
+      sendMessageEvent,
+      async (user, input) => {
+        if (!this.guard.takeMessage(socket)) {
+          throw new ChatError('rate_limited', { body: ['too many messages, slow down'] });
+        }
+        if (!socket.rooms.has(roomKey(input.roomId))) {
+          chatMessages.inc({ outcome: 'forbidden' });
+          throw new ChatError('forbidden', { room: ['join the room first'] });
+        }
+        const { message, replayed } = await this.chat.postMessage(user, input.roomId, input.body, input.clientId);
+        chatMessages.inc({ outcome: replayed ? 'replayed' : 'stored' });
+        // The sender's other sockets get it too; this socket has the ack.
+        socket.to(roomKey(message.roomId)).emit(CHAT_EVENTS.message, message);
+        return { message: input.clientId ? { ...message, clientId: input.clientId } : message, replayed };
+      },
+      () => chatMessages.inc({ outcome: 'invalid' }),
+    );
+  }
+
+  /** Catch-up from PostgreSQL after the client's cursor (on room:head, reconnect, resync): see CHAT_EVENTS.sync. */
+  @SubscribeMessage(CHAT_EVENTS.sync)
+  syncRoom(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
+    return this.handle(socket, body, syncRoomEvent, async (_user, input) => {
+      if (!socket.rooms.has(roomKey(input.roomId))) throw new ChatError('forbidden', { room: ['join the room first'] });
+      return this.chat.replay(input.roomId, input.since);
+    });
   }
 
   /** Typing indicators are volatile: never stored, dropped rather than queued for a slow client. */
-  @SubscribeMessage('typing')
+  @SubscribeMessage(CHAT_EVENTS.typing)
   typing(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, roomEvent, async (user, input) => {
       if (!socket.rooms.has(roomKey(input.roomId))) throw new ChatError('forbidden', { room: ['join the room first'] });
       if (!this.guard.allowTyping(socket)) return {};
-      socket.to(roomKey(input.roomId)).volatile.emit('typing', { roomId: input.roomId, user });
+      socket.to(roomKey(input.roomId)).volatile.emit(CHAT_EVENTS.typing, { roomId: input.roomId, user });
       return {};
     });
   }
 
-  @SubscribeMessage('presence:get')
+  @SubscribeMessage(CHAT_EVENTS.getPresence)
   getPresence(@ConnectedSocket() socket: ChatSocket, @MessageBody() body: unknown): Promise<ChatAck> {
     return this.handle(socket, body, roomEvent, async (_user, input) => {
       if (!socket.rooms.has(roomKey(input.roomId))) throw new ChatError('forbidden', { room: ['join the room first'] });
@@ -233,7 +252,7 @@ export class ChatGateway implements OnGatewayInit, OnGatewayConnection, OnGatewa
 
   private async broadcastPresence(roomId: number, localOnly: boolean): Promise<void> {
     const users = await this.presence.list(roomId);
-    if (users && this.nsp) (localOnly ? this.nsp.local : this.nsp).to(roomKey(roomId)).emit('presence', { roomId, users });
+    if (users && this.nsp) (localOnly ? this.nsp.local : this.nsp).to(roomKey(roomId)).emit(CHAT_EVENTS.presence, { roomId, users });
   }
 
   /**

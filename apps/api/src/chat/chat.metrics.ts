@@ -8,7 +8,7 @@ export const chatConnections = new Gauge({
   registers: [metricsRegistry],
 });
 
-/** Chat messages received, by outcome (stored, invalid, forbidden, rate_limited, error). */
+/** Chat messages received, by outcome (stored, replayed: a resend of a stored client id, invalid, forbidden, rate_limited, error). */
 export const chatMessages = new Counter({
   name: 'chat_messages_total',
   help: 'Chat messages received from clients by outcome',

@@ -12,8 +12,7 @@ const messageId = z.number({ error: 'must be a message id' }).int('must be a mes
 // PostgreSQL text cannot hold NUL (\u0000): refused here as invalid input, not left to fail as an internal error
 // (found by apps/api/test/security/sql-metacharacters.e2e.spec.ts).
 const noNul = (s: string) => !s.includes('\u0000');
-export const roomNameSchema = z.string({ error: "can't be blank" }).trim().min(1, "can't be blank").max(64, 'is too long (maximum is 64 characters)')
-  .refine(noNul, 'must not contain NUL characters');
+export const roomNameSchema = z.string({ error: "can't be blank" }).trim().min(1, "can't be blank").max(64, 'is too long (maximum is 64 characters)').refine(noNul, 'must not contain NUL characters');
 
 /** Message text: kept as typed (no trimming), but whitespace-only counts as empty. Length in characters (code points). */
 export const messageBodySchema = z
@@ -26,7 +25,9 @@ export const messageBodySchema = z
 export const createRoomEvent = z.strictObject({ name: roomNameSchema });
 export const joinRoomEvent = z.strictObject({ roomId, since: messageId.optional() });
 export const roomEvent = z.strictObject({ roomId });
-export const sendMessageEvent = z.strictObject({ roomId, body: messageBodySchema });
+export const syncRoomEvent = z.strictObject({ roomId, since: messageId });
+// clientId: the sender's id for this message, unique per author (a resend with it stores nothing new).
+export const sendMessageEvent = z.strictObject({ roomId, body: messageBodySchema, clientId: z.uuid('must be a UUID').optional() });
 
 // REST bodies and queries.
 export const createRoomBody = z.strictObject({ room: z.strictObject({ name: roomNameSchema }) });

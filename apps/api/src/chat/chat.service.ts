@@ -1,6 +1,7 @@
-import { Injectable } from '@nestjs/common';
-import { uniqueViolationFields } from '@conduit/db';
-import type { AuthUser } from '../auth/token.service.js';
+import { Inject, Injectable } from '@nestjs/common';
+import { APP_CONFIG, type AppConfig } from '@conduit/config';
+import type { AuthUser } from '@conduit/contracts';
+import { UniqueConflict } from '../common/domain-errors.js';
 import { ChatMessageWriter } from './chat-message.writer.js';
 import { ChatRepository, type MessageRow, type RoomRow } from './chat.repository.js';
 import { REPLAY_MAX, type HistoryQuery } from './chat.schemas.js';
@@ -21,7 +22,20 @@ const toRoomView = (r: RoomRow, joined: boolean): ChatRoomView => ({ id: r.id, n
 /** Chat rules shared by the socket gateway and the REST controller. Membership authorizes everything. */
 @Injectable()
 export class ChatService {
-  constructor(private readonly repo: ChatRepository, private readonly writer: ChatMessageWriter) {}
+  /**
+   * Every id up to the newest one created longer ago than this is committed (or was never stored):
+   * a smaller id was allocated by an insert that started at most one statement timeout after that
+   * row's creation, and ran at most one statement timeout. So two timeouts, plus slack.
+   */
+  private readonly settledMs: number;
+
+  constructor(
+    private readonly repo: ChatRepository,
+    private readonly writer: ChatMessageWriter,
+    @Inject(APP_CONFIG) config: AppConfig,
+  ) {
+    this.settledMs = 2 * config.DB_STATEMENT_TIMEOUT_MS + 1_000;
+  }
 
   async listRooms(user: AuthUser): Promise<ChatRoomView[]> {
     const [rooms, mine] = await Promise.all([this.repo.listRooms(ROOM_LIST_LIMIT), this.repo.roomIdsOf(user.id)]);
@@ -32,7 +46,7 @@ export class ChatService {
     try {
       return toRoomView(await this.repo.createRoom(name, user.id), true);
     } catch (error) {
-      if (uniqueViolationFields(error)) throw new ChatError('conflict', { name: ['has already been taken'] });
+      if (error instanceof UniqueConflict) throw new ChatError('conflict', { name: ['has already been taken'] });
       throw error;
     }
   }
@@ -49,21 +63,43 @@ export class ChatService {
     await this.repo.removeMember(roomId, user.id);
   }
 
-  /** Persists first (group commit; the ack's id and timestamp are the stored ones); non-members are refused atomically. */
-  async postMessage(user: AuthUser, roomId: number, body: string): Promise<ChatMessageView> {
-    const stored = await this.writer.write(roomId, user.id, body);
+  /**
+   * Persists first (group commit; the ack's id and timestamp are the stored ones); non-members are
+   * refused atomically. With a client id, a resend returns the message stored the first time
+   * (`replayed`) and stores nothing.
+   */
+  async postMessage(user: AuthUser, roomId: number, body: string, clientId?: string): Promise<{ message: ChatMessageView; replayed: boolean }> {
+    const stored = await this.writer.write({ roomId, authorId: user.id, body, clientId });
     if (!stored) throw new ChatError('forbidden', { room: ['you are not a member of this room'] });
-    return { id: stored.id, roomId, body, author: { id: user.id, username: user.username }, createdAt: stored.createdAt.toISOString() };
+    const message: ChatMessageView = { id: stored.id, roomId: stored.roomId, body: stored.body, author: { id: user.id, username: user.username }, createdAt: stored.createdAt.toISOString() };
+    return { message, replayed: stored.replayed };
   }
 
-  /** Messages after `sinceId`, oldest first, at most REPLAY_MAX (hasMore says to page through REST). */
-  async replay(roomId: number, sinceId: number): Promise<{ messages: ChatMessageView[]; hasMore: boolean }> {
+  /**
+   * Messages after `sinceId`, oldest first, at most REPLAY_MAX (hasMore says to page through REST),
+   * and the client's next sync cursor: every id up to safeId was committed before this read (read
+   * first), so with this reply the client holds all of them (capped at the last replayed id when hasMore).
+   */
+  async replay(roomId: number, sinceId: number): Promise<{ messages: ChatMessageView[]; hasMore: boolean; safeId: number }> {
+    const [head] = await this.repo.heads([roomId], this.settledMs);
     const rows = await this.repo.since(roomId, sinceId, REPLAY_MAX + 1);
-    return { messages: rows.slice(0, REPLAY_MAX).map(toMessageView), hasMore: rows.length > REPLAY_MAX };
+    const messages = rows.slice(0, REPLAY_MAX).map(toMessageView);
+    const hasMore = rows.length > REPLAY_MAX;
+    const safeId = Math.max(sinceId, hasMore ? Math.min(head.safeId, messages[messages.length - 1].id) : head.safeId);
+    return { messages, hasMore, safeId };
   }
 
-  async latest(roomId: number, limit: number): Promise<ChatMessageView[]> {
-    return (await this.repo.history(roomId, undefined, limit)).reverse().map(toMessageView);
+  /** Room heads for the periodic room:head signal (see ChatRoomHeads). */
+  heads(roomIds: number[]): Promise<{ roomId: number; lastId: number | null; safeId: number }[]> {
+    return this.repo.heads(roomIds, this.settledMs);
+  }
+
+  /** The newest page (oldest first) and the sync cursor it gives (every later message comes live or by sync). */
+  async latest(roomId: number, limit: number): Promise<{ messages: ChatMessageView[]; safeId: number }> {
+    const [head] = await this.repo.heads([roomId], this.settledMs);
+    const messages = (await this.repo.history(roomId, undefined, limit)).reverse().map(toMessageView);
+    if (messages.length === 0 || head.safeId < messages[0].id) return { messages, safeId: messages.length ? messages[0].id - 1 : head.safeId };
+    return { messages, safeId: Math.min(head.safeId, messages[messages.length - 1].id) };
   }
 
   async history(user: AuthUser, roomId: number, query: HistoryQuery): Promise<{ messages: ChatMessageView[]; nextBefore: number | null }> {

@@ -6,7 +6,11 @@ export class TokenBucket {
   private tokens: number;
   private updatedAt: number;
 
-  constructor(private readonly ratePerSecond: number, private readonly burst: number, now = Date.now()) {
+  constructor(
+    private readonly ratePerSecond: number,
+    private readonly burst: number,
+    now = Date.now(),
+  ) {
     this.tokens = burst;
     this.updatedAt = now;
   }

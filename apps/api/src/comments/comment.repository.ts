@@ -1,8 +1,10 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient } from '@conduit/db';
+import { isForeignKeyViolation, type PrismaClient } from '@conduit/db';
 import type pg from 'pg';
 import { sqlRows } from '../common/sql.js';
 import { PG_POOL, PRISMA } from '../database/database.module.js';
+import { ClaimLost } from '../idempotency/claim-lost.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 
 export interface CommentRecord {
   id: number;
@@ -13,10 +15,24 @@ export interface CommentRecord {
   author: { username: string; bio: string | null; image: string | null };
 }
 
+type CommentRow = { id: number; body: string; created_at: Date; updated_at: Date; author_id: number; username: string; bio: string | null; image: string | null };
+
+const toRecord = (r: CommentRow): CommentRecord => ({
+  id: r.id,
+  body: r.body,
+  createdAt: r.created_at,
+  updatedAt: r.updated_at,
+  authorId: r.author_id,
+  author: { username: r.username, bio: r.bio, image: r.image },
+});
+
 /** Comment queries. */
 @Injectable()
 export class CommentRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, @Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    @Inject(PRISMA) private readonly prisma: PrismaClient,
+  ) {}
 
   /** Index: articles_slug_key. */
   async articleIdBySlug(slug: string): Promise<number | null> {
@@ -24,12 +40,22 @@ export class CommentRepository {
     return rows[0]?.id ?? null;
   }
 
+  /** comments_pkey: one comment with its author (an idempotent replay of its create). */
+  async byId(id: number): Promise<CommentRecord | null> {
+    const rows = await sqlRows<CommentRow>(
+      this.pool,
+      `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image FROM comments c JOIN users u ON u.id = c.author_id WHERE c.id = $1`,
+      [id],
+    );
+    return rows[0] ? toRecord(rows[0]) : null;
+  }
+
   /**
    * Newest first, authors joined: one statement for any number of comments.
    * Indexes: comments_article_created_at_id_idx (article_id, created_at DESC, id DESC), users_pkey.
    */
   async listByArticle(articleId: number, limit: number): Promise<CommentRecord[]> {
-    const rows = await sqlRows<{ id: number; body: string; created_at: Date; updated_at: Date; author_id: number; username: string; bio: string | null; image: string | null }>(
+    const rows = await sqlRows<CommentRow>(
       this.pool,
       `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
 FROM comments c JOIN users u ON u.id = c.author_id
@@ -38,22 +64,40 @@ ORDER BY c.created_at DESC, c.id DESC
 LIMIT $2`,
       [articleId, limit],
     );
-    return rows.map((r) => ({
-      id: r.id,
-      body: r.body,
-      createdAt: r.created_at,
-      updatedAt: r.updated_at,
-      authorId: r.author_id,
-      author: { username: r.username, bio: r.bio, image: r.image },
-    }));
+    return rows.map(toRecord);
   }
 
-  async create(articleId: number, authorId: number, body: string): Promise<CommentRecord> {
-    const created = await this.prisma.comment.create({
-      data: { articleId, authorId, body },
-      select: { id: true, body: true, createdAt: true, updatedAt: true, authorId: true, author: { select: { username: true, bio: true, image: true } } },
-    });
-    return created;
+  /**
+   * One statement: the insert and its author (Prisma's nested create+select ran BEGIN, INSERT,
+   * SELECT, COMMIT: four round trips holding a pool connection). With an Idempotency-Key claim the
+   * same statement marks the key with the comment's id, and inserts only while the key is still
+   * this claim's (idempotency_keys_pkey): key and comment commit together or not at all.
+   * null: the article was deleted between the caller's lookup and this insert (foreign key).
+   * Throws ClaimLost when the claim was taken over by a retry.
+   */
+  async create(articleId: number, authorId: number, body: string, claim?: IdempotencyClaim): Promise<CommentRecord | null> {
+    try {
+      const rows = await sqlRows<CommentRow>(
+        this.pool,
+        `WITH new_id AS (SELECT nextval(pg_get_serial_sequence('comments', 'id'))::int AS id
+), keyed AS (
+  UPDATE idempotency_keys SET resource_id = (SELECT id FROM new_id)
+  WHERE $4::text IS NOT NULL AND user_id = $2 AND key = $4 AND claim_token = $5::uuid AND resource_id IS NULL
+  RETURNING 1
+), c AS (
+  INSERT INTO comments (id, article_id, author_id, body, updated_at)
+  SELECT (SELECT id FROM new_id), $1, $2, $3, CURRENT_TIMESTAMP WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
+  RETURNING id, body, created_at, updated_at, author_id
+)
+SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image FROM c JOIN users u ON u.id = c.author_id`,
+        [articleId, authorId, body, claim?.key ?? null, claim?.token ?? null],
+      );
+      if (rows.length === 0 && claim) throw new ClaimLost();
+      return rows[0] ? toRecord(rows[0]) : null;
+    } catch (error) {
+      if (isForeignKeyViolation(error)) return null;
+      throw error;
+    }
   }
 
   /** Index: comments_pkey. */

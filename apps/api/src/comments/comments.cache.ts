@@ -1,13 +1,10 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { VersionedCache } from '@conduit/cache';
-import type { Comment } from '@conduit/contracts';
-import type { AuthUser } from '../auth/token.service.js';
-import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
-import { READ_CACHE } from '../cache/read-cache.token.js';
-import type { CachedBody } from '../articles/article.cache.js';
+import { Injectable } from '@nestjs/common';
+import { CacheTags, keyPart } from '@conduit/cache';
+import type { Comment, AuthUser } from '@conduit/contracts';
+import type { CachedBody } from '../cache/cached-response.js';
+import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import { notFound } from '../common/api-errors.js';
-import { ProfileRepository } from '../profiles/profile.repository.js';
+import { ProfilesService } from '../profiles/profiles.service.js';
 import { toProfile } from '../profiles/profile.types.js';
 import { CommentRepository } from './comment.repository.js';
 import { MAX_COMMENTS_PER_RESPONSE } from './comments.service.js';
@@ -21,17 +18,16 @@ import { MAX_COMMENTS_PER_RESPONSE } from './comments.service.js';
 @Injectable()
 export class CommentsCache {
   constructor(
-    @Inject(READ_CACHE) private readonly cache: VersionedCache,
+    private readonly cache: ViewerOverlayCache,
     private readonly comments: CommentRepository,
-    private readonly profiles: ProfileRepository,
+    private readonly profiles: ProfilesService,
   ) {}
 
-  async list(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {
-    const result = await this.cache.read({
+  list(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {
+    return this.cache.read(viewer, {
       cache: 'comments',
       key: `comments:${keyPart(slug)}`,
       tags: [CacheTags.comments(slug), CacheTags.people],
-      local: true,
       compute: async () => {
         const articleId = await this.comments.articleIdBySlug(slug);
         if (articleId === null) throw notFound('article');
@@ -43,21 +39,14 @@ export class CommentsCache {
           body: c.body,
           author: toProfile(c.author, false),
         }));
-        return sharedEntry(records.map((c) => c.authorId).join(','), JSON.stringify({ comments }));
+        return { meta: records.map((c) => c.authorId).join(','), body: JSON.stringify({ comments }) };
       },
-      personal: viewer && {
-        scope: String(viewer.id),
-        tags: [CacheTags.viewer(viewer.id)],
-        compute: async (shared) => {
-          const meta = sharedMeta(shared);
-          if (!meta) return '';
-          const authorIds = meta.split(',').map(Number);
-          const followed = await this.profiles.followedAmong(viewer.id, [...new Set(authorIds)]);
-          return authorIds.map((id) => (followed.has(id) ? '1' : '0')).join('');
-        },
+      overlay: async (viewerId, meta) => {
+        if (!meta) return '';
+        const authorIds = meta.split(',').map(Number);
+        const followed = await this.profiles.followedAmong(viewerId, [...new Set(authorIds)]);
+        return authorIds.map((id) => (followed.has(id) ? '1' : '0')).join('');
       },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
-    return { body, version: result.version };
   }
 }

@@ -1,13 +1,12 @@
 import { Injectable } from '@nestjs/common';
-import type { Comment } from '@conduit/contracts';
-import type { AuthUser } from '../auth/token.service.js';
+import type { Comment, AuthUser } from '@conduit/contracts';
 import { forbidden, notFound, validationError } from '../common/api-errors.js';
-import { ProfileRepository } from '../profiles/profile.repository.js';
 import { toProfile } from '../profiles/profile.types.js';
 import { CommentRepository, type CommentRecord } from './comment.repository.js';
 import type { CreateCommentBody } from './comment.schemas.js';
 import { parseCommentId } from './comment.schemas.js';
 import { CacheInvalidation } from '../cache/cache-invalidation.js';
+import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 
 /**
  * The spec has no pagination for comments; this cap keeps one response (and one query)
@@ -19,29 +18,21 @@ export const MAX_COMMENTS_PER_RESPONSE = 500;
 export class CommentsService {
   constructor(
     private readonly comments: CommentRepository,
-    private readonly profiles: ProfileRepository,
     private readonly invalidation: CacheInvalidation,
   ) {}
 
-  /** 1 statement for the article, 1 for the comments with authors, +1 batched follow lookup if signed in. */
-  async list(slug: string, viewer: AuthUser | undefined): Promise<Comment[]> {
-    const articleId = await this.articleId(slug);
-    const records = await this.comments.listByArticle(articleId, MAX_COMMENTS_PER_RESPONSE);
-    const followed = viewer ? await this.profiles.followedAmong(viewer.id, records.map((c) => c.authorId)) : new Set<number>();
-    return records.map((c) => toComment(c, followed.has(c.authorId)));
-  }
-
-  async create(slug: string, { comment }: CreateCommentBody, viewer: AuthUser): Promise<Comment> {
-    const articleId = await this.articleId(slug);
-    try {
-      const created = toComment(await this.comments.create(articleId, viewer.id, comment.body), false);
-      await this.invalidation.commentsChanged(slug);
-      return created;
-    } catch (error) {
-      // The article was deleted between the lookup and the insert (foreign key violation).
-      if ((error as { code?: string }).code === 'P2003') throw notFound('article');
-      throw error;
+  /** With an Idempotency-Key claim the key commits with the comment; `replayOf` answers with the comment created earlier. */
+  async create(slug: string, { comment }: CreateCommentBody, viewer: AuthUser, claim?: IdempotencyClaim): Promise<Comment> {
+    if (claim?.replayOf !== undefined) {
+      const earlier = await this.comments.byId(claim.replayOf);
+      if (!earlier) throw notFound('comment'); // created, then deleted
+      return toComment(earlier, false);
     }
+    const articleId = await this.articleId(slug);
+    const created = await this.comments.create(articleId, viewer.id, comment.body, claim);
+    if (!created) throw notFound('article'); // deleted between the lookup and the insert
+    await this.invalidation.commentsChanged(slug);
+    return toComment(created, false);
   }
 
   async delete(slug: string, rawId: string, viewer: AuthUser): Promise<void> {

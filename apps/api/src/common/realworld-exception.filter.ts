@@ -49,20 +49,28 @@ export function toErrorResponse(exception: unknown): { status: number; body: { e
 
 function statusField(status: number): string {
   switch (status) {
-    case 401: return 'token';
-    case 404: return 'route';
-    case 413: return 'body';
-    case 429: return 'rate';
-    default: return status >= 500 ? 'server' : 'body';
+    case 401:
+      return 'token';
+    case 404:
+      return 'route';
+    case 413:
+      return 'body';
+    case 429:
+      return 'rate';
+    default:
+      return status >= 500 ? 'server' : 'body';
   }
 }
 
 function fastifyErrorMessage(error: { code?: string; message?: string }): string {
   switch (error.code) {
-    case 'FST_ERR_CTP_BODY_TOO_LARGE': return 'request body is too large';
-    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE': return 'unsupported content type';
-    case 'FST_ERR_CTP_EMPTY_JSON_BODY': return 'empty JSON body';
-    default: return error.code?.startsWith('FST_ERR_CTP') || /JSON/.test(error.message ?? '') ? 'malformed JSON body' : (error.message ?? 'bad request');
+    case 'FST_ERR_CTP_BODY_TOO_LARGE':
+      return 'request body is too large';
+    case 'FST_ERR_CTP_INVALID_MEDIA_TYPE':
+      return 'unsupported content type';
+    case 'FST_ERR_CTP_EMPTY_JSON_BODY':
+      return 'empty JSON body';
+    default:
+      return error.code?.startsWith('FST_ERR_CTP') || /JSON/.test(error.message ?? '') ? 'malformed JSON body' : (error.message ?? 'bad request');
   }
 }
-

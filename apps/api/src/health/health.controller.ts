@@ -1,61 +1,36 @@
-import { Controller, Get, Inject, Res, ServiceUnavailableException } from '@nestjs/common';
+import { Controller, Get, Res } from '@nestjs/common';
+import { ApiOperation, ApiTags } from '@nestjs/swagger';
 import type { FastifyReply } from 'fastify';
-import { HealthCheck, HealthCheckService } from '@nestjs/terminus';
-import { APP_CONFIG, type AppConfig } from '@conduit/config';
 import { Public } from '../auth/auth.decorators.js';
-import { DatabaseHealthIndicator } from './indicators/database.health.js';
-import { RedisHealthIndicator } from './indicators/redis.health.js';
-import { RuntimeHealthIndicator } from './indicators/runtime.health.js';
+import { HealthState } from './health-state.js';
 
 /**
  * Liveness vs readiness (pattern: health checks for the load balancer).
  * - /health/live: the process answers; no dependency checks, so a database outage never
  *   makes an orchestrator restart healthy processes.
- * - /health/ready: 503 when this instance cannot serve (PostgreSQL down, overloaded,
- *   draining for shutdown). Redis is shown as degraded only (the cache fails open).
+ * - /health/ready: 503 only when this instance cannot serve at all (draining, PostgreSQL
+ *   unreachable, heap past its ceiling); never because it is busy (see HealthState).
+ * Normally answered earlier, in the first Fastify hook (health-endpoints.ts); these routes declare
+ * the paths and answer the same state if that hook is not installed (e.g. a bare Nest app).
  * Tested in apps/api/test/health/health.e2e.spec.ts and shutdown.e2e.spec.ts.
  */
 @Public()
+@ApiTags('Operations')
 @Controller('health')
 export class HealthController {
-  constructor(
-    private readonly health: HealthCheckService,
-    private readonly database: DatabaseHealthIndicator,
-    private readonly redis: RedisHealthIndicator,
-    private readonly runtime: RuntimeHealthIndicator,
-    @Inject(APP_CONFIG) private readonly config: AppConfig,
-  ) {}
+  constructor(private readonly health: HealthState) {}
 
   @Get('live')
+  @ApiOperation({ operationId: 'Live', summary: 'Liveness: the process answers (no dependency checks)' })
   live() {
-    return { status: 'ok', uptimeSeconds: Math.round(process.uptime()) };
+    return this.health.live();
   }
 
   @Get('ready')
-  @HealthCheck()
-  async ready(@Res({ passthrough: true }) reply: FastifyReply) {
-    const timeout = this.config.HEALTH_CHECK_TIMEOUT_MS;
-    try {
-      return await this.checks(timeout);
-    } catch (error) {
-      // Terminus throws 503 with the per-check details; answer them as-is (the RealWorld error
-      // filter would reduce them to a message, and operators need to see WHICH check failed).
-      if (error instanceof ServiceUnavailableException) {
-        reply.status(503);
-        return error.getResponse();
-      }
-      throw error;
-    }
-  }
-
-  private checks(timeout: number) {
-    return this.health.check([
-      () => this.runtime.shutdown(),
-      () => this.runtime.load(),
-      () => this.database.check(timeout),
-      () => this.redis.check(timeout),
-      () => this.runtime.eventLoop(this.config.HEALTH_MAX_EVENT_LOOP_DELAY_MS),
-      () => this.runtime.heap(this.config.HEALTH_MAX_HEAP_BYTES),
-    ]);
+  @ApiOperation({ operationId: 'Ready', summary: 'Readiness: 503 only when this instance cannot serve (draining, PostgreSQL unreachable)' })
+  ready(@Res({ passthrough: true }) reply: FastifyReply) {
+    const report = this.health.ready();
+    if (report.status === 'error') reply.status(503);
+    return report;
   }
 }

@@ -1,13 +1,12 @@
 import { Module } from '@nestjs/common';
-import { TerminusModule } from '@nestjs/terminus';
+import { WarmupModule } from '../warmup/warmup.module.js';
 import { HealthController } from './health.controller.js';
-import { DatabaseHealthIndicator } from './indicators/database.health.js';
-import { RedisHealthIndicator } from './indicators/redis.health.js';
-import { RuntimeHealthIndicator } from './indicators/runtime.health.js';
+import { HealthState } from './health-state.js';
 
 @Module({
-  imports: [TerminusModule.forRoot({ logger: false })],
+  imports: [WarmupModule],
   controllers: [HealthController],
-  providers: [DatabaseHealthIndicator, RedisHealthIndicator, RuntimeHealthIndicator],
+  providers: [HealthState],
+  exports: [HealthState],
 })
 export class HealthModule {}

@@ -1,18 +1,14 @@
 import { Injectable } from '@nestjs/common';
 
 /**
- * Process-wide state that readiness and load shedding read: are we draining for shutdown,
- * how many requests are in flight, and (from the load shedder, the one event-loop sampler)
- * the sustained event-loop delay and whether new requests are refused.
+ * Process-wide state that readiness, admission control and chat share: are we draining for
+ * shutdown, and how many requests are in flight. (What readiness shows about load comes from the
+ * load shedder through the LoadReport interface, traffic/load-report.ts.)
  */
 @Injectable()
 export class LifecycleService {
   private draining = false;
   inFlight = 0;
-  /** Why the load shedder (traffic/load-shedder.ts) refuses new requests right now, or null; readiness reports it. */
-  overloadReason: () => string | null = () => null;
-  /** Sustained event-loop delay in ms, sampled by the load shedder (p99, lower of its last two windows). */
-  eventLoopDelayMs: () => number = () => 0;
 
   get isDraining(): boolean {
     return this.draining;

@@ -71,7 +71,10 @@ export class DatabaseMetrics implements OnModuleInit {
         }
         const result = original(...args);
         if (result && typeof (result as Promise<unknown>).then === 'function') {
-          (result as Promise<unknown>).then(() => end({ outcome: 'ok' }), () => end({ outcome: 'error' }));
+          (result as Promise<unknown>).then(
+            () => end({ outcome: 'ok' }),
+            () => end({ outcome: 'error' }),
+          );
         }
         return result;
       };

@@ -1,10 +1,8 @@
-import { Inject, Injectable } from '@nestjs/common';
-import type { VersionedCache } from '@conduit/cache';
-import type { AuthUser } from '../auth/token.service.js';
-import { CacheTags, keyPart } from '../cache/cache-tags.js';
-import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta } from '../cache/cached-response.js';
-import { READ_CACHE } from '../cache/read-cache.token.js';
-import type { CachedBody } from '../articles/article.cache.js';
+import { Injectable } from '@nestjs/common';
+import { CacheTags, keyPart } from '@conduit/cache';
+import type { AuthUser } from '@conduit/contracts';
+import type { CachedBody } from '../cache/cached-response.js';
+import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import { ProfileRepository } from './profile.repository.js';
 import { ProfilesService } from './profiles.service.js';
 import { toProfile } from './profile.types.js';
@@ -18,32 +16,25 @@ import { toProfile } from './profile.types.js';
 @Injectable()
 export class ProfileCache {
   constructor(
-    @Inject(READ_CACHE) private readonly cache: VersionedCache,
+    private readonly cache: ViewerOverlayCache,
     private readonly profiles: ProfilesService,
     private readonly repository: ProfileRepository,
   ) {}
 
-  async get(username: string, viewer: AuthUser | undefined): Promise<CachedBody> {
-    const result = await this.cache.read({
+  get(username: string, viewer: AuthUser | undefined): Promise<CachedBody> {
+    return this.cache.read(viewer, {
       cache: 'profile',
       key: `profile:${keyPart(username)}`,
       tags: [CacheTags.people],
-      local: true, // served from memory to anonymous readers; reused after a Redis check by signed-in ones
       compute: async () => {
         const profile = await this.profiles.loadProfile(username);
-        return sharedEntry(String(profile.id), JSON.stringify({ profile: toProfile(profile, false) }));
+        return { meta: String(profile.id), body: JSON.stringify({ profile: toProfile(profile, false) }) };
       },
-      personal: viewer && {
-        scope: String(viewer.id),
-        tags: [CacheTags.viewer(viewer.id)],
-        compute: async (shared) => {
-          const id = Number(sharedMeta(shared));
-          if (id === viewer.id) return '0'; // nobody follows themself
-          return (await this.repository.followedAmong(viewer.id, [id])).has(id) ? '1' : '0';
-        },
+      overlay: async (viewerId, meta) => {
+        const id = Number(meta);
+        if (id === viewerId) return '0'; // nobody follows themself
+        return (await this.repository.followedAmong(viewerId, [id])).has(id) ? '1' : '0';
       },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
-    return { body, version: result.version };
   }
 }

@@ -1,14 +1,13 @@
 import { Inject, Injectable } from '@nestjs/common';
-import type { PrismaClient } from '@conduit/db';
 import type pg from 'pg';
 import { sqlRows } from '../common/sql.js';
-import { PG_POOL, PRISMA } from '../database/database.module.js';
+import { PG_POOL } from '../database/database.module.js';
 import type { ProfileCore } from './profile.types.js';
 
 /** Profile and follow queries. */
 @Injectable()
 export class ProfileRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool, @Inject(PRISMA) private readonly prisma: PrismaClient) {}
+  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
 
   /** Index: users_username_key (unique). */
   async findByUsername(username: string): Promise<ProfileCore | null> {
@@ -23,21 +22,17 @@ export class ProfileRepository {
    */
   async followedAmong(followerId: number, userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();
-    const rows = await sqlRows<{ following_id: number }>(
-      this.pool,
-      'SELECT following_id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])',
-      [followerId, [...new Set(userIds)]],
-    );
+    const rows = await sqlRows<{ following_id: number }>(this.pool, 'SELECT following_id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])', [followerId, [...new Set(userIds)]]);
     return new Set(rows.map((r) => r.following_id));
   }
 
   /** Idempotent: INSERT ... ON CONFLICT DO NOTHING on follows_pkey (following twice is not an error). */
   async follow(followerId: number, followingId: number): Promise<void> {
-    await this.prisma.follow.createMany({ data: [{ followerId, followingId }], skipDuplicates: true });
+    await sqlRows(this.pool, 'INSERT INTO follows (follower_id, following_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [followerId, followingId]);
   }
 
   /** Idempotent delete by follows_pkey. */
   async unfollow(followerId: number, followingId: number): Promise<void> {
-    await this.prisma.follow.deleteMany({ where: { followerId, followingId } });
+    await sqlRows(this.pool, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [followerId, followingId]);
   }
 }

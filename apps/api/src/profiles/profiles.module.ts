@@ -7,6 +7,6 @@ import { ProfileCache } from './profile.cache.js';
 @Module({
   controllers: [ProfilesController],
   providers: [ProfilesService, ProfileRepository, ProfileCache],
-  exports: [ProfilesService, ProfileRepository],
+  exports: [ProfilesService],
 })
 export class ProfilesModule {}

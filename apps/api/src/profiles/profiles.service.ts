@@ -1,19 +1,20 @@
 import { Injectable } from '@nestjs/common';
-import type { Profile } from '@conduit/contracts';
-import type { AuthUser } from '../auth/token.service.js';
+import type { Profile, AuthUser } from '@conduit/contracts';
 import { notFound, validationError } from '../common/api-errors.js';
 import { ProfileRepository } from './profile.repository.js';
 import { CacheInvalidation } from '../cache/cache-invalidation.js';
 import { toProfile, type ProfileCore } from './profile.types.js';
 
 /**
- * Profiles. The read path is split in two so a shared cache can sit in front of the first
- * half: `loadProfile` (the same for every viewer) and `overlayFollowing` (per viewer, one
- * indexed lookup).
+ * Profiles: follow rules. Reads go through ProfileCache, which caches `loadProfile` (the same for
+ * every viewer) and overlays the viewer's `following` flag itself.
  */
 @Injectable()
 export class ProfilesService {
-  constructor(private readonly profiles: ProfileRepository, private readonly invalidation: CacheInvalidation) {}
+  constructor(
+    private readonly profiles: ProfileRepository,
+    private readonly invalidation: CacheInvalidation,
+  ) {}
 
   /** Shared part: the profile as every viewer sees it, or 404. */
   async loadProfile(username: string): Promise<ProfileCore> {
@@ -22,15 +23,9 @@ export class ProfilesService {
     return profile;
   }
 
-  /** Per-viewer part: anonymous viewers and the user themself never "follow". */
-  async overlayFollowing(viewer: AuthUser | undefined, profile: ProfileCore): Promise<Profile> {
-    if (!viewer || viewer.id === profile.id) return toProfile(profile, false);
-    const followed = await this.profiles.followedAmong(viewer.id, [profile.id]);
-    return toProfile(profile, followed.has(profile.id));
-  }
-
-  async get(username: string, viewer: AuthUser | undefined): Promise<Profile> {
-    return this.overlayFollowing(viewer, await this.loadProfile(username));
+  /** Which of `userIds` the viewer follows (one indexed lookup); for other modules' viewer flags. */
+  followedAmong(viewerId: number, userIds: number[]): Promise<Set<number>> {
+    return this.profiles.followedAmong(viewerId, userIds);
   }
 
   async follow(viewer: AuthUser, username: string): Promise<Profile> {

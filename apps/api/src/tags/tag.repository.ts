@@ -10,14 +10,16 @@ export class TagRepository {
 
   /**
    * Tags in use by at least one article (tags whose articles were all deleted disappear),
-   * alphabetical, capped. Indexes: tags_name_key (ordered scan), then one probe per tag into
-   * article_tags_tag_article_idx (tag_id, article_id) for the EXISTS.
+   * alphabetical, capped. A tag's count is the sum of its shard rows in tag_article_counts (at
+   * most 16, kept by a trigger on article_tags), so this is O(tags): one primary-key range per
+   * tag, never a probe into article_tags, whatever the number of articles.
+   * Indexes: tags_name_key (ordered scan), tag_article_counts_pkey.
    */
   async inUse(limit: number): Promise<string[]> {
     const rows = await sqlRows<{ name: string }>(
       this.pool,
       `SELECT t.name FROM tags t
-WHERE EXISTS (SELECT 1 FROM article_tags at WHERE at.tag_id = t.id)
+WHERE (SELECT sum(c.articles_count) FROM tag_article_counts c WHERE c.tag_id = t.id) > 0
 ORDER BY t.name
 LIMIT $1`,
       [limit],

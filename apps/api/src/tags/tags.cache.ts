@@ -1,9 +1,8 @@
 import { Inject, Injectable } from '@nestjs/common';
+import { CacheTags } from '@conduit/cache';
 import type { VersionedCache } from '@conduit/cache';
-import { CacheTags } from '../cache/cache-tags.js';
-import { sharedBodyBytes, sharedEntry } from '../cache/cached-response.js';
+import { sharedBodyBytes, sharedEntry, type CachedBody } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
-import type { CachedBody } from '../articles/article.cache.js';
 import { TagsService } from './tags.service.js';
 
 /**
@@ -12,7 +11,10 @@ import { TagsService } from './tags.service.js';
  */
 @Injectable()
 export class TagsCache {
-  constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache, private readonly tags: TagsService) {}
+  constructor(
+    @Inject(READ_CACHE) private readonly cache: VersionedCache,
+    private readonly tags: TagsService,
+  ) {}
 
   async get(): Promise<CachedBody> {
     const result = await this.cache.read({

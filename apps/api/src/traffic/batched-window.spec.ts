@@ -3,26 +3,27 @@ import { BatchedWindow, type SyncResult } from './batched-window.js';
 
 /** A fake shared counter (what the Redis script does), recording each sync. */
 function sharedCounter(windowMs: number, now: () => number) {
-  let count = 0;
-  let resetAt = 0;
+  const windows = new Map<string, { count: number; resetAt: number }>();
   const syncs: number[] = [];
   let down = false;
-  const sync = async (_key: string, amount: number): Promise<SyncResult> => {
+  const sync = async (key: string, amount: number): Promise<SyncResult> => {
     if (down) return 'unavailable';
-    if (now() >= resetAt) {
-      count = 0;
-      resetAt = now() + windowMs;
+    let w = windows.get(key);
+    if (!w || now() >= w.resetAt) {
+      w = { count: 0, resetAt: now() + windowMs };
+      windows.set(key, w);
     }
     syncs.push(amount);
-    count += amount;
-    return [count, resetAt - now()];
+    w.count += amount;
+    return [w.count, w.resetAt - now()];
   };
-  return { sync, syncs, setDown: (v: boolean) => (down = v), total: () => count };
+  const total = () => [...windows.values()].reduce((a, w) => a + w.count, 0);
+  return { sync, syncs, setDown: (v: boolean) => (down = v), total };
 }
 
 describe('BatchedWindow', () => {
   it('syncs the first hit, then every syncEvery hits; counts stay exact at sync points', async () => {
-    let now = 0;
+    const now = 0;
     const shared = sharedCounter(60_000, () => now);
     const w = new BatchedWindow(shared.sync, { syncEvery: 10, syncMs: 1_000 }, () => now);
     const counts: number[] = [];
@@ -35,16 +36,32 @@ describe('BatchedWindow', () => {
     expect(shared.total()).toBe(21); // 4 hits not yet sent: at most syncEvery behind
   });
 
-  it('syncs after syncMs even with few hits, and sees other instances\' counts', async () => {
+  it("sends the unsent hits of every key in one background batch, then sees other instances' counts", async () => {
     let now = 0;
     const shared = sharedCounter(60_000, () => now);
-    const a = new BatchedWindow(shared.sync, { syncEvery: 100, syncMs: 500 }, () => now);
-    const b = new BatchedWindow(shared.sync, { syncEvery: 100, syncMs: 500 }, () => now);
+    const batches: number[] = [];
+    const batch = async (items: Array<{ key: string; amount: number }>) => {
+      batches.push(items.length);
+      return Promise.all(items.map((i) => shared.sync(i.key, i.amount)));
+    };
+    const a = new BatchedWindow(shared.sync, { syncEvery: 100, syncMs: 500 }, () => now, batch);
+    const b = new BatchedWindow(shared.sync, { syncEvery: 100, syncMs: 500 }, () => now, batch);
     await a.hit('k');
+    await a.hit('other');
     for (let i = 0; i < 5; i++) await b.hit('k');
     now = 600;
-    const r = await a.hit('k');
-    expect(r).toEqual({ count: 3, resetInMs: 59_400 }); // a's 2 + b's first synced hit
+    // Between syncs a hit is decided locally, without a round trip.
+    expect(await a.hit('k')).toEqual({ count: 2, resetInMs: 59_400 });
+    await a.hit('other');
+    const syncsBefore = shared.syncs.length;
+    await a.flush();
+    expect(batches).toEqual([2]); // both keys' unsent hits in one batch
+    expect(shared.syncs.length).toBe(syncsBefore + 2);
+    // a's 2 + b's first synced hit + the next one; b's 4 unsent hits are not known yet.
+    expect(await a.hit('k')).toEqual({ count: 4, resetInMs: 59_400 });
+    await b.flush();
+    await a.flush();
+    expect(shared.total()).toBe(10); // every hit reached Redis: 3 on k from a, 5 from b, 2 on other
   });
 
   it('starts a new window after the reset', async () => {
@@ -57,7 +74,7 @@ describe('BatchedWindow', () => {
   });
 
   it('reports unavailable when the sync fails and keeps the hits for the next sync', async () => {
-    let now = 0;
+    const now = 0;
     const shared = sharedCounter(60_000, () => now);
     const w = new BatchedWindow(shared.sync, { syncEvery: 2, syncMs: 10_000 }, () => now);
     await w.hit('k');

@@ -1,17 +1,20 @@
-import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy, type OnModuleInit } from '@nestjs/common';
+import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
 import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
-import { HttpAdapterHost } from '@nestjs/core';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
 import { metricsRegistry } from '@conduit/observability';
-import type { FastifyInstance } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import { isWarmupRequest } from '../warmup/warmup-marker.js';
+import { AdaptiveConcurrencyLimit } from './adaptive-concurrency-limit.js';
+import { PRIORITY_SHARE, requestPriority, type RequestPriority } from './request-priority.js';
 import { RequestDeadlines } from './request-deadlines.js';
+import type { LoadReport } from './load-report.js';
 
 const shedTotal = new Counter({
   name: 'load_shed_total',
-  help: 'Requests refused with 503 by load shedding, by reason (in_flight, event_loop)',
-  labelNames: ['reason'] as const,
+  help: 'Requests refused with 503 by admission control, by reason (concurrency_limit, event_loop) and priority',
+  labelNames: ['reason', 'priority'] as const,
   registers: [metricsRegistry],
 });
 
@@ -27,89 +30,126 @@ const inFlightGauge = new Gauge({
   registers: [metricsRegistry],
 });
 
-const EXEMPT = /^\/(health|metrics)(\/|\?|$)/;
+const limitGauge = new Gauge({
+  name: 'admission_concurrency_limit',
+  help: 'Adaptive concurrency limit of this instance (requests in flight it admits at most)',
+  registers: [metricsRegistry],
+});
+
+/** Never counted nor shed: Prometheus must see an overloaded instance. (Health is answered before this.) */
+const EXEMPT = /^\/metrics(?:\?|$)/;
+/** How often the adaptive limit is recomputed from the latencies of the requests that finished. */
+const LIMIT_WINDOW_MS = 250;
+
+type ShedReason = 'concurrency limit' | 'event-loop';
 
 /**
- * Load shedding (pattern: admission control).
- * Protects against: queueing work the instance cannot finish in time. When in-flight requests
- * reach LOAD_SHED_MAX_IN_FLIGHT, or the event loop's p99 delay passes
- * LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS, new requests get an immediate 503 + Retry-After (cheap to
- * produce, so the instance recovers) and readiness reports `load: down` so a load balancer steers
- * away. Health checks and metrics are never shed or counted.
- * Runs as the first Fastify onRequest hook, before routing, auth, rate limits and body parsing.
- * It also starts each admitted request's time budget (RequestDeadlines).
- * Tested in apps/api/test/traffic/load-shedding.e2e.spec.ts.
+ * Admission control (pattern: adaptive concurrency limit with priority shedding).
+ * Protects against: queueing work the instance cannot finish in time, until every request is slow
+ * (collapse). Each instance admits at most `limit` requests at once; the limit adapts to measured
+ * latency (AdaptiveConcurrencyLimit, between LOAD_SHED_MIN_CONCURRENCY and LOAD_SHED_MAX_IN_FLIGHT).
+ * Lower priorities may fill only part of it (request-priority.ts), so anonymous reads are turned
+ * away first and sign-ins and writes last. A sustained event-loop delay above
+ * LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS (a blocked loop: the latencies cannot tell) admits only
+ * critical requests. Refusals are a 503 + Retry-After produced before routing, auth or body
+ * parsing: they cost a fraction of a millisecond, so the instance keeps its throughput.
+ * Readiness never reflects this (busy is not unhealthy: health/health-state.ts).
+ * Runs in the first onRequest hook (front-door.ts), which also starts the request's time budget.
+ * Tested in apps/api/test/traffic/load-shedding.e2e.spec.ts; under 2x/3x overload in
+ * load-tests/resilience/overload.scenario.ts.
  */
 @Injectable()
-export class LoadShedder implements OnModuleInit, OnApplicationBootstrap, OnModuleDestroy {
+export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModuleDestroy {
   private loopDelayMs = 0;
   private previousWindowP99Ms = 0;
-  private sampler?: NodeJS.Timeout;
+  private timers: NodeJS.Timeout[] = [];
   // Own histogram, started once the app is up: module loading and DI at startup block the loop
   // for a while, and that must not make a fresh instance shed its first requests.
   private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
   private readonly deadlines: RequestDeadlines;
+  private readonly limiter: AdaptiveConcurrencyLimit;
+  private readonly shedCounts: Record<RequestPriority, number> = { critical: 0, normal: 0, low: 0 };
 
   constructor(
-    private readonly adapterHost: HttpAdapterHost,
     private readonly lifecycle: LifecycleService,
     @Inject(APP_CONFIG) private readonly config: AppConfig,
   ) {
     this.deadlines = new RequestDeadlines(config.REQUEST_TIMEOUT_MS, () => timedOutTotal.inc());
+    const maxLimit = config.LOAD_SHED_MAX_IN_FLIGHT;
+    const minLimit = Math.min(config.LOAD_SHED_MIN_CONCURRENCY, maxLimit);
+    const maxLatencyMs = config.LOAD_SHED_MAX_LATENCY_MS;
+    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit: Math.min(maxLimit, minLimit * 2), minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
   }
 
-  onModuleInit(): void {
-    this.lifecycle.overloadReason = () => this.overloadReason();
-    this.lifecycle.eventLoopDelayMs = () => this.loopDelayMs;
-    const fastify = this.adapterHost.httpAdapter.getInstance<FastifyInstance>();
-    fastify.addHook('onRequest', (request, reply, done) => {
-      if (EXEMPT.test(request.url)) return done();
-      const reason = this.overloadReason();
-      if (reason) {
-        shedTotal.inc({ reason: reason === 'in-flight' ? 'in_flight' : 'event_loop' });
-        reply
-          .code(503)
-          .header('retry-after', '1')
-          .header('connection', 'close')
-          .send({ errors: { server: [`overloaded (${reason}), please retry`] } });
-        return;
-      }
-      this.lifecycle.inFlight++;
-      inFlightGauge.inc();
-      const untrack = this.deadlines.track(request, reply);
-      // 'close' fires once whether the response finished or the client went away.
-      reply.raw.once('close', () => {
-        this.lifecycle.inFlight--;
-        inFlightGauge.dec();
-        untrack();
-      });
-      done();
-    });
+  eventLoopDelayMs(): number {
+    return this.loopDelayMs;
+  }
+
+  figures(): Record<string, unknown> {
+    return { inFlight: this.lifecycle.inFlight, limit: this.limiter.limit, shed: { ...this.shedCounts }, shedding: this.isShedding() };
   }
 
   onApplicationBootstrap(): void {
     this.histogram.enable();
     this.deadlines.start();
+    limitGauge.set(this.limiter.limit);
     // Sampled, not computed per request: p99 of each 500 ms window (a percentile per request is
     // too costly). Overload must last two windows to count; it clears one window after it ends.
-    this.sampler = setInterval(() => this.sample(), 500);
-    this.sampler.unref();
+    const loop = setInterval(() => this.sampleEventLoop(), 500);
+    const limit = setInterval(() => limitGauge.set(this.limiter.update()), LIMIT_WINDOW_MS);
+    this.timers = [loop, limit];
+    this.timers.forEach((t) => t.unref());
   }
 
   onModuleDestroy(): void {
-    clearInterval(this.sampler);
+    this.timers.forEach((t) => clearInterval(t));
     this.histogram.disable();
     this.deadlines.stop();
   }
 
-  /** Why new requests are refused right now, or null. Readiness reports the same. */
-  overloadReason(): 'in-flight' | 'event-loop' | null {
-    if (this.lifecycle.inFlight >= this.config.LOAD_SHED_MAX_IN_FLIGHT) return 'in-flight';
-    if (this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
-    return null;
+  /** Admits the request (calls done) or answers it with 503 at once. */
+  admit(request: FastifyRequest, reply: FastifyReply, done: () => void): void {
+    // Metrics, and the warm-up's own in-process requests: neither counted nor shed (a cold
+    // instance's first latencies must not teach the adaptive limit anything).
+    if (EXEMPT.test(request.url) || isWarmupRequest(request.headers)) return done();
+    const priority = requestPriority(request.method, request.headers.authorization);
+    const reason = this.refusal(priority);
+    if (reason) {
+      this.shedCounts[priority]++;
+      shedTotal.inc({ reason: reason === 'event-loop' ? 'event_loop' : 'concurrency_limit', priority });
+      reply
+        .code(503)
+        .header('retry-after', '1')
+        .send({ errors: { server: [`overloaded (${reason}), please retry`] } });
+      return;
+    }
+    const lifecycle = this.lifecycle;
+    const inFlight = ++lifecycle.inFlight;
+    inFlightGauge.inc();
+    const started = performance.now();
+    const untrack = this.deadlines.track(request, reply);
+    // 'close' fires once whether the response finished or the client went away.
+    reply.raw.once('close', () => {
+      lifecycle.inFlight--;
+      inFlightGauge.dec();
+      untrack();
+      this.limiter.addSample(performance.now() - started, inFlight);
+    });
+    done();
   }
 
-  private sample(): void {
+  private refusal(priority: RequestPriority): ShedReason | null {
+    if (priority !== 'critical' && this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
+    const allowed = Math.max(1, Math.floor(this.limiter.limit * PRIORITY_SHARE[priority]));
+    return this.lifecycle.inFlight >= allowed ? 'concurrency limit' : null;
+  }
+
+  /** True while the lowest priority is being turned away. */
+  private isShedding(): boolean {
+    return this.refusal('low') !== null;
+  }
+
+  private sampleEventLoop(): void {
     const windowP99Ms = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
     this.histogram.reset();
     // Sustained, not momentary: the delay that counts is the lower of the last two windows, so one

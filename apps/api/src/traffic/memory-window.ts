@@ -7,7 +7,10 @@
 export class MemoryWindow {
   private readonly windows = new Map<string, { count: number; resetAt: number }>();
 
-  constructor(private readonly maxKeys = 50_000, private readonly now: () => number = Date.now) {}
+  constructor(
+    private readonly maxKeys = 50_000,
+    private readonly now: () => number = Date.now,
+  ) {}
 
   /** Counts one hit; returns the count in the current window and ms until it resets. */
   hit(key: string, windowMs: number): { count: number; resetInMs: number } {

@@ -6,16 +6,19 @@ import type { Redis } from 'ioredis';
 import type { FastifyRequest } from 'fastify';
 import { ApiError } from '../common/api-errors.js';
 import { CACHE_REDIS } from '../redis/redis.module.js';
-import type { AuthUser } from '../auth/token.service.js';
+import type { AuthUser } from '@conduit/contracts';
 import { RATE_LIMIT_POLICY, type RateLimitPolicy } from './rate-limit.decorator.js';
 import { RateLimiter, type LimitRule } from './rate-limiter.js';
+import { isWarmupRequest } from '../warmup/warmup-marker.js';
 
 /**
  * Global guard, registered after the AuthGuard so `request.user` is known: the general limit keys
  * on the user when authenticated, else on the client address (`request.ip`: Fastify honours
  * X-Forwarded-For only from TRUSTED_PROXIES, so a direct caller cannot pick its own bucket).
- * Login adds a per-address and a per-account limit; registration a per-address limit.
- * Health checks and metrics are never limited (a load balancer polls them from one address).
+ * Login adds a per-address and a per-account limit; registration a per-address limit; a route's
+ * own RouteLimit (rate-limit.decorator.ts) a limit keyed like the general one.
+ * Health checks, metrics and the warm-up's in-process requests (warmup/warmup-marker.ts) are never
+ * limited (a load balancer polls them from one address; the warm-up must not use up a client's bucket).
  * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts.
  */
 @Injectable()
@@ -42,7 +45,7 @@ export class RateLimitGuard implements CanActivate {
     if (!this.config.RATE_LIMIT_ENABLED || context.getType() !== 'http') return true;
     const request = context.switchToHttp().getRequest<FastifyRequest & { user?: AuthUser }>();
     const route = request.routeOptions?.url ?? request.url;
-    if (route.startsWith('/health') || route.startsWith('/metrics')) return true;
+    if (route.startsWith('/health') || route.startsWith('/metrics') || isWarmupRequest(request.headers)) return true;
 
     const client = request.user ? `u:${request.user.id}` : `ip:${request.ip}`;
     const checks: Promise<{ allowed: boolean; retryAfterSeconds: number }>[] = [this.limiter.hit(this.general, client)];
@@ -53,13 +56,25 @@ export class RateLimitGuard implements CanActivate {
       if (typeof email === 'string' && email.length <= 320) checks.push(this.limiter.hit(this.loginAccount, accountKey(email)));
     } else if (policy === 'register') {
       checks.push(this.limiter.hit(this.register, `ip:${request.ip}`));
+    } else if (policy) {
+      checks.push(this.limiter.hit({ ...policy, whenRedisDown: 'allow' }, client));
     }
     const decisions = await Promise.all(checks);
     const denied = decisions.filter((d) => !d.allowed);
     if (denied.length === 0) return true;
-    const retryAfter = Math.max(...denied.map((d) => d.retryAfterSeconds));
-    throw new ApiError(HttpStatus.TOO_MANY_REQUESTS, { rate: [`too many requests, retry in ${retryAfter} s`] }, { 'retry-after': String(retryAfter) });
+    throw tooManyRequests(Math.max(...denied.map((d) => d.retryAfterSeconds)));
   }
+
+  /** The general limit of an anonymous request (by client address), for the anonymous fast path: throws the same 429. */
+  async checkAnonymous(request: FastifyRequest): Promise<void> {
+    if (!this.config.RATE_LIMIT_ENABLED || isWarmupRequest(request.headers)) return;
+    const decision = await this.limiter.hit(this.general, `ip:${request.ip}`);
+    if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
+  }
+}
+
+function tooManyRequests(retryAfter: number): ApiError {
+  return new ApiError(HttpStatus.TOO_MANY_REQUESTS, { rate: [`too many requests, retry in ${retryAfter} s`] }, { 'retry-after': String(retryAfter) });
 }
 
 /** Emails are hashed so Redis keys carry no personal data. */

@@ -2,7 +2,7 @@ import type { Redis } from 'ioredis';
 import { RedisBreaker, UNAVAILABLE } from '@conduit/cache';
 import { Counter } from 'prom-client';
 import { metricsRegistry } from '@conduit/observability';
-import { BatchedWindow } from './batched-window.js';
+import { BatchedWindow, type SyncResult } from './batched-window.js';
 import { MemoryWindow } from './memory-window.js';
 
 export interface LimitRule {
@@ -51,7 +51,25 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number, amount: number): Promise<[number, number]> };
+/** FIXED_WINDOW_SCRIPT for many keys in one call: ARGV = windowMs, then one amount per key; returns count, ttl pairs. */
+const FIXED_WINDOW_MANY_SCRIPT = `
+local out = {}
+for i, key in ipairs(KEYS) do
+  local count = redis.call('INCRBY', key, ARGV[i + 1])
+  local ttl = redis.call('PTTL', key)
+  if ttl < 0 then
+    redis.call('PEXPIRE', key, ARGV[1])
+    ttl = tonumber(ARGV[1])
+  end
+  out[2 * i - 1] = count
+  out[2 * i] = ttl
+end
+return out`;
+
+type LimiterRedis = Redis & {
+  rateLimitHit(key: string, windowMs: number, amount: number): Promise<[number, number]>;
+  rateLimitHitMany(numKeys: number, ...args: (string | number)[]): Promise<number[]>;
+};
 
 /**
  * Rate limits shared by all instances (pattern: distributed fixed-window rate limiting).
@@ -59,8 +77,9 @@ type LimiterRedis = Redis & { rateLimitHit(key: string, windowMs: number, amount
  * up capacity meant for everyone. Fixed window chosen over a sliding log: one atomic Lua call
  * and one small key per client per window; the price is that a client can send up to 2x the
  * limit across a window boundary, which these limits tolerate.
- * The general limit batches its Redis updates per instance (BatchedWindow: one INCRBY per
- * ~5% of the limit or 500 ms instead of one call per request).
+ * The general limit batches its Redis updates per instance (BatchedWindow: a blocking sync on a
+ * client's first hit and every ~5% of the limit; otherwise all clients' counts in one script call
+ * every 500 ms instead of one call per request).
  * Redis down: rules with whenRedisDown 'allow' fail open (availability first; load shedding still
  * protects the instance), 'memory' rules count per instance so brute force stays bounded.
  * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts.
@@ -70,8 +89,12 @@ export class RateLimiter {
   private readonly memory = new MemoryWindow();
   private readonly batches = new Map<string, BatchedWindow>();
 
-  constructor(redis: Redis, private readonly prefix: string) {
+  constructor(
+    redis: Redis,
+    private readonly prefix: string,
+  ) {
     if (!('rateLimitHit' in redis)) redis.defineCommand('rateLimitHit', { lua: FIXED_WINDOW_SCRIPT, numberOfKeys: 1 });
+    if (!('rateLimitHitMany' in redis)) redis.defineCommand('rateLimitHitMany', { lua: FIXED_WINDOW_MANY_SCRIPT });
     this.breaker = new RedisBreaker(redis);
   }
 
@@ -106,10 +129,18 @@ export class RateLimiter {
     if (!batch) {
       // At most ~5% of the limit (and 100 hits) unsent per instance; at least every 500 ms.
       const syncEvery = Math.max(1, Math.min(100, Math.floor(rule.max / 20)));
-      batch = new BatchedWindow(async (key, amount) => {
+      const one = async (key: string, amount: number): Promise<SyncResult> => {
         const r = await this.breaker.run('ratelimit', (redis) => (redis as LimiterRedis).rateLimitHit(key, rule.windowMs, amount));
         return r === UNAVAILABLE ? 'unavailable' : r;
-      }, { syncEvery, syncMs: 500 });
+      };
+      // The background flush: every key's unsent hits in one script call (one command, one round trip).
+      const many = async (items: Array<{ key: string; amount: number }>): Promise<SyncResult[]> => {
+        const keys = items.map((i) => i.key);
+        const r = await this.breaker.run('ratelimit', (redis) => (redis as LimiterRedis).rateLimitHitMany(keys.length, ...keys, rule.windowMs, ...items.map((i) => i.amount)));
+        if (r === UNAVAILABLE) return items.map(() => 'unavailable');
+        return items.map((_, i): SyncResult => [Number(r[2 * i]), Number(r[2 * i + 1])]);
+      };
+      batch = new BatchedWindow(one, { syncEvery, syncMs: 500 }, Date.now, many);
       this.batches.set(rule.name, batch);
     }
     return batch;

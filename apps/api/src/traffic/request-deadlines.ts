@@ -20,7 +20,11 @@ export class RequestDeadlines {
   private readonly active = new Set<Tracked>();
   private timer?: NodeJS.Timeout;
 
-  constructor(private readonly budgetMs: number, private readonly onTimeout: () => void, private readonly sweepMs = Math.min(100, Math.max(10, Math.floor(budgetMs / 4)))) {}
+  constructor(
+    private readonly budgetMs: number,
+    private readonly onTimeout: () => void,
+    private readonly sweepMs = Math.min(100, Math.max(10, Math.floor(budgetMs / 4))),
+  ) {}
 
   start(): void {
     this.timer = setInterval(() => this.sweep(), this.sweepMs);

@@ -1,5 +1,6 @@
 import { Global, Module } from '@nestjs/common';
 import { APP_GUARD } from '@nestjs/core';
+import { LOAD_REPORT } from './load-report.js';
 import { LoadShedder } from './load-shedder.js';
 import { RateLimitGuard } from './rate-limit.guard.js';
 
@@ -12,8 +13,11 @@ import { RateLimitGuard } from './rate-limit.guard.js';
 @Module({
   providers: [
     LoadShedder,
-    { provide: APP_GUARD, useClass: RateLimitGuard },
+    RateLimitGuard,
+    // The same instance as the global guard and for the anonymous fast path (cache/anonymous-read.fast-path.ts).
+    { provide: APP_GUARD, useExisting: RateLimitGuard },
+    { provide: LOAD_REPORT, useExisting: LoadShedder },
   ],
-  exports: [LoadShedder],
+  exports: [LoadShedder, RateLimitGuard, LOAD_REPORT],
 })
 export class TrafficModule {}

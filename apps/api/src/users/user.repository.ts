@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { Prisma, PrismaClient } from '@conduit/db';
 import { PRISMA } from '../database/database.module.js';
+import { rethrowAsDomainError } from '../common/domain-errors.js';
 
 export interface UserRecord {
   id: number;
@@ -29,11 +30,13 @@ export class UserRepository {
   }
 
   /** `db`: a transaction client when the caller writes more in the same transaction (outbox). */
+  /** Throws UniqueConflict (fields: email and/or username) when either is taken. */
   create(data: { email: string; username: string; passwordHash: string }, db: Prisma.TransactionClient = this.prisma): Promise<UserRecord> {
-    return db.user.create({ data });
+    return db.user.create({ data }).catch(rethrowAsDomainError);
   }
 
+  /** Throws UniqueConflict (fields: email and/or username) when either is taken. */
   update(id: number, data: Partial<Omit<UserRecord, 'id'>>): Promise<UserRecord> {
-    return this.prisma.user.update({ where: { id }, data });
+    return this.prisma.user.update({ where: { id }, data }).catch(rethrowAsDomainError);
   }
 }

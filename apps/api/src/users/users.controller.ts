@@ -1,12 +1,15 @@
-import { Body, Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
-import type { UserResponse } from '@conduit/contracts';
+import { Controller, Get, HttpCode, Post, Put } from '@nestjs/common';
+import { ApiTags } from '@nestjs/swagger';
+import type { UserResponse, AuthUser } from '@conduit/contracts';
 import { CurrentUser, Public } from '../auth/auth.decorators.js';
-import type { AuthUser } from '../auth/token.service.js';
-import { ZodValidationPipe } from '../common/zod-validation.pipe.js';
+import { ValidBody } from '../common/validated-params.js';
+import { ApiDocs } from '../docs/api-docs.decorators.js';
+import { userResponseSchema } from '../docs/response.schemas.js';
 import { RateLimit } from '../traffic/rate-limit.decorator.js';
 import { loginSchema, registerSchema, updateUserSchema, type LoginBody, type RegisterBody, type UpdateUserBody } from './user.schemas.js';
 import { UsersService } from './users.service.js';
 
+@ApiTags('User and Authentication')
 @Controller()
 export class UsersController {
   constructor(private readonly users: UsersService) {}
@@ -15,7 +18,8 @@ export class UsersController {
   @RateLimit('register')
   @Post('users')
   @HttpCode(201)
-  async register(@Body(new ZodValidationPipe(registerSchema)) body: RegisterBody): Promise<UserResponse> {
+  @ApiDocs({ operationId: 'CreateUser', summary: 'Register a new user', auth: 'none', status: 201, body: userResponseSchema, errors: [422] })
+  async register(@ValidBody(registerSchema) body: RegisterBody): Promise<UserResponse> {
     return { user: await this.users.register(body) };
   }
 
@@ -23,17 +27,20 @@ export class UsersController {
   @RateLimit('login')
   @Post('users/login')
   @HttpCode(200)
-  async login(@Body(new ZodValidationPipe(loginSchema)) body: LoginBody): Promise<UserResponse> {
+  @ApiDocs({ operationId: 'Login', summary: 'Existing user login', auth: 'none', status: 200, body: userResponseSchema, errors: [401, 422] })
+  async login(@ValidBody(loginSchema) body: LoginBody): Promise<UserResponse> {
     return { user: await this.users.login(body) };
   }
 
   @Get('user')
+  @ApiDocs({ operationId: 'GetCurrentUser', summary: 'Get current user', auth: 'required', status: 200, body: userResponseSchema })
   async current(@CurrentUser() user: AuthUser): Promise<UserResponse> {
     return { user: await this.users.current(user) };
   }
 
   @Put('user')
-  async update(@CurrentUser() user: AuthUser, @Body(new ZodValidationPipe(updateUserSchema)) body: UpdateUserBody): Promise<UserResponse> {
+  @ApiDocs({ operationId: 'UpdateCurrentUser', summary: 'Update current user', auth: 'required', status: 200, body: userResponseSchema, errors: [422] })
+  async update(@CurrentUser() user: AuthUser, @ValidBody(updateUserSchema) body: UpdateUserBody): Promise<UserResponse> {
     return { user: await this.users.update(user, body) };
   }
 }

@@ -1,11 +1,11 @@
 import { HttpStatus, Injectable } from '@nestjs/common';
-import type { User } from '@conduit/contracts';
-import { uniqueViolationFields } from '@conduit/db';
+import type { User, AuthUser } from '@conduit/contracts';
 import { welcomeEmailJob } from '@conduit/queue';
 import { JobOutboxRepository } from '../jobs/job-outbox.repository.js';
 import { ApiError, notFound, validationError } from '../common/api-errors.js';
+import { UniqueConflict } from '../common/domain-errors.js';
 import { PasswordService } from '../auth/password.service.js';
-import { TokenService, type AuthUser } from '../auth/token.service.js';
+import { TokenService } from '../auth/token.service.js';
 import { UserRepository, type UserRecord } from './user.repository.js';
 import { CacheInvalidation } from '../cache/cache-invalidation.js';
 import type { LoginBody, RegisterBody, UpdateUserBody } from './user.schemas.js';
@@ -74,10 +74,9 @@ export class UsersService {
   }
 
   private duplicateError(error: unknown): ApiError | null {
-    const fields = uniqueViolationFields(error);
-    if (!fields) return null;
+    if (!(error instanceof UniqueConflict)) return null;
     const errors: Record<string, string[]> = {};
-    for (const field of fields.length ? fields : ['email or username']) errors[field] = ['has already been taken'];
+    for (const field of error.fields.length ? error.fields : ['email or username']) errors[field] = ['has already been taken'];
     return validationError(errors);
   }
 

@@ -1,37 +1,19 @@
-import { ApiClient } from '@conduit/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createArticle } from '../support/article-fixtures.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('favorites (e2e, real PostgreSQL)', () => {
-  let t: TestApp;
-  let api: ApiClient;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = new ApiClient(t.url);
-    db = new pg.Client({ connectionString: t.db.url });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-  });
+  const app = useTestApp({ sql: true });
 
   const countersAgree = async (slug: string) => {
-    const { rows } = await db.query(
-      'SELECT a.favorites_count AS counter, (SELECT count(*)::int FROM favorites f WHERE f.article_id = a.id) AS actual FROM articles a WHERE a.slug = $1',
-      [slug],
-    );
+    const { rows } = await app.db.query('SELECT a.favorites_count AS counter, (SELECT count(*)::int FROM favorites f WHERE f.article_id = a.id) AS actual FROM articles a WHERE a.slug = $1', [slug]);
     expect(rows[0].counter).toBe(rows[0].actual);
     return rows[0].counter as number;
   };
 
   it('favorites and unfavorites; both are idempotent', async () => {
-    const author = await api.actingAsNewUser('author');
-    const fan = await api.actingAsNewUser('fan');
+    const author = await app.api.actingAsNewUser('author');
+    const fan = await app.api.actingAsNewUser('fan');
     const { slug } = await createArticle(author.client);
 
     const fav = await fan.client.post(`/api/articles/${slug}/favorite`);
@@ -41,7 +23,7 @@ describe('favorites (e2e, real PostgreSQL)', () => {
     expect(twice.body.article).toMatchObject({ favorited: true, favoritesCount: 1 });
     expect(await countersAgree(slug)).toBe(1);
 
-    expect((await api.get(`/api/articles/${slug}`)).body.article).toMatchObject({ favorited: false, favoritesCount: 1 });
+    expect((await app.api.get(`/api/articles/${slug}`)).body.article).toMatchObject({ favorited: false, favoritesCount: 1 });
     expect((await author.client.get(`/api/articles/${slug}`)).body.article.favorited).toBe(false);
 
     const unfav = await fan.client.delete(`/api/articles/${slug}/favorite`);
@@ -53,20 +35,20 @@ describe('favorites (e2e, real PostgreSQL)', () => {
   });
 
   it('keeps favoritesCount exact under concurrent favorites and unfavorites', async () => {
-    const author = await api.actingAsNewUser('hot');
+    const author = await app.api.actingAsNewUser('hot');
     const { slug } = await createArticle(author.client);
-    const fans = await Promise.all(Array.from({ length: 10 }, (_, i) => api.actingAsNewUser(`f${i}`)));
+    const fans = await Promise.all(Array.from({ length: 10 }, (_, i) => app.api.actingAsNewUser(`f${i}`)));
     // Every fan favorites three times at once: 30 concurrent requests, 10 real favorites.
     const results = await Promise.all(fans.flatMap((f) => [1, 2, 3].map(() => f.client.post(`/api/articles/${slug}/favorite`))));
     expect(results.every((r) => r.status === 200)).toBe(true);
     expect(await countersAgree(slug)).toBe(10);
     await Promise.all(fans.slice(0, 4).flatMap((f) => [1, 2].map(() => f.client.delete(`/api/articles/${slug}/favorite`))));
     expect(await countersAgree(slug)).toBe(6);
-    expect((await api.get(`/api/articles/${slug}`)).body.article.favoritesCount).toBe(6);
+    expect((await app.api.get(`/api/articles/${slug}`)).body.article.favoritesCount).toBe(6);
   });
 
   it('accepts DELETE with Content-Type: application/json and an empty body (as the Postman collection sends)', async () => {
-    const author = await api.actingAsNewUser('ctype');
+    const author = await app.api.actingAsNewUser('ctype');
     const { slug } = await createArticle(author.client);
     await author.client.post(`/api/articles/${slug}/favorite`);
     const res = await author.client.request('DELETE', `/api/articles/${slug}/favorite`, '');
@@ -77,9 +59,9 @@ describe('favorites (e2e, real PostgreSQL)', () => {
   });
 
   it('answers 404 for an unknown slug and 401 without a token', async () => {
-    const fan = await api.actingAsNewUser('lost');
+    const fan = await app.api.actingAsNewUser('lost');
     expect((await fan.client.post('/api/articles/nope/favorite')).status).toBe(404);
     expect((await fan.client.delete('/api/articles/nope/favorite')).status).toBe(404);
-    expect((await api.delete('/api/articles/nope/favorite')).status).toBe(401);
+    expect((await app.api.delete('/api/articles/nope/favorite')).status).toBe(401);
   });
 });

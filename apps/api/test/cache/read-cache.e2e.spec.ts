@@ -46,7 +46,7 @@ describe('read cache over HTTP (e2e, real PostgreSQL + Redis)', () => {
       }
     });
 
-    it('signed in: private + no-cache and an ETag of its own, never 304 on another user\'s ETag', async () => {
+    it("signed in: private + no-cache and an ETag of its own, never 304 on another user's ETag", async () => {
       const path = '/api/articles';
       const mine = await primed(reader.client, path);
       expect(mine.headers.get('cache-control')).toBe('private, no-cache');
@@ -68,7 +68,7 @@ describe('read cache over HTTP (e2e, real PostgreSQL + Redis)', () => {
     });
   });
 
-  it('never serves one viewer\'s flags to another', async () => {
+  it("never serves one viewer's flags to another", async () => {
     const { slug } = await createArticle(author.client, { tagList: ['flags'] });
     await primed(api, `/api/articles/${slug}`);
     expect((await reader.client.post(`/api/articles/${slug}/favorite`)).status).toBe(200);

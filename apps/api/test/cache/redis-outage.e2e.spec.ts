@@ -10,10 +10,10 @@ const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
  * is still answered from PostgreSQL, nothing returns 5xx, no request waits on Redis past the
  * command budget (REDIS_COMMAND_TIMEOUT_MS 150 ms; checked loosely: each request < 2 s), and
  * caching resumes by itself (version ETags come back) once Redis is back.
- * Own redis-server on port 6392, started and stopped by this file.
+ * Own redis-server, started and stopped by this file.
  */
 describe('Redis outage: the cache fails open (e2e, own redis-server)', () => {
-  const redis = new TestRedisServer(6392);
+  const redis = new TestRedisServer();
   let t: TestApp;
   let api: ApiClient;
   let writer: Awaited<ReturnType<ApiClient['actingAsNewUser']>>;
@@ -102,6 +102,42 @@ describe('Redis outage: the cache fails open (e2e, own redis-server)', () => {
     expect((await reader.client.get(`/api/articles/${slug}`)).body.article).toMatchObject({ favorited: false, favoritesCount: 0 });
     expect((await api.get(`/api/articles/${slug}`)).body.article.favoritesCount).toBe(0);
     expect((await api.get('/api/articles?tag=outage')).body.articles[0].favoritesCount).toBe(0);
+  });
+
+  /** The cache client's breaker counters from /metrics (redis_breaker_events_total, summed per event). */
+  async function breakerEvents(): Promise<Record<string, number>> {
+    const text = (await api.get('/metrics')).body as string;
+    const events: Record<string, number> = { command: 0, skipped: 0, opened: 0, probe: 0 };
+    for (const m of text.matchAll(/^redis_breaker_events_total\{client="cache-[^"]*",event="(\w+)"\} (\d+)/gm)) events[m[1]] = (events[m[1]] ?? 0) + Number(m[2]);
+    return events;
+  }
+
+  it('Redis frozen: after the first detection, sequential requests send nothing to Redis and it is probed at most once per backoff period', async () => {
+    await readEverything();
+    const before = await breakerEvents();
+    redis.freeze();
+    try {
+      // Detection: sequential requests until the breaker has opened (the cache, rate limiter and presence share it).
+      let beforeOpening = Date.now();
+      for (let i = 0; i < 20 && (await breakerEvents()).opened === before.opened; i++) {
+        beforeOpening = Date.now();
+        await readEverything();
+      }
+      const atOpen = await breakerEvents();
+      expect(atOpen.opened).toBeGreaterThan(before.opened);
+      for (let i = 0; i < 6; i++) await readEverything(); // 60 more sequential requests
+      const after = await breakerEvents();
+      const elapsed = Date.now() - beforeOpening;
+      expect(after.command).toBe(atOpen.command);
+      expect(after.skipped).toBeGreaterThan(atOpen.skipped);
+      // Backoff 0.5 s, 1 s, 2 s ...: probe j starts no earlier than the first j periods after opening.
+      let bound = 0;
+      for (let at = 0, period = 500; at + period <= elapsed; period = Math.min(period * 2, 5_000)) [at, bound] = [at + period, bound + 1];
+      expect(after.probe - before.probe).toBeLessThanOrEqual(bound);
+    } finally {
+      redis.thaw();
+    }
+    await untilCachingResumes();
   });
 
   it('counts what happened: Redis failures and reads served without it are visible at /metrics', async () => {

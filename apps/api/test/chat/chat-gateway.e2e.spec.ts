@@ -115,7 +115,7 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
     expect(bobHeard).toBe(0);
   });
 
-  it('leaving stops delivery to all of the user\'s sockets and removes presence', async () => {
+  it("leaving stops delivery to all of the user's sockets and removes presence", async () => {
     const a = await open(alice.token);
     const b1 = await open(bob.token);
     const b2 = await open(bob.token);
@@ -179,7 +179,7 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
     expect(me).toBe(alice.username);
     const writer = t.app.get(ChatMessageWriter);
     // 30 writes at once: 2 go out immediately, the rest queue and share batched INSERTs.
-    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.write(room.id, i % 3 === 2 ? bobId : aliceId, `batch ${i}`)));
+    const results = await Promise.all(Array.from({ length: 30 }, (_, i) => writer.write({ roomId: room.id, authorId: i % 3 === 2 ? bobId : aliceId, body: `batch ${i}` })));
     results.forEach((r, i) => (i % 3 === 2 ? expect(r, `write ${i}`).toBeNull() : expect(r?.id, `write ${i}`).toBeGreaterThan(0)));
     const history = await alice.client.get(`/api/chat/rooms/${room.id}/messages?limit=100`);
     const byId = new Map(history.body.messages.map((m: { id: number; body: string }) => [m.id, m.body]));
@@ -197,7 +197,10 @@ describe('chat gateway (single instance, real PostgreSQL + Redis)', () => {
 
   it('keeps a message log helper honest', () => {
     const log = new MessageLog();
-    log.addAll([{ id: 3, body: 'x', roomId: 1 }, { id: 3, body: 'x', roomId: 1 }]);
+    log.addAll([
+      { id: 3, body: 'x', roomId: 1 },
+      { id: 3, body: 'x', roomId: 1 },
+    ]);
     expect(log.byId.size).toBe(1);
     expect(log.lastId).toBe(3);
   });

@@ -1,15 +1,10 @@
-import { ApiClient, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { ApiClient, FaultProxy, TEST_REDIS_URL, createTestDatabase, freePort, type TestDatabase } from '@conduit/testing';
 import { randomBytes } from 'node:crypto';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiProcess, stopAll, type ApiProcess } from './support/api-process.js';
 import { ack, connectChat, deleteRedisKeys, nextEvent, waitFor, type ChatClient } from './support/chat-client.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
 import { ChatUser } from './support/chat-user.js';
-import { startFailoverProxy, type FailoverProxy } from './support/failover-proxy.js';
-
-// Fixed ports reserved for this file: instances 4140/4141, load-balancer stand-ins 4142/4143.
-const PORT_1 = 4140;
-const PORT_2 = 4141;
 
 /**
  * Two real API processes sharing PostgreSQL and Redis, clients spread over them: the Redis
@@ -22,14 +17,18 @@ describe('chat across two API processes', () => {
   let env: Record<string, string>;
   let i1: ApiProcess | undefined;
   let i2: ApiProcess | undefined;
-  let lbA: FailoverProxy; // alice's entry point: instance 1 first
-  let lbB: FailoverProxy; // bob's entry point: instance 2 first
+  // Load balancer stand-ins: each new connection goes to the first instance that accepts it.
+  let lbA: FaultProxy; // alice's entry point: instance 1 first
+  let lbB: FaultProxy; // bob's entry point: instance 2 first
   const users: Record<string, { token: string; username: string; client: ApiClient }> = {};
   const open: (ChatUser | ChatClient)[] = [];
   let roomId: number;
   let alice: ChatUser;
   let bob: ChatUser;
   const prefix = `tchat${randomBytes(3).toString('hex')}:`;
+  // Instance ports from the OS; instance 2 is restarted on its port later.
+  let PORT_1: number;
+  let PORT_2: number;
 
   beforeAll(async () => {
     db = await createTestDatabase();
@@ -43,18 +42,25 @@ describe('chat across two API processes', () => {
       // SIGTERM: 1 s of draining (readiness 503, new chat handshakes refused) before closing.
       SHUTDOWN_DRAIN_DELAY_MS: '1000',
     };
+    [PORT_1, PORT_2] = [await freePort(), await freePort()];
     [i1, i2] = await Promise.all([startApiProcess('chat-i1', PORT_1, env), startApiProcess('chat-i2', PORT_2, env)]);
-    lbA = await startFailoverProxy(4142, [PORT_1, PORT_2]);
-    lbB = await startFailoverProxy(4143, [PORT_2, PORT_1]);
-    for (const [name, instance] of [['alice', i1], ['bob', i2], ['carol', i2], ['dave', i2]] as const) {
+    lbA = new FaultProxy({ targets: [PORT_1, PORT_2] });
+    lbB = new FaultProxy({ targets: [PORT_2, PORT_1] });
+    await Promise.all([lbA.start(), lbB.start()]);
+    for (const [name, instance] of [
+      ['alice', i1],
+      ['bob', i2],
+      ['carol', i2],
+      ['dave', i2],
+    ] as const) {
       users[name] = await new ApiClient(instance.url).actingAsNewUser(name);
     }
   }, 180_000);
 
   afterAll(async () => {
     for (const c of open) (c as { close(): void }).close();
-    await lbA?.close();
-    await lbB?.close();
+    await lbA?.stop();
+    await lbB?.stop();
     await stopAll([i1, i2]);
     await deleteRedisKeys(TEST_REDIS_URL, prefix);
     await db?.drop();
@@ -71,10 +77,10 @@ describe('chat across two API processes', () => {
     expect(bobJoin.users.map((u: { username: string }) => u.username).sort()).toEqual([users.alice.username, users.bob.username].sort());
 
     const sent = await alice.send(roomId, 'from instance 1');
-    await waitFor(() => bob.messages.has(sent.message.id), 15_000, 'bob to receive alice\'s message');
+    await waitFor(() => bob.messages.has(sent.message.id), 15_000, "bob to receive alice's message");
     expect(bob.messages.get(sent.message.id)).toEqual(sent.message);
     const reply = await bob.send(roomId, 'from instance 2');
-    await waitFor(() => alice.messages.has(reply.message.id), 15_000, 'alice to receive bob\'s reply');
+    await waitFor(() => alice.messages.has(reply.message.id), 15_000, "alice to receive bob's reply");
 
     const typing = nextEvent(bob.socket, 'typing');
     await ack(alice.socket, 'typing', { roomId });
@@ -98,7 +104,7 @@ describe('chat across two API processes', () => {
     const sent = await alice.send(roomId, 'to a polling client');
     await waitFor(() => carol.messages.has(sent.message.id), 15_000, 'carol (polling) to receive');
     const back = await carol.send(roomId, 'from a polling client');
-    await waitFor(() => alice.messages.has(back.message.id), 15_000, 'alice to receive carol\'s message');
+    await waitFor(() => alice.messages.has(back.message.id), 15_000, "alice to receive carol's message");
     carol.close();
   });
 
@@ -126,10 +132,14 @@ describe('chat across two API processes', () => {
     expect(i1!.alive).toBe(true);
 
     // Dave's socket died with instance 2: within the presence TTL he drops out everywhere.
-    await waitFor(async () => {
-      const res = await ack(alice.socket, 'presence:get', { roomId });
-      return res.ok && !res.users.some((u: { username: string }) => u.username === users.dave.username);
-    }, 20_000, 'dave to drop out of presence');
+    await waitFor(
+      async () => {
+        const res = await ack(alice.socket, 'presence:get', { roomId });
+        return res.ok && !res.users.some((u: { username: string }) => u.username === users.dave.username);
+      },
+      20_000,
+      'dave to drop out of presence',
+    );
     const after = await ack(alice.socket, 'presence:get', { roomId });
     expect(after.users.map((u: { username: string }) => u.username).sort()).toEqual([users.alice.username, users.bob.username].sort());
   }, 120_000);
@@ -163,10 +173,16 @@ describe('chat across two API processes', () => {
     await sender;
     expect(exit).toEqual({ code: 0, signal: null });
     await waitFor(() => alice.socket.connected && bob.socket.connected, 30_000, 'both clients to reconnect to instance 2');
-    await waitFor(() => bodies.every((b) => bob.bodies(roomId).includes(b)), 30_000, 'bob to get every stored message');
+    await waitFor(() => bodies.every((b) => bob.bodies(roomId).includes(b)), 30_000, 'bob to get every stored message').catch((error) => {
+      const missing = bodies.filter((b) => !bob.bodies(roomId).includes(b));
+      console.error({ missing, bobReconnects: bob.reconnects, bobRecovered: bob.recoveredReconnects, resyncErrors: bob.resyncErrors }, stopping.output.slice(-20));
+      throw error;
+    });
     const last = await alice.send(roomId, 'after failover');
     await waitFor(() => bob.messages.has(last.message.id), 15_000, 'delivery on the surviving instance');
     expect(bodies.length).toBeGreaterThan(0);
-    console.info(`[chat] SIGTERM failover: ${bodies.length} messages stored during shutdown; alice reconnects ${alice.reconnects} (recovered by Socket.IO ${alice.recoveredReconnects}), bob reconnects ${bob.reconnects} (recovered ${bob.recoveredReconnects})`);
+    console.info(
+      `[chat] SIGTERM failover: ${bodies.length} messages stored during shutdown; alice reconnects ${alice.reconnects} (recovered by Socket.IO ${alice.recoveredReconnects}), bob reconnects ${bob.reconnects} (recovered ${bob.recoveredReconnects})`,
+    );
   }, 120_000);
 });

@@ -45,14 +45,14 @@ describe('chat queries use their indexes (EXPLAIN)', () => {
     return nodes(rows[0]['QUERY PLAN'][0].Plan);
   };
 
-  it('a quiet room\'s history page reads its few rows through chat_messages_room_id_idx', async () => {
+  it("a quiet room's history page reads its few rows through chat_messages_room_id_idx", async () => {
     const all = await plan(CHAT_SQL.history, [roomId, 80_000, 50]);
     // (With ~50 matching rows the planner may bitmap-scan the index and sort them: never the table.)
     expect(all.some((n) => n['Index Name'] === 'chat_messages_room_id_idx')).toBe(true);
     expect(all.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'chat_messages')).toBe(false);
   });
 
-  it('a busy room\'s history page streams newest-first from an index: no sort, no table scan', async () => {
+  it("a busy room's history page streams newest-first from an index: no sort, no table scan", async () => {
     const all = await plan(CHAT_SQL.history, [7, 80_000, 50]);
     expect(all.some((n) => n['Node Type'] === 'Sort')).toBe(false);
     expect(all.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'chat_messages')).toBe(false);
@@ -66,12 +66,33 @@ describe('chat queries use their indexes (EXPLAIN)', () => {
     expect(all.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'chat_messages')).toBe(false);
   });
 
-  it('batched insert checks membership with chat_members_pkey and stores only members\' rows', async () => {
-    const all = await plan(CHAT_SQL.insertMessages, [[roomId, roomId], [1, 2], ['a', 'b']]);
+  it("batched insert checks membership with chat_members_pkey and stores only members' rows", async () => {
+    const all = await plan(CHAT_SQL.insertMessages, [
+      [roomId, roomId],
+      [1, 2],
+      ['a', 'b'],
+      [null, null],
+    ]);
     expect(all.some((n) => n['Index Name'] === 'chat_members_pkey')).toBe(true);
     expect(all.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'chat_members')).toBe(false);
     await client.query('DELETE FROM chat_members WHERE room_id = $1 AND user_id = 2', [roomId]);
-    const { rows } = await client.query(CHAT_SQL.insertMessages, [[roomId, roomId, roomId], [1, 2, 3], ['first', 'not a member', 'third']]);
+    const { rows } = await client.query(CHAT_SQL.insertMessages, [
+      [roomId, roomId, roomId],
+      [1, 2, 3],
+      ['first', 'not a member', 'third'],
+      [null, null, null],
+    ]);
     expect(rows.map((r) => Number(r.n)).sort()).toEqual([1, 3]);
+  });
+
+  it('batched insert finds a resent client id through chat_messages_author_client_id_key, not a scan', async () => {
+    const clientId = '6f1c2f0e-3b7a-4d8e-9c1a-2b3c4d5e6f70';
+    const first = await client.query(CHAT_SQL.insertMessages, [[roomId], [1], ['once'], [clientId]]);
+    expect(first.rows[0]).toMatchObject({ replayed: false });
+    const again = await client.query(CHAT_SQL.insertMessages, [[roomId], [1], ['once, resent'], [clientId]]);
+    expect(again.rows[0]).toMatchObject({ id: first.rows[0].id, body: 'once', replayed: true });
+    const all = await plan(CHAT_SQL.insertMessages, [[roomId], [1], ['x'], [clientId]]);
+    expect(all.some((n) => n['Index Name'] === 'chat_messages_author_client_id_key')).toBe(true);
+    expect(all.some((n) => n['Node Type'] === 'Seq Scan' && n['Relation Name'] === 'chat_messages')).toBe(false);
   });
 });

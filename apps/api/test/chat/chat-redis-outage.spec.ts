@@ -1,24 +1,22 @@
-import { ApiClient, createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { ApiClient, TestRedisServer, createTestDatabase, freePort, type TestDatabase } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startApiProcess, stopAll, type ApiProcess } from './support/api-process.js';
 import { ack, waitFor } from './support/chat-client.js';
 import { CHAT_TEST_ENV } from './support/chat-env.js';
 import { ChatUser } from './support/chat-user.js';
-import { redisServer, type RedisServer } from './support/redis-server.js';
 
-// Fixed ports reserved for this file: redis 6400, instances 4144/4145.
-const REDIS_PORT = 6400;
 const OUTAGE_MS = 15_000;
 
 /**
  * Redis (adapter + presence) is killed for 15 s while messages flow between two API processes.
- * With @socket.io/redis-adapter 8.3 an uncaught publish rejection exits Node (FIELD-NOTES); here
+ * With @socket.io/redis-adapter 8.3 an uncaught publish rejection exits Node (the adapter publishes without a catch); here
  * no process may exit, cross-instance delivery must resume within 5 s of Redis returning, and
  * every message stored during the outage must reach the other side live or from history.
  */
 describe('chat survives a Redis outage', () => {
   let db: TestDatabase;
-  let redis: RedisServer;
+  // Own redis-server, killed and frozen by this test; the adapter's streams must not be evicted.
+  const redis = new TestRedisServer(['--maxmemory-policy', 'noeviction']);
   let i1: ApiProcess | undefined;
   let i2: ApiProcess | undefined;
   const clients: ChatUser[] = [];
@@ -28,7 +26,6 @@ describe('chat survives a Redis outage', () => {
 
   beforeAll(async () => {
     db = await createTestDatabase();
-    redis = redisServer(REDIS_PORT);
     await redis.start();
     const env = {
       ...CHAT_TEST_ENV,
@@ -38,13 +35,13 @@ describe('chat survives a Redis outage', () => {
       JWT_SECRET: 'redis-outage-secret-0123456789ab',
       CHAT_PRESENCE_TTL_MS: '3000',
     };
-    [i1, i2] = await Promise.all([startApiProcess('outage-i1', 4144, env), startApiProcess('outage-i2', 4145, env)]);
+    [i1, i2] = await Promise.all([startApiProcess('outage-i1', await freePort(), env), startApiProcess('outage-i2', await freePort(), env)]);
   }, 180_000);
 
   afterAll(async () => {
     for (const c of clients) c.close();
     await stopAll([i1, i2]);
-    await redis?.kill();
+    await redis.stop();
     await db?.drop();
   }, 60_000);
 
@@ -95,7 +92,10 @@ describe('chat survives a Redis outage', () => {
     let resumedAfterMs = -1;
     while (Date.now() - back < 30_000) {
       const probe = await alice.send(roomId, `probe ${Date.now() - back}`);
-      const arrived = await waitFor(() => bob.messages.has(probe.message.id), 400, 'probe').then(() => true, () => false);
+      const arrived = await waitFor(() => bob.messages.has(probe.message.id), 400, 'probe').then(
+        () => true,
+        () => false,
+      );
       if (arrived) {
         resumedAfterMs = Date.now() - back;
         break;
@@ -138,7 +138,7 @@ describe('chat survives a Redis outage', () => {
       const presence = await ack(alice.socket, 'presence:get', { roomId });
       expect(presence).toMatchObject({ ok: false, code: 'unavailable' });
     } finally {
-      redis.resume();
+      redis.thaw();
     }
     expect(i1!.alive && i2!.alive).toBe(true);
     await waitFor(() => frozenIds.every((id) => bob.messages.has(id)), 30_000, 'bob to get every message sent while Redis was frozen');

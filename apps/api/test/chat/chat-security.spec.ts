@@ -47,7 +47,10 @@ describe('chat security and limits', () => {
 
   describe('handshake', () => {
     it('refuses a missing token with a clear connect_error', async () => {
-      const error = await connectChat(t.url, { reconnection: false }).then(() => null, (e) => e);
+      const error = await connectChat(t.url, { reconnection: false }).then(
+        () => null,
+        (e) => e,
+      );
       expect(error.message).toMatch(/token is required/);
       expect(error.data).toEqual({ errors: { token: [expect.stringMatching(/token is required/)] } });
     });
@@ -56,13 +59,19 @@ describe('chat security and limits', () => {
       const forged = await signToken('not-the-server-secret-0123456789', { id: 1, username: 'mallory' }, 3600);
       const expired = await signToken(t.config.JWT_SECRET, { id: 1, username: 'alice' }, -10);
       for (const token of [forged, expired, 'not.a.jwt', '']) {
-        const error = await connectChat(t.url, { token, reconnection: false }).then(() => null, (e) => e);
+        const error = await connectChat(t.url, { token, reconnection: false }).then(
+          () => null,
+          (e) => e,
+        );
         expect(error?.message, token).toMatch(/invalid or expired token|token is required/);
       }
     });
 
     it('checks the Origin on the handshake itself (WebSocket and polling)', async () => {
-      const refused = await connectChat(t.url, { token: alice.token, origin: 'https://evil.example', reconnection: false }).then(() => null, (e) => e);
+      const refused = await connectChat(t.url, { token: alice.token, origin: 'https://evil.example', reconnection: false }).then(
+        () => null,
+        (e) => e,
+      );
       expect(refused).toBeInstanceOf(Error);
       const ok = await open(alice.token, ALLOWED_ORIGIN);
       expect(ok.connected).toBe(true);

@@ -1,28 +1,14 @@
-import { ApiClient } from '@conduit/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { ISO_8601, createArticle } from '../support/article-fixtures.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { CommentRepository } from '../../src/comments/comment.repository.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('comments (e2e, real PostgreSQL)', () => {
-  let t: TestApp;
-  let api: ApiClient;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = new ApiClient(t.url);
-    db = new pg.Client({ connectionString: t.db.url });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-  });
+  const app = useTestApp({ sql: true });
 
   it('creates (200, per the spec) and lists comments newest first, with the exact shape', async () => {
-    const author = await api.actingAsNewUser('author');
-    const reader = await api.actingAsNewUser('reader');
+    const author = await app.api.actingAsNewUser('author');
+    const reader = await app.api.actingAsNewUser('reader');
     const { slug } = await createArticle(author.client);
     const first = await reader.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'Thank you so much!' } });
     expect(first.status).toBe(200);
@@ -36,7 +22,7 @@ describe('comments (e2e, real PostgreSQL)', () => {
     });
     const second = await author.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'You are welcome' } });
 
-    const anon = await api.get(`/api/articles/${slug}/comments`);
+    const anon = await app.api.get(`/api/articles/${slug}/comments`);
     expect(anon.status).toBe(200);
     expect(anon.body.comments.map((c: { id: number }) => c.id)).toEqual([second.body.comment.id, first.body.comment.id]);
 
@@ -45,11 +31,11 @@ describe('comments (e2e, real PostgreSQL)', () => {
     expect(signed.body.comments.map((c: { author: { following: boolean } }) => c.author.following)).toEqual([true, false]);
 
     const other = await createArticle(author.client);
-    expect((await api.get(`/api/articles/${other.slug}/comments`)).body).toEqual({ comments: [] });
+    expect((await app.api.get(`/api/articles/${other.slug}/comments`)).body).toEqual({ comments: [] });
   });
 
   it('validates the body (422), rejects unknown fields, requires a token (401), 404 on unknown slug', async () => {
-    const user = await api.actingAsNewUser('writer');
+    const user = await app.api.actingAsNewUser('writer');
     const { slug } = await createArticle(user.client);
     const blank = await user.client.post(`/api/articles/${slug}/comments`, { comment: { body: '   ' } });
     expect(blank.status).toBe(422);
@@ -57,16 +43,16 @@ describe('comments (e2e, real PostgreSQL)', () => {
     const extra = await user.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'hi', authorId: 1, id: 5 } });
     expect(extra.status).toBe(422);
     expect(extra.body.errors).toEqual({ authorId: ['is not an allowed field'], id: ['is not an allowed field'] });
-    expect((await api.post(`/api/articles/${slug}/comments`, { comment: { body: 'hi' } })).status).toBe(401);
+    expect((await app.api.post(`/api/articles/${slug}/comments`, { comment: { body: 'hi' } })).status).toBe(401);
     expect((await user.client.post('/api/articles/nope/comments', { comment: { body: 'hi' } })).status).toBe(404);
-    expect((await api.get('/api/articles/nope/comments')).status).toBe(404);
-    const count = (await db.query('SELECT count(*)::int AS n FROM comments c JOIN users u ON u.id = c.author_id WHERE u.username = $1', [user.username])).rows[0].n;
+    expect((await app.api.get('/api/articles/nope/comments')).status).toBe(404);
+    const count = (await app.db.query('SELECT count(*)::int AS n FROM comments c JOIN users u ON u.id = c.author_id WHERE u.username = $1', [user.username])).rows[0].n;
     expect(count).toBe(0);
   });
 
   it("deletes own comment (204); someone else's is 403 and stays; wrong article or id is 404; bad id 422", async () => {
-    const author = await api.actingAsNewUser('owner');
-    const stranger = await api.actingAsNewUser('stranger');
+    const author = await app.api.actingAsNewUser('owner');
+    const stranger = await app.api.actingAsNewUser('stranger');
     const { slug } = await createArticle(author.client);
     const other = await createArticle(author.client);
     const mine = (await stranger.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'mine' } })).body.comment;
@@ -75,18 +61,28 @@ describe('comments (e2e, real PostgreSQL)', () => {
     const forbidden = await author.client.delete(`/api/articles/${slug}/comments/${mine.id}`);
     expect(forbidden.status).toBe(403);
     expect(forbidden.body).toEqual({ errors: { comment: ['you are not allowed to change this'] } });
-    expect((await api.get(`/api/articles/${slug}/comments`)).body.comments).toHaveLength(1);
+    expect((await app.api.get(`/api/articles/${slug}/comments`)).body.comments).toHaveLength(1);
 
     expect((await stranger.client.delete(`/api/articles/${other.slug}/comments/${mine.id}`)).status).toBe(404);
     expect((await stranger.client.delete(`/api/articles/nope/comments/${mine.id}`)).status).toBe(404);
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/999999`)).status).toBe(404);
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/abc`)).status).toBe(422);
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/99999999999`)).status).toBe(422);
-    expect((await api.delete(`/api/articles/${slug}/comments/${mine.id}`)).status).toBe(401);
+    expect((await app.api.delete(`/api/articles/${slug}/comments/${mine.id}`)).status).toBe(401);
 
     const ok = await stranger.client.delete(`/api/articles/${slug}/comments/${mine.id}`);
     expect(ok.status).toBe(204);
-    expect((await api.get(`/api/articles/${slug}/comments`)).body.comments).toEqual([]);
+    expect((await app.api.get(`/api/articles/${slug}/comments`)).body.comments).toEqual([]);
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/${mine.id}`)).status).toBe(404);
+  });
+
+  it("a comment on an article deleted after the lookup is not stored (the insert's foreign key), and the repository says so", async () => {
+    const author = await app.api.actingAsNewUser('raced');
+    const { slug } = await createArticle(author.client);
+    const { rows } = await app.db.query<{ id: number; author_id: number }>('SELECT id, author_id FROM articles WHERE slug = $1', [slug]);
+    expect((await author.client.delete(`/api/articles/${slug}`)).status).toBe(204);
+    const repo = app.t.app.get(CommentRepository);
+    expect(await repo.create(rows[0].id, rows[0].author_id, 'too late')).toBeNull();
+    expect((await app.db.query('SELECT 1 FROM comments WHERE body = $1', ['too late'])).rowCount).toBe(0);
   });
 });

@@ -16,7 +16,7 @@ describe('dropped idle database connections (real PostgreSQL)', () => {
   let admin: pg.Client;
 
   beforeAll(async () => {
-    t = await startTestApp({ DB_POOL_MAX: '4', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '10000' });
+    t = await startTestApp({ DB_POOL_MAX: '4' });
     admin = new pg.Client({ connectionString: TEST_PG_URL });
     await admin.connect();
   });
@@ -39,10 +39,7 @@ describe('dropped idle database connections (real PostgreSQL)', () => {
     // The app's backends, found by the application_name it sets (and this test's own database).
     // Two steps on purpose: in one WHERE clause PostgreSQL may call pg_terminate_backend before
     // the filters, on backends that are not ours.
-    const backends = await admin.query<{ pid: number }>(
-      'SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2',
-      [t.db.name, `conduit-${t.config.INSTANCE_ID}`],
-    );
+    const backends = await admin.query<{ pid: number }>('SELECT pid FROM pg_stat_activity WHERE datname = $1 AND application_name = $2', [t.db.name, `conduit-${t.config.INSTANCE_ID}`]);
     expect(backends.rowCount).toBe(pool.totalCount);
     for (const { pid } of backends.rows) {
       expect((await admin.query('SELECT pg_terminate_backend($1) AS ok', [pid])).rows[0].ok).toBe(true);

@@ -23,9 +23,17 @@ async function query<T extends pg.QueryResultRow>(url: string, sql: string): Pro
 }
 
 /** One md5 per table over every row in key order: equal digests = identical data. */
-const DIGEST_SQL = ['users ORDER BY id', 'tags ORDER BY id', 'articles ORDER BY id', 'article_tags ORDER BY article_id, tag_id',
-  'favorites ORDER BY user_id, article_id', 'follows ORDER BY follower_id, following_id', 'comments ORDER BY id']
-  .map((t) => `SELECT '${t.split(' ')[0]}' AS t, md5(string_agg(x::text, '|')) AS d FROM (SELECT * FROM ${t}) x`).join(' UNION ALL ');
+const DIGEST_SQL = [
+  'users ORDER BY id',
+  'tags ORDER BY id',
+  'articles ORDER BY id',
+  'article_tags ORDER BY article_id, tag_id',
+  'favorites ORDER BY user_id, article_id',
+  'follows ORDER BY follower_id, following_id',
+  'comments ORDER BY id',
+]
+  .map((t) => `SELECT '${t.split(' ')[0]}' AS t, md5(string_agg(x::text, '|')) AS d FROM (SELECT * FROM ${t}) x`)
+  .join(' UNION ALL ');
 
 describe('db:seed (real PostgreSQL)', () => {
   let db: TestDatabase;
@@ -51,19 +59,27 @@ describe('db:seed (real PostgreSQL)', () => {
   });
 
   it('keeps favorites_count and tag_list consistent with favorites and article_tags', async () => {
-    const [counts] = await query<{ n: number }>(db.url, `
+    const [counts] = await query<{ n: number }>(
+      db.url,
+      `
       SELECT count(*)::int AS n FROM articles a
-       WHERE a.favorites_count <> (SELECT count(*) FROM favorites f WHERE f.article_id = a.id)`);
+       WHERE a.favorites_count <> (SELECT count(*) FROM favorites f WHERE f.article_id = a.id)`,
+    );
     expect(counts.n).toBe(0);
-    const [tags] = await query<{ n: number }>(db.url, `
+    const [tags] = await query<{ n: number }>(
+      db.url,
+      `
       SELECT count(*)::int AS n FROM articles a
        WHERE ARRAY(SELECT unnest(a.tag_list) ORDER BY 1) IS DISTINCT FROM
-             ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id ORDER BY 1)`);
+             ARRAY(SELECT t.name FROM article_tags at JOIN tags t ON t.id = at.tag_id WHERE at.article_id = a.id ORDER BY 1)`,
+    );
     expect(tags.n).toBe(0);
     // Realistic shape: popularity is skewed, and rows reference existing rows only (FKs held).
-    const [shape] = await query<{ max: number; total: number; self: number }>(db.url,
+    const [shape] = await query<{ max: number; total: number; self: number }>(
+      db.url,
       `SELECT max(favorites_count)::int AS max, sum(favorites_count)::int AS total,
-              (SELECT count(*)::int FROM follows WHERE follower_id = following_id) AS self FROM articles`);
+              (SELECT count(*)::int FROM follows WHERE follower_id = following_id) AS self FROM articles`,
+    );
     expect(shape.total).toBe(4_000);
     expect(shape.max).toBeGreaterThan(10 * (4_000 / 1_000));
     expect(shape.self).toBe(0);
@@ -112,7 +128,7 @@ describe('db:seed (real PostgreSQL)', () => {
     expect(planForScale(1, { users: 3, articles: 1 })).toMatchObject({ favorites: 1, follows: 3, loadTestAccounts: 3 });
   });
 
-  it('hashes with the API\'s argon2id parameters', () => {
+  it("hashes with the API's argon2id parameters", () => {
     expect(SEED_ARGON2_OPTIONS).toEqual(ARGON2_OPTIONS);
   });
 });

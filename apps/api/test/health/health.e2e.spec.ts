@@ -1,10 +1,11 @@
-import { ApiClient } from '@conduit/testing';
+import { ApiClient, freePort } from '@conduit/testing';
+import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
-// Fixed ports nothing listens on (reserved for this test by the team's port plan).
-const CLOSED_PG_URL = 'postgresql://postgres@127.0.0.1:5433/conduit';
-const CLOSED_REDIS_URL = 'redis://127.0.0.1:5434';
+// Addresses nothing listens on: ports the OS just reported free, never bound by this test.
+const closedPgUrl = async () => `postgresql://postgres@127.0.0.1:${await freePort()}/conduit`;
+const closedRedisUrl = async () => `redis://127.0.0.1:${await freePort()}`;
 
 /** Repeats `fn` until `done` holds (bounded: fails after `timeoutMs`), returning the last result. */
 async function pollUntil<T>(fn: () => Promise<T>, done: (value: T) => boolean, timeoutMs = 10_000): Promise<T> {
@@ -22,7 +23,7 @@ describe('health endpoints (e2e, real PostgreSQL and Redis)', () => {
     let api: ApiClient;
     beforeAll(async () => {
       // A generous event-loop limit: this machine is shared, and that check is not under test here.
-      t = await startTestApp({ HEALTH_MAX_EVENT_LOOP_DELAY_MS: '10000' });
+      t = await startTestApp({});
       api = new ApiClient(t.url);
     });
     afterAll(() => t?.close());
@@ -36,7 +37,10 @@ describe('health endpoints (e2e, real PostgreSQL and Redis)', () => {
 
     it('ready answers 200 and reports each check', async () => {
       // Redis connects in the background after start; until then it is (correctly) degraded.
-      const res = await pollUntil(() => api.get('/health/ready'), (r) => r.body?.details?.redis?.status === 'up');
+      const res = await pollUntil(
+        () => api.get('/health/ready'),
+        (r) => r.body?.details?.redis?.status === 'up',
+      );
       expect(res.status).toBe(200);
       expect(res.body.status).toBe('ok');
       for (const check of ['shutdown', 'load', 'database', 'redis', 'eventLoop', 'heap']) {
@@ -50,10 +54,48 @@ describe('health endpoints (e2e, real PostgreSQL and Redis)', () => {
     });
   });
 
+  describe('with the database pool saturated (a busy instance, not a broken one)', () => {
+    let t: TestApp;
+    beforeAll(async () => {
+      t = await startTestApp({ DB_POOL_MAX: '2', DB_POOL_ACQUIRE_TIMEOUT_MS: '20000', DB_STATEMENT_TIMEOUT_MS: '20000', REQUEST_TIMEOUT_MS: '30000' });
+    });
+    afterAll(() => t?.close());
+
+    it('ready stays 200 and fast: it reads the background probe (own connection), never the app pool', async () => {
+      const api = new ApiClient(t.url);
+      const { token } = await api.actingAsNewUser('busy');
+      const locker = new pg.Client({ connectionString: t.db.url });
+      await locker.connect();
+      await locker.query('BEGIN');
+      await locker.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
+      // Four requests on a pool of two: two hold its connections (stuck on the lock), two wait for one.
+      const stuck = [1, 2, 3, 4].map(() => api.as(token).get('/api/user'));
+      try {
+        const busy = await pollUntil(
+          () => api.get('/health/ready'),
+          (r) => r.body?.details?.load?.inFlight === 4 && r.body?.details?.database?.pool?.idle === 0,
+        );
+        expect(busy.body.details.database.pool.idle).toBe(0);
+        const started = Date.now();
+        const ready = await api.get('/health/ready');
+        // A check that went through the app pool would wait for DB_POOL_ACQUIRE_TIMEOUT_MS (20 s here):
+        // a bound far below that, and far above any scheduling delay on a busy box, tells the two apart.
+        expect(Date.now() - started).toBeLessThan(5_000);
+        expect(ready.status).toBe(200);
+        expect(ready.body.details.database.status).toBe('up');
+        expect(ready.body.details.load).toMatchObject({ status: 'up', inFlight: 4 });
+      } finally {
+        await locker.query('ROLLBACK');
+        await locker.end();
+      }
+      expect((await Promise.all(stuck)).map((r) => r.status)).toEqual([200, 200, 200, 200]);
+    });
+  });
+
   describe('with Redis unreachable', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ REDIS_URL: CLOSED_REDIS_URL, HEALTH_MAX_EVENT_LOOP_DELAY_MS: '10000' });
+      t = await startTestApp({ REDIS_URL: await closedRedisUrl() });
     });
     afterAll(() => t?.close());
 
@@ -69,7 +111,7 @@ describe('health endpoints (e2e, real PostgreSQL and Redis)', () => {
   describe('with PostgreSQL unreachable', () => {
     let t: TestApp;
     beforeAll(async () => {
-      t = await startTestApp({ DATABASE_URL: CLOSED_PG_URL, DB_POOL_ACQUIRE_TIMEOUT_MS: '500', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '10000' });
+      t = await startTestApp({ DATABASE_URL: await closedPgUrl(), DB_POOL_ACQUIRE_TIMEOUT_MS: '500' });
     });
     afterAll(() => t?.close());
 

@@ -1,4 +1,4 @@
-import { ApiClient, TEST_REDIS_URL, createTestDatabase, type TestDatabase } from '@conduit/testing';
+import { ApiClient, TEST_REDIS_URL, createTestDatabase, freePort, type TestDatabase } from '@conduit/testing';
 import { randomBytes } from 'node:crypto';
 import { request } from 'node:http';
 import { connect } from 'node:net';
@@ -13,8 +13,9 @@ import { ensureBuilt, startBuiltServer, type BuiltServer } from '../support/buil
  * Requests are held in flight deterministically: the test locks the users table, so every
  * GET /api/user blocks inside PostgreSQL until the test releases the lock.
  */
-const PORT = 4111; // fixed port reserved for this test (a child process cannot report port 0 back easily)
-const BASE = `http://127.0.0.1:${PORT}`;
+// The child process is told its port up front: one the OS reported free (set in beforeAll).
+let PORT = 0;
+let BASE = '';
 const IN_FLIGHT = 6;
 const SHUTDOWN_TIMEOUT_MS = 8_000;
 
@@ -56,7 +57,8 @@ function serverEnv(db: TestDatabase, extra: Record<string, string> = {}): Record
     NODE_ENV: 'test',
     HOST: '127.0.0.1',
     PORT: String(PORT),
-    LOG_LEVEL: 'info',
+    // debug: Fastify logs each request as received ("incoming request"), which the test waits for.
+    LOG_LEVEL: 'debug',
     DATABASE_URL: db.url,
     REDIS_URL: TEST_REDIS_URL,
     REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
@@ -66,7 +68,6 @@ function serverEnv(db: TestDatabase, extra: Record<string, string> = {}): Record
     DB_POOL_MAX: String(IN_FLIGHT + 4),
     DB_POOL_ACQUIRE_TIMEOUT_MS: '10000',
     DB_STATEMENT_TIMEOUT_MS: '30000',
-    HEALTH_MAX_EVENT_LOOP_DELAY_MS: '10000',
     // Startup jank on a shared CI box must not shed the requests under test (see test-app.ts).
     LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
     RATE_LIMIT_REGISTER_MAX: '10000',
@@ -81,6 +82,8 @@ describe('graceful shutdown of the built server (child process)', () => {
 
   beforeAll(async () => {
     ensureBuilt();
+    PORT = await freePort();
+    BASE = `http://127.0.0.1:${PORT}`;
     db = await createTestDatabase();
   }, 180_000);
   afterAll(async () => {
@@ -90,11 +93,12 @@ describe('graceful shutdown of the built server (child process)', () => {
   });
 
   it('on SIGTERM: ready 503 at once, in-flight requests all succeed, exit 0 before the deadline', async () => {
-    expect(await portAccepts(PORT), `port ${PORT} is taken (a server left over from an interrupted run?)`).toBe(false);
+    expect(await portAccepts(PORT), `port ${PORT} was taken meanwhile`).toBe(false);
     server = startBuiltServer(serverEnv(db));
     await server.waitForLog(/"msg":"api listening"/, 30_000);
     const api = new ApiClient(BASE);
-    expect((await api.get('/health/ready')).status).toBe(200);
+    // Ready once its warm-up has run (apps/api/src/warmup), a moment after it listens.
+    await until(async () => (await api.get('/health/ready')).status === 200, 'ready after the warm-up');
     const { token } = await api.actingAsNewUser('shutdown');
 
     // Hold requests inside PostgreSQL (GET /api/user reads users): in flight until the lock is released.
@@ -128,10 +132,7 @@ describe('graceful shutdown of the built server (child process)', () => {
 
     await admin.query('COMMIT');
     expect(await Promise.all(inFlight)).toEqual(Array(IN_FLIGHT).fill(200));
-    const exit = await Promise.race([
-      server.exited,
-      new Promise<'still running'>((r) => setTimeout(() => r('still running'), SHUTDOWN_TIMEOUT_MS + 5_000)),
-    ]);
+    const exit = await Promise.race([server.exited, new Promise<'still running'>((r) => setTimeout(() => r('still running'), SHUTDOWN_TIMEOUT_MS + 5_000))]);
     expect(exit).toEqual({ code: 0, signal: null });
     expect(server.logs.some((l) => l.includes('shutdown complete'))).toBe(true);
     expect(server.logs.some((l) => l.includes('shutdown deadline passed'))).toBe(false);

@@ -9,7 +9,14 @@ describe('GET /metrics', () => {
   });
   afterAll(() => app?.close());
 
-  const sample = (text: string, pattern: RegExp) => Number(text.split('\n').find((line) => pattern.test(line))?.split(' ').pop());
+  const sample = (text: string, pattern: RegExp) =>
+    Number(
+      text
+        .split('\n')
+        .find((line) => pattern.test(line))
+        ?.split(' ')
+        .pop(),
+    );
 
   it('names the answering instance in x-instance-id', async () => {
     const res = await fetch(`${app.url}/health/live`);

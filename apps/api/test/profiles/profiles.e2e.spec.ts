@@ -1,46 +1,33 @@
-import { ApiClient } from '@conduit/testing';
-import pg from 'pg';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { describe, expect, it } from 'vitest';
+import { useTestApp } from '../support/test-app.js';
 
 describe('profiles and follows (e2e, real PostgreSQL)', () => {
-  let t: TestApp;
-  let api: ApiClient;
-  let db: pg.Client;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = new ApiClient(t.url);
-    db = new pg.Client({ connectionString: t.db.url });
-    await db.connect();
-  });
-  afterAll(async () => {
-    await db?.end();
-    await t?.close();
-  });
+  const app = useTestApp({ sql: true });
 
   const followRows = async (follower: string, following: string) =>
-    (await db.query(
-      `SELECT count(*)::int AS n FROM follows f JOIN users a ON a.id = f.follower_id JOIN users b ON b.id = f.following_id
+    (
+      await app.db.query(
+        `SELECT count(*)::int AS n FROM follows f JOIN users a ON a.id = f.follower_id JOIN users b ON b.id = f.following_id
        WHERE a.username = $1 AND b.username = $2`,
-      [follower, following],
-    )).rows[0].n as number;
+        [follower, following],
+      )
+    ).rows[0].n as number;
 
   it('gets a profile anonymously with the exact shape; unknown user is 404', async () => {
-    const celeb = await api.actingAsNewUser('celeb');
+    const celeb = await app.api.actingAsNewUser('celeb');
     await celeb.client.put('/api/user', { user: { bio: 'famous', image: 'https://example.test/c.png' } });
-    const res = await api.get(`/api/profiles/${celeb.username}`);
+    const res = await app.api.get(`/api/profiles/${celeb.username}`);
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ profile: { username: celeb.username, bio: 'famous', image: 'https://example.test/c.png', following: false } });
-    const missing = await api.get('/api/profiles/nobody_here');
+    const missing = await app.api.get('/api/profiles/nobody_here');
     expect(missing.status).toBe(404);
     expect(missing.body).toEqual({ errors: { profile: ['not found'] } });
-    expect((await api.as('bad-token').get(`/api/profiles/${celeb.username}`)).status).toBe(401);
+    expect((await app.api.as('bad-token').get(`/api/profiles/${celeb.username}`)).status).toBe(401);
   });
 
   it('follows and unfollows (200, idempotent), and the flag shows on reads', async () => {
-    const celeb = await api.actingAsNewUser('star');
-    const fan = await api.actingAsNewUser('fan');
+    const celeb = await app.api.actingAsNewUser('star');
+    const fan = await app.api.actingAsNewUser('fan');
     const follow = await fan.client.post(`/api/profiles/${celeb.username}/follow`, { user: { email: fan.email } });
     expect(follow.status).toBe(200);
     expect(follow.body).toEqual({ profile: { username: celeb.username, bio: null, image: null, following: true } });
@@ -48,7 +35,7 @@ describe('profiles and follows (e2e, real PostgreSQL)', () => {
     expect(await followRows(fan.username, celeb.username)).toBe(1);
 
     expect((await fan.client.get(`/api/profiles/${celeb.username}`)).body.profile.following).toBe(true);
-    expect((await api.get(`/api/profiles/${celeb.username}`)).body.profile.following).toBe(false);
+    expect((await app.api.get(`/api/profiles/${celeb.username}`)).body.profile.following).toBe(false);
     // following is directional
     expect((await celeb.client.get(`/api/profiles/${fan.username}`)).body.profile.following).toBe(false);
 
@@ -60,7 +47,7 @@ describe('profiles and follows (e2e, real PostgreSQL)', () => {
   });
 
   it('cannot follow yourself (422); unknown user 404; no token 401', async () => {
-    const me = await api.actingAsNewUser('self');
+    const me = await app.api.actingAsNewUser('self');
     const self = await me.client.post(`/api/profiles/${me.username}/follow`);
     expect(self.status).toBe(422);
     expect(self.body).toEqual({ errors: { username: ['you cannot follow yourself'] } });
@@ -68,13 +55,13 @@ describe('profiles and follows (e2e, real PostgreSQL)', () => {
     expect((await me.client.get(`/api/profiles/${me.username}`)).body.profile.following).toBe(false);
     expect((await me.client.post('/api/profiles/nobody_here/follow')).status).toBe(404);
     expect((await me.client.delete('/api/profiles/nobody_here/follow')).status).toBe(404);
-    expect((await api.post(`/api/profiles/${me.username}/follow`)).status).toBe(401);
-    expect((await api.delete(`/api/profiles/${me.username}/follow`)).status).toBe(401);
+    expect((await app.api.post(`/api/profiles/${me.username}/follow`)).status).toBe(401);
+    expect((await app.api.delete(`/api/profiles/${me.username}/follow`)).status).toBe(401);
   });
 
   it('concurrent follows of the same user leave exactly one row', async () => {
-    const celeb = await api.actingAsNewUser('busy');
-    const fan = await api.actingAsNewUser('eager');
+    const celeb = await app.api.actingAsNewUser('busy');
+    const fan = await app.api.actingAsNewUser('eager');
     const results = await Promise.all(Array.from({ length: 10 }, () => fan.client.post(`/api/profiles/${celeb.username}/follow`)));
     expect(results.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(await followRows(fan.username, celeb.username)).toBe(1);

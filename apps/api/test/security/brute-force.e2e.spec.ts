@@ -76,8 +76,8 @@ describe('login brute force across two instances sharing Redis (e2e)', () => {
   });
 });
 
-describe('login brute force across two instances while their shared Redis is down (own redis-server on port 6420)', () => {
-  const redis = new TestRedisServer(6420);
+describe('login brute force across two instances while their shared Redis is down (own redis-server)', () => {
+  const redis = new TestRedisServer();
   let a: TestApp;
   let b: TestApp;
 
@@ -97,7 +97,7 @@ describe('login brute force across two instances while their shared Redis is dow
     await redis.kill();
     const perInstance: Record<string, number[]> = { a: [], b: [] };
     for (let i = 0; i < 10; i++) {
-      const [name, t] = i % 2 ? ['b', b] as const : ['a', a] as const;
+      const [name, t] = i % 2 ? (['b', b] as const) : (['a', a] as const);
       const res = await requestFrom('127.0.0.141', t.url, 'POST', '/api/users/login', { body: { user: { email, password: 'wrong-password' } } });
       perInstance[name].push(res.status);
       if (res.status === 429) expect429(res);

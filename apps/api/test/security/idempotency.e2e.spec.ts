@@ -47,9 +47,7 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
 
   it('10 concurrent requests with the same key create exactly one article and all get its response', async () => {
     const { client } = await api.actingAsNewUser('race');
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, () => client.post('/api/articles', newArticle('Raced'), { 'idempotency-key': 'same-key-for-all' })),
-    );
+    const responses = await Promise.all(Array.from({ length: 10 }, () => client.post('/api/articles', newArticle('Raced'), { 'idempotency-key': 'same-key-for-all' })));
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(201));
     const slugs = new Set(responses.map((r) => r.body.article.slug));
     expect(slugs.size).toBe(1);
@@ -60,9 +58,7 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
   it('10 concurrent comment posts with the same key create exactly one comment', async () => {
     const { client } = await api.actingAsNewUser('cmt');
     const slug = (await client.post('/api/articles', newArticle('Commented'))).body.article.slug;
-    const responses = await Promise.all(
-      Array.from({ length: 10 }, () => client.post(`/api/articles/${slug}/comments`, { comment: { body: 'once' } }, { 'idempotency-key': 'c-1' })),
-    );
+    const responses = await Promise.all(Array.from({ length: 10 }, () => client.post(`/api/articles/${slug}/comments`, { comment: { body: 'once' } }, { 'idempotency-key': 'c-1' })));
     expect(responses.map((r) => r.status)).toEqual(Array(10).fill(200));
     expect(new Set(responses.map((r) => r.body.comment.id)).size).toBe(1);
     expect(await count('SELECT count(*) AS n FROM comments c JOIN articles a ON a.id = c.article_id WHERE a.slug = $1', [slug])).toBe(1);
@@ -132,10 +128,7 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
 
     // A claim left behind by a killed process: still leased -> 409 after the wait; lapsed -> runs.
     const userId = (await sql.query('SELECT id FROM users WHERE username = $1', [username])).rows[0].id;
-    await sql.query(
-      `INSERT INTO idempotency_keys (user_id, key, fingerprint, locked_until, expires_at) VALUES ($1, 'orphan', 'x', now() - interval '1 second', now() + interval '1 day')`,
-      [userId],
-    );
+    await sql.query(`INSERT INTO idempotency_keys (user_id, key, fingerprint, locked_until, expires_at) VALUES ($1, 'orphan', 'x', now() - interval '1 second', now() + interval '1 day')`, [userId]);
     expect((await client.post('/api/articles', newArticle('Orphan'), { 'idempotency-key': 'orphan' })).status).toBe(201);
     expect(await articlesTitled('Orphan')).toBe(1);
   });
@@ -164,10 +157,10 @@ describe('Idempotency-Key on creates (e2e, real PostgreSQL)', () => {
       // Simulate a first request in progress elsewhere: the same fingerprint, leased for a minute.
       const first = await client.post('/api/articles', body, { 'idempotency-key': 'probe' });
       const fingerprint = (await c.query(`SELECT fingerprint FROM idempotency_keys WHERE key = 'probe'`)).rows[0].fingerprint;
-      await c.query(
-        `INSERT INTO idempotency_keys (user_id, key, fingerprint, locked_until, expires_at) VALUES ($1, 'busy', $2, now() + interval '1 minute', now() + interval '1 day')`,
-        [userId, fingerprint],
-      );
+      await c.query(`INSERT INTO idempotency_keys (user_id, key, fingerprint, locked_until, expires_at) VALUES ($1, 'busy', $2, now() + interval '1 minute', now() + interval '1 day')`, [
+        userId,
+        fingerprint,
+      ]);
       await c.end();
       expect(first.status).toBe(201);
       const res = await client.post('/api/articles', body, { 'idempotency-key': 'busy' });

@@ -43,7 +43,7 @@ describe('JWT validation (e2e)', () => {
   beforeAll(async () => {
     // AUTH_USER_RECHECK_MS=0: the deleted-user check runs on every request here, so the test sees
     // the deletion at once (production default: within 30 s per instance, see token.service.ts).
-    t = await startTestApp({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000', AUTH_USER_RECHECK_MS: '0' });
+    t = await startTestApp({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000', AUTH_USER_RECHECK_MS: '0' });
     secret = new TextEncoder().encode(t.config.JWT_SECRET);
     sql = new pg.Client({ connectionString: t.db.url });
     await sql.connect();
@@ -89,7 +89,12 @@ describe('JWT validation (e2e)', () => {
 
   it('a wrong signature (another secret, or a flipped byte) is 401', async () => {
     await expectRejectedEverywhere(
-      await new SignJWT({ username: user.username }).setProtectedHeader({ alg: 'HS256' }).setSubject(String(user.id)).setIssuedAt().setExpirationTime('10m').sign(new TextEncoder().encode('another-secret-another-secret-xx')),
+      await new SignJWT({ username: user.username })
+        .setProtectedHeader({ alg: 'HS256' })
+        .setSubject(String(user.id))
+        .setIssuedAt()
+        .setExpirationTime('10m')
+        .sign(new TextEncoder().encode('another-secret-another-secret-xx')),
       'other secret',
     );
     const [h, p, s] = (await valid()).split('.');
@@ -122,7 +127,7 @@ describe('JWT validation (e2e)', () => {
     await expectRejectedEverywhere(`${h}.${b64({ ...claims, exp: claims.exp + 86_400 })}.${s}`, 'exp extended');
   });
 
-  it("a valid token of a deleted user is 401 (not 404 or 500), and creates nothing", async () => {
+  it('a valid token of a deleted user is 401 (not 404 or 500), and creates nothing', async () => {
     const doomed = await api.actingAsNewUser('doomed');
     const client = api.as(doomed.token);
     expect((await client.get('/api/user')).status).toBe(200);

@@ -6,8 +6,26 @@ import { RecordingClient, responsesLeakingPasswordHashes } from './support/recor
 
 /** Fields a client must never set: identities, ownership, counters, timestamps, secrets, roles. */
 const PRIVILEGED = [
-  'id', 'authorId', 'author_id', 'author', 'userId', 'passwordHash', 'password_hash', 'favoritesCount', 'favorited',
-  'createdAt', 'updatedAt', 'slug', 'email', 'username', 'token', 'following', 'articleId', 'createdById', 'role', 'isAdmin',
+  'id',
+  'authorId',
+  'author_id',
+  'author',
+  'userId',
+  'passwordHash',
+  'password_hash',
+  'favoritesCount',
+  'favorited',
+  'createdAt',
+  'updatedAt',
+  'slug',
+  'email',
+  'username',
+  'token',
+  'following',
+  'articleId',
+  'createdById',
+  'role',
+  'isAdmin',
 ];
 
 interface BodyRoute {
@@ -48,20 +66,32 @@ describe('mass assignment (e2e, real PostgreSQL)', () => {
 
   const unique = () => `m${++counter}${Date.now().toString(36)}`;
   const routes: BodyRoute[] = [
-    { name: 'register', method: 'POST', path: () => '/api/users', wrapper: 'user', auth: 'none', allowed: ['email', 'username'],
-      valid: () => { const u = unique(); return { username: u, email: `${u}@example.test`, password: 'password-123' }; } },
-    { name: 'login', method: 'POST', path: () => '/api/users/login', wrapper: 'user', auth: 'none', allowed: ['email'],
-      valid: () => ({ email: 'nobody@example.test', password: 'password-123' }) },
-    { name: 'update user', method: 'PUT', path: () => '/api/user', wrapper: 'user', auth: 'alice', allowed: ['email', 'username'],
-      valid: () => ({ bio: `bio ${unique()}` }) },
-    { name: 'create article', method: 'POST', path: () => '/api/articles', wrapper: 'article', auth: 'alice', allowed: [],
-      valid: () => ({ title: `T ${unique()}`, description: 'd', body: 'b', tagList: ['x'] }) },
-    { name: 'update article', method: 'PUT', path: () => `/api/articles/${slug}`, wrapper: 'article', auth: 'alice', allowed: [],
-      valid: () => ({ body: `b ${unique()}` }) },
-    { name: 'create comment', method: 'POST', path: () => `/api/articles/${slug}/comments`, wrapper: 'comment', auth: 'alice', allowed: [],
-      valid: () => ({ body: `c ${unique()}` }) },
-    { name: 'create chat room', method: 'POST', path: () => '/api/chat/rooms', wrapper: 'room', auth: 'alice', allowed: [],
-      valid: () => ({ name: `r ${unique()}` }) },
+    {
+      name: 'register',
+      method: 'POST',
+      path: () => '/api/users',
+      wrapper: 'user',
+      auth: 'none',
+      allowed: ['email', 'username'],
+      valid: () => {
+        const u = unique();
+        return { username: u, email: `${u}@example.test`, password: 'password-123' };
+      },
+    },
+    { name: 'login', method: 'POST', path: () => '/api/users/login', wrapper: 'user', auth: 'none', allowed: ['email'], valid: () => ({ email: 'nobody@example.test', password: 'password-123' }) },
+    { name: 'update user', method: 'PUT', path: () => '/api/user', wrapper: 'user', auth: 'alice', allowed: ['email', 'username'], valid: () => ({ bio: `bio ${unique()}` }) },
+    {
+      name: 'create article',
+      method: 'POST',
+      path: () => '/api/articles',
+      wrapper: 'article',
+      auth: 'alice',
+      allowed: [],
+      valid: () => ({ title: `T ${unique()}`, description: 'd', body: 'b', tagList: ['x'] }),
+    },
+    { name: 'update article', method: 'PUT', path: () => `/api/articles/${slug}`, wrapper: 'article', auth: 'alice', allowed: [], valid: () => ({ body: `b ${unique()}` }) },
+    { name: 'create comment', method: 'POST', path: () => `/api/articles/${slug}/comments`, wrapper: 'comment', auth: 'alice', allowed: [], valid: () => ({ body: `c ${unique()}` }) },
+    { name: 'create chat room', method: 'POST', path: () => '/api/chat/rooms', wrapper: 'room', auth: 'alice', allowed: [], valid: () => ({ name: `r ${unique()}` }) },
   ];
 
   beforeAll(async () => {
@@ -86,10 +116,7 @@ describe('mass assignment (e2e, real PostgreSQL)', () => {
       const before = await snapshot();
       let attempts = 0;
       for (const field of PRIVILEGED.filter((f) => !route.allowed.includes(f))) {
-        for (const body of [
-          { [route.wrapper]: { ...route.valid(), [field]: field === 'author' ? { username: 'x' } : 1 } },
-          { [route.wrapper]: route.valid(), [field]: 1 },
-        ]) {
+        for (const body of [{ [route.wrapper]: { ...route.valid(), [field]: field === 'author' ? { username: 'x' } : 1 } }, { [route.wrapper]: route.valid(), [field]: 1 }]) {
           const res = await send(body);
           attempts++;
           expect(res.status, `${route.name} + ${field}: ${JSON.stringify(res.body)}`).toBe(422);

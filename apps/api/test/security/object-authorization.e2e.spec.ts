@@ -45,7 +45,7 @@ describe('object-level authorization (e2e, real PostgreSQL)', () => {
   }
 
   beforeAll(async () => {
-    t = await startTestApp({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000', HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000' });
+    t = await startTestApp({ LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000' });
     sql = new pg.Client({ connectionString: t.db.url });
     await sql.connect();
     api = new RecordingClient(t.url);
@@ -148,7 +148,7 @@ describe('object-level authorization (e2e, real PostgreSQL)', () => {
     }
   });
 
-  it('own-account routes never reach another user: /user and the feed are the caller\'s', async () => {
+  it("own-account routes never reach another user: /user and the feed are the caller's", async () => {
     const me = await mallory.client.get('/api/user');
     expect(me.body.user.username).toBe(mallory.username);
     expect(me.body.user.email).toBe(mallory.email);

@@ -37,7 +37,7 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
   const stats = new Map<string, Map<number, number>>();
   let credentials = { email: '', password: '' };
   /** Picks from an array at generation time (the arrays change as articles are renamed). */
-  const oneOf = <T,>(items: T[]) => fc.nat().map((i) => items[i % items.length]);
+  const oneOf = <T>(items: T[]) => fc.nat().map((i) => items[i % items.length]);
 
   beforeAll(async () => {
     t = await startTestApp();
@@ -59,7 +59,13 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
     await other.client.post(`/api/profiles/${owner.username}/follow`);
   }, 60_000);
   afterAll(async () => {
-    const lines = [...stats].map(([op, byStatus]) => `${op.padEnd(26)} ${[...byStatus].sort(([a], [b]) => a - b).map(([s, n]) => `${s}:${n}`).join(' ')}`);
+    const lines = [...stats].map(
+      ([op, byStatus]) =>
+        `${op.padEnd(26)} ${[...byStatus]
+          .sort(([a], [b]) => a - b)
+          .map(([s, n]) => `${s}:${n}`)
+          .join(' ')}`,
+    );
     console.log(`openapi fuzz: ${RUNS} runs/operation, seed ${SEED}\n${lines.join('\n')}`);
     await t?.close();
     if (t) await deleteRedisKeys(t.config.REDIS_URL, t.config.REDIS_KEY_PREFIX);
@@ -73,7 +79,10 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
   /** A value for a named string field: mostly plausible (so 2xx paths run), sometimes hostile. */
   function stringFor(name: string): fc.Arbitrary<string> {
     const plausible: Record<string, fc.Arbitrary<string>> = {
-      email: fc.oneof(fc.stringMatching(/^[a-z0-9._-]{1,20}$/).map((local) => `${local}@example.test`), fc.emailAddress()),
+      email: fc.oneof(
+        fc.stringMatching(/^[a-z0-9._-]{1,20}$/).map((local) => `${local}@example.test`),
+        fc.emailAddress(),
+      ),
       username: fc.stringMatching(/^[a-z0-9_]{3,20}$/),
       password: fc.string({ minLength: 8, maxLength: 40 }),
       image: fc.oneof(fc.webUrl(), fc.constant('')),
@@ -103,19 +112,29 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
   function body(schema: any): fc.Arbitrary<unknown> {
     const wrapper = Object.keys(schema.properties)[0];
     const mutated = fc
-      .tuple(valid(schema) as fc.Arbitrary<Record<string, any>>, fc.constantFrom('extra', 'privileged', 'wrongType', 'unwrap', 'nullInner', 'arrayInner'), fc.jsonValue({ maxDepth: 3 }), fc.constantFrom('id', 'authorId', 'passwordHash', 'favoritesCount', 'slug', 'zzz'))
+      .tuple(
+        valid(schema) as fc.Arbitrary<Record<string, any>>,
+        fc.constantFrom('extra', 'privileged', 'wrongType', 'unwrap', 'nullInner', 'arrayInner'),
+        fc.jsonValue({ maxDepth: 3 }),
+        fc.constantFrom('id', 'authorId', 'passwordHash', 'favoritesCount', 'slug', 'zzz'),
+      )
       .map(([v, how, junk, field]) => {
         const inner = { ...(v[wrapper] ?? {}) };
         switch (how) {
-          case 'extra': return { ...v, [field]: junk };
-          case 'privileged': return { [wrapper]: { ...inner, [field]: junk } };
+          case 'extra':
+            return { ...v, [field]: junk };
+          case 'privileged':
+            return { [wrapper]: { ...inner, [field]: junk } };
           case 'wrongType': {
             const key = Object.keys(inner)[0] ?? 'title';
             return { [wrapper]: { ...inner, [key]: junk } };
           }
-          case 'unwrap': return inner;
-          case 'nullInner': return { [wrapper]: null };
-          default: return { [wrapper]: [inner] };
+          case 'unwrap':
+            return inner;
+          case 'nullInner':
+            return { [wrapper]: null };
+          default:
+            return { [wrapper]: [inner] };
         }
       });
     return fc.oneof({ weight: 4, arbitrary: valid(schema) }, { weight: 3, arbitrary: mutated }, { weight: 1, arbitrary: fc.jsonValue({ maxDepth: 4 }) });
@@ -129,19 +148,19 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
   }
 
   function pathParam(op: Operation, name: string): fc.Arbitrary<string> {
-    const known =
-      name === 'username' ? oneOf(usernames)
-      : name === 'slug' ? (op.operationId === 'DeleteArticle' ? oneOf(disposableSlugs) : oneOf(slugs))
-      : oneOf(comments).map((c) => String(c.id));
+    const known = name === 'username' ? oneOf(usernames) : name === 'slug' ? (op.operationId === 'DeleteArticle' ? oneOf(disposableSlugs) : oneOf(slugs)) : oneOf(comments).map((c) => String(c.id));
     const shaped = name === 'id' ? fc.oneof(fc.integer().map(String), fc.bigInt().map(String)) : fc.stringMatching(/^[a-z0-9-]{1,40}$/);
     return fc.oneof({ weight: 4, arbitrary: known }, { weight: 2, arbitrary: shaped }, { weight: 2, arbitrary: text });
   }
 
   function queryValue(schema: any, name: string): fc.Arbitrary<string | string[]> {
-    const good = schema.type === 'integer'
-      ? fc.integer({ min: schema.minimum ?? 0, max: name === 'limit' ? 100 : 50 }).map(String)
-      : fc.oneof(fc.constantFrom('fuzz', 't1', ...usernames), text);
-    const bad = fc.oneof(fc.integer().map(String), fc.constantFrom('1e3', '-1', '0x10', '1.5', '', 'NaN', '99999999999999999999'), text, fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }));
+    const good = schema.type === 'integer' ? fc.integer({ min: schema.minimum ?? 0, max: name === 'limit' ? 100 : 50 }).map(String) : fc.oneof(fc.constantFrom('fuzz', 't1', ...usernames), text);
+    const bad = fc.oneof(
+      fc.integer().map(String),
+      fc.constantFrom('1e3', '-1', '0x10', '1.5', '', 'NaN', '99999999999999999999'),
+      text,
+      fc.array(fc.string({ maxLength: 5 }), { minLength: 2, maxLength: 3 }),
+    );
     return fc.oneof({ weight: 3, arbitrary: good }, { weight: 2, arbitrary: bad });
   }
 
@@ -152,10 +171,20 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
       ? fc.oneof({ weight: 3, arbitrary: oneOf(comments).map((c) => ({ slug: slugs[c.article], id: String(c.id) })) }, { weight: 2, arbitrary: independent })
       : independent;
     const query = fc.record(Object.fromEntries(op.parameters.filter((p) => p.in === 'query').map((p) => [p.name, queryValue(p.schema, p.name)])), { requiredKeys: [] });
-    const auth = fc.oneof({ weight: 6, arbitrary: fc.constant('owner' as const) }, { weight: 2, arbitrary: fc.constant('other' as const) }, { weight: 1, arbitrary: fc.constant('none' as const) }, { weight: 1, arbitrary: fc.constant('garbage' as const) });
+    const auth = fc.oneof(
+      { weight: 6, arbitrary: fc.constant('owner' as const) },
+      { weight: 2, arbitrary: fc.constant('other' as const) },
+      { weight: 1, arbitrary: fc.constant('none' as const) },
+      { weight: 1, arbitrary: fc.constant('garbage' as const) },
+    );
     const known = knownBodies(op);
     const payload: fc.Arbitrary<unknown> = op.bodySchema
-      ? known ? fc.oneof({ weight: 1, arbitrary: known }, { weight: 3, arbitrary: body(op.bodySchema) }) : body(op.bodySchema) : op.method === 'post' ? fc.option(fc.jsonValue({ maxDepth: 2 }), { freq: 3 }).map((v) => v ?? undefined) : fc.constant(undefined);
+      ? known
+        ? fc.oneof({ weight: 1, arbitrary: known }, { weight: 3, arbitrary: body(op.bodySchema) })
+        : body(op.bodySchema)
+      : op.method === 'post'
+        ? fc.option(fc.jsonValue({ maxDepth: 2 }), { freq: 3 }).map((v) => v ?? undefined)
+        : fc.constant(undefined);
     return fc.record({ path, query, auth, payload });
   }
 
@@ -192,7 +221,8 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
             if (old >= 0) slugs[old] = res.body.article.slug;
           }
           const problem = check(op, res.status, res.body);
-          if (problem) throw new Error(`${op.method.toUpperCase()} ${url} (${auth}) body=${JSON.stringify(payload)?.slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}: ${problem}`);
+          if (problem)
+            throw new Error(`${op.method.toUpperCase()} ${url} (${auth}) body=${JSON.stringify(payload)?.slice(0, 300)} -> ${res.status} ${JSON.stringify(res.body)?.slice(0, 300)}: ${problem}`);
         }),
         { numRuns: RUNS, seed: SEED, endOnFailure: true },
       );
@@ -201,15 +231,33 @@ describe('OpenAPI fuzzing of every REST route (e2e, fast-check)', () => {
       // the default run count; a handful of runs may by chance miss one).
       if (RUNS < 100) return;
       const statuses = [...byStatus.keys()];
-      expect(statuses.some((s) => s < 300), `no success in ${JSON.stringify([...byStatus])}`).toBe(true);
+      expect(
+        statuses.some((s) => s < 300),
+        `no success in ${JSON.stringify([...byStatus])}`,
+      ).toBe(true);
       // (GET /tags takes no input at all and ignores credentials: nothing to refuse.)
-      if (op.parameters.length || op.bodySchema || op.secured) expect(statuses.some((s) => s >= 400), `no refusal in ${JSON.stringify([...byStatus])}`).toBe(true);
+      if (op.parameters.length || op.bodySchema || op.secured)
+        expect(
+          statuses.some((s) => s >= 400),
+          `no refusal in ${JSON.stringify([...byStatus])}`,
+        ).toBe(true);
     }, 120_000);
   }
 
   it('the contract check is not vacuous: it flags 5xx, undocumented success statuses and schema mismatches', () => {
     const getArticle = operations.find((o) => o.operationId === 'GetArticle')!;
-    const article = { slug: 's', title: 't', description: 'd', body: 'b', tagList: [], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z', favorited: false, favoritesCount: 0, author: { username: 'u', bio: null, image: null, following: false } };
+    const article = {
+      slug: 's',
+      title: 't',
+      description: 'd',
+      body: 'b',
+      tagList: [],
+      createdAt: '2026-01-01T00:00:00.000Z',
+      updatedAt: '2026-01-01T00:00:00.000Z',
+      favorited: false,
+      favoritesCount: 0,
+      author: { username: 'u', bio: null, image: null, following: false },
+    };
     expect(check(getArticle, 200, { article })).toBeNull();
     expect(check(getArticle, 500, { errors: { server: ['x'] } })).toMatch(/server error/);
     expect(check(getArticle, 201, { article })).toMatch(/undocumented/);

@@ -33,7 +33,11 @@ describe('origin allowlist for HTTP (CORS) and the Socket.IO handshake (e2e)', (
   });
 
   it('control: the allowed origin gets its grant (preflight and simple request)', async () => {
-    const preflight = await api.request('OPTIONS', '/api/articles', undefined, { origin: ALLOWED, 'access-control-request-method': 'POST', 'access-control-request-headers': 'authorization,content-type' });
+    const preflight = await api.request('OPTIONS', '/api/articles', undefined, {
+      origin: ALLOWED,
+      'access-control-request-method': 'POST',
+      'access-control-request-headers': 'authorization,content-type',
+    });
     expect(preflight.headers.get('access-control-allow-origin')).toBe(ALLOWED);
     expect((await api.get('/api/tags', { origin: ALLOWED })).headers.get('access-control-allow-origin')).toBe(ALLOWED);
     const socket = await connectChat(t.url, { token, origin: ALLOWED, reconnection: false });

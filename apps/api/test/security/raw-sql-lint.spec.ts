@@ -23,10 +23,10 @@ describe('raw SQL lint rule', () => {
   });
 
   it('catches SQL text built by interpolation or concatenation in runtime code', () => {
-    expect(lint('await pool.query(`SELECT * FROM articles WHERE slug = \'${slug}\'`);')).toEqual(['1:interpolated-sql']);
+    expect(lint("await pool.query(`SELECT * FROM articles WHERE slug = '${slug}'`);")).toEqual(['1:interpolated-sql']);
     expect(lint("await pool.query('SELECT * FROM articles WHERE slug = ' + slug);")).toEqual(['1:interpolated-sql']);
     expect(lint("await client.query({ text: 'SELECT ' + column + ' FROM users', values: [] });")).toEqual(['1:interpolated-sql']);
-    expect(lint('await sqlRows(this.pool, `SELECT * FROM tags WHERE name LIKE \'${prefix}%\'`, []);')).toEqual(['1:interpolated-sql']);
+    expect(lint("await sqlRows(this.pool, `SELECT * FROM tags WHERE name LIKE '${prefix}%'`, []);")).toEqual(['1:interpolated-sql']);
     expect(lint('const rows = await this.pool.query(`SELECT ${req.query.fields} FROM users`);')).toEqual(['1:interpolated-sql']);
   });
 

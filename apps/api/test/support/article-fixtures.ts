@@ -14,4 +14,9 @@ export async function createArticle(client: ApiClient, overrides: Partial<{ titl
 
 export const ISO_8601 = /^\d{4,}-[01]\d-[0-3]\dT[0-2]\d:[0-5]\d:[0-5]\d\.\d+(?:[+-][0-2]\d:[0-5]\d|Z)$/;
 
-export const profileShape = { username: expect.any(String), bio: expect.toSatisfy((v) => v === null || typeof v === 'string'), image: expect.toSatisfy((v) => v === null || typeof v === 'string'), following: expect.any(Boolean) };
+export const profileShape = {
+  username: expect.any(String),
+  bio: expect.toSatisfy((v) => v === null || typeof v === 'string'),
+  image: expect.toSatisfy((v) => v === null || typeof v === 'string'),
+  following: expect.any(Boolean),
+};

@@ -51,9 +51,7 @@ function buildIfStale(): void {
     execFileSync('npm', ['run', 'build'], { cwd: root, stdio: 'ignore', timeout: 120_000 });
     return;
   }
-  const sources = ['apps/api/src', ...readdirSync(join(root, 'libs')).map((lib) => `libs/${lib}/src`)]
-    .map((dir) => join(root, dir))
-    .filter((dir) => existsSync(dir));
+  const sources = ['apps/api/src', ...readdirSync(join(root, 'libs')).map((lib) => `libs/${lib}/src`)].map((dir) => join(root, dir)).filter((dir) => existsSync(dir));
   const newestSource = Math.max(...sources.map(newestMtime));
   if (!existsSync(BUILT_MAIN) || statSync(BUILT_MAIN).mtimeMs < newestSource) {
     execFileSync(process.execPath, ['scripts/build.mjs'], { cwd: root, stdio: 'ignore', timeout: 120_000 });

@@ -1,42 +1,34 @@
-import { ApiClient } from '@conduit/testing';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { createArticle } from '../support/article-fixtures.js';
-import { startTestApp, type TestApp } from '../support/test-app.js';
+import { useTestApp } from '../support/test-app.js';
 
 describe('tags (e2e, real PostgreSQL)', () => {
-  let t: TestApp;
-  let api: ApiClient;
-
-  beforeAll(async () => {
-    t = await startTestApp();
-    api = new ApiClient(t.url);
-  });
-  afterAll(() => t?.close());
+  const app = useTestApp();
 
   it('starts empty, then lists the tags in use, alphabetically and once each', async () => {
-    expect((await api.get('/api/tags')).body).toEqual({ tags: [] });
-    const { client } = await api.actingAsNewUser('tagger');
+    expect((await app.api.get('/api/tags')).body).toEqual({ tags: [] });
+    const { client } = await app.api.actingAsNewUser('tagger');
     await createArticle(client, { tagList: ['zebra', 'apple'] });
     await createArticle(client, { tagList: ['apple', 'mango'] });
-    const res = await api.get('/api/tags');
+    const res = await app.api.get('/api/tags');
     expect(res.status).toBe(200);
     expect(res.body).toEqual({ tags: ['apple', 'mango', 'zebra'] });
   });
 
   it('drops tags no article uses any more (after an update or a delete)', async () => {
-    const { client } = await api.actingAsNewUser('cleaner');
+    const { client } = await app.api.actingAsNewUser('cleaner');
     const a = await createArticle(client, { tagList: ['temporary', 'shared'] });
     const b = await createArticle(client, { tagList: ['shared'] });
-    expect((await api.get('/api/tags')).body.tags).toEqual(expect.arrayContaining(['temporary', 'shared']));
+    expect((await app.api.get('/api/tags')).body.tags).toEqual(expect.arrayContaining(['temporary', 'shared']));
     await client.put(`/api/articles/${a.slug}`, { article: { tagList: ['shared'] } });
-    expect((await api.get('/api/tags')).body.tags).not.toContain('temporary');
+    expect((await app.api.get('/api/tags')).body.tags).not.toContain('temporary');
     await client.delete(`/api/articles/${a.slug}`);
     await client.delete(`/api/articles/${b.slug}`);
-    expect((await api.get('/api/tags')).body.tags).not.toContain('shared');
+    expect((await app.api.get('/api/tags')).body.tags).not.toContain('shared');
   });
 
   it('works with or without a token', async () => {
-    const { client } = await api.actingAsNewUser('any');
+    const { client } = await app.api.actingAsNewUser('any');
     expect((await client.get('/api/tags')).status).toBe(200);
   });
 });

@@ -25,44 +25,77 @@ async function lockUsers(databaseUrl: string): Promise<() => Promise<void>> {
   };
 }
 
-describe('load shedding on in-flight requests (e2e)', () => {
+describe('admission control: concurrency limit with priorities (e2e)', () => {
   let t: TestApp;
   let api: ApiClient;
   let token: string;
 
   beforeAll(async () => {
-    t = await startTestApp({ LOAD_SHED_MAX_IN_FLIGHT: '3', DB_POOL_MAX: '6' });
+    // Limit pinned at 4 (min = max): critical may fill 4, signed-in reads 3, anonymous reads 2.
+    t = await startTestApp({ LOAD_SHED_MAX_IN_FLIGHT: '4', LOAD_SHED_MIN_CONCURRENCY: '4', DB_POOL_MAX: '8' });
     api = new ApiClient(t.url);
     ({ token } = await api.actingAsNewUser('shed'));
   });
   afterAll(() => t?.close());
 
-  it('sheds new requests with a fast 503 + Retry-After, reports overload in readiness, and recovers', async () => {
-    const unlock = await lockUsers(t.db.url);
-    let slow: Promise<{ status: number }[]>;
-    try {
-      // Three requests stuck on the locked table fill the in-flight budget.
-      slow = Promise.all([1, 2, 3].map(() => api.as(token).get('/api/user')));
-      await until(async () => (await api.get('/health/ready')).body?.details?.load?.status === 'down', 'readiness to report overload');
-      const ready = await api.get('/health/ready');
-      expect(ready.status).toBe(503);
-      expect(ready.body.details.load).toMatchObject({ status: 'down', message: 'overloaded (in-flight), shedding new requests' });
+  const inFlight = async () => (await api.get('/health/ready')).body?.details?.load?.inFlight as number;
 
+  it('sheds anonymous reads first with a fast 503 + Retry-After, keeps readiness 200, admits signed-in work, and recovers', async () => {
+    const unlock = await lockUsers(t.db.url);
+    const slow: Promise<{ status: number }>[] = [];
+    try {
+      // Two signed-in reads stuck on the locked table: anonymous reads (share 2 of 4) are now refused.
+      slow.push(api.as(token).get('/api/user'), api.as(token).get('/api/user'));
+      await until(async () => (await inFlight()) === 2, 'two requests in flight');
+      const started = Date.now();
       const shed = await Promise.all(Array.from({ length: 10 }, () => api.get('/api/tags')));
       for (const res of shed) {
         expect(res.status).toBe(503);
         expect(res.headers.get('retry-after')).toBe('1');
-        expect(res.body, JSON.stringify(res.body)).toEqual({ errors: { server: ['overloaded (in-flight), please retry'] } });
+        expect(res.body, JSON.stringify(res.body)).toEqual({ errors: { server: ['overloaded (concurrency limit), please retry'] } });
       }
-      expect((await api.get('/health/live')).status).toBe(200); // never shed
+      // Refused before routing and the database: fast even though every admitted request is stuck.
+      expect(Date.now() - started).toBeLessThan(2_000);
+
+      // Busy is not unhealthy: readiness stays 200 and reports the shedding.
+      const ready = await api.get('/health/ready');
+      expect(ready.status).toBe(200);
+      expect(ready.body.details.load).toMatchObject({ status: 'up', inFlight: 2, limit: 4, shedding: true });
+      expect(ready.body.details.load.shed.low).toBeGreaterThanOrEqual(10);
+      expect((await api.get('/health/live')).status).toBe(200);
+
+      // A signed-in read still fits (share 3), then signed-in reads are refused too.
+      slow.push(api.as(token).get('/api/user'));
+      await until(async () => (await inFlight()) === 3, 'three requests in flight');
+      expect((await api.as(token).get('/api/tags')).status).toBe(503);
       const metrics = await api.get('/metrics');
-      expect(metrics.body).toMatch(/load_shed_total\{reason="in_flight"\} [1-9]/);
+      expect(metrics.body).toMatch(/load_shed_total\{reason="concurrency_limit",priority="low"\} [1-9]/);
+      expect(metrics.body).toMatch(/load_shed_total\{reason="concurrency_limit",priority="normal"\} [1-9]/);
+      expect(metrics.body).toMatch(/admission_concurrency_limit 4/);
     } finally {
       await unlock();
     }
-    expect((await slow!).map((r) => r.status)).toEqual([200, 200, 200]); // the admitted ones finish
-    await until(async () => (await api.get('/health/ready')).body?.details?.load?.status === 'up', 'readiness to recover');
+    expect((await Promise.all(slow)).map((r) => r.status)).toEqual([200, 200, 200]); // the admitted ones finish
+    await until(async () => (await inFlight()) === 0, 'in-flight back to 0');
     expect((await api.get('/api/tags')).status).toBe(200);
+    expect((await api.get('/health/ready')).body.details.load.shedding).toBe(false);
+  });
+
+  it('answers health checks ahead of admission control, even when everything else is refused', async () => {
+    const unlock = await lockUsers(t.db.url);
+    // Three signed-in reads (their share) and one write fill the whole limit of 4.
+    const slow = [1, 2, 3].map(() => api.as(token).get('/api/user'));
+    try {
+      await until(async () => (await inFlight()) === 3, 'three reads in flight');
+      slow.push(api.as(token).put('/api/user', { user: { bio: 'busy' } }));
+      await until(async () => (await inFlight()) === 4, 'the whole limit in flight');
+      // A write (critical) is refused now too: the limit is full.
+      expect((await api.as(token).post('/api/articles', { article: { title: 'x', description: 'x', body: 'x' } })).status).toBe(503);
+      for (const path of ['/health/live', '/health/ready']) expect((await api.get(path)).status, path).toBe(200);
+    } finally {
+      await unlock();
+    }
+    await Promise.all(slow);
   });
 });
 
@@ -83,7 +116,9 @@ describe('load shedding on event-loop delay (e2e)', () => {
     let shed: { status: number; body: unknown } | undefined;
     for (let round = 0; round < 10 && !shed; round++) {
       const end = Date.now() + 300;
-      while (Date.now() < end) { /* busy */ }
+      while (Date.now() < end) {
+        /* busy */
+      }
       await sleep(10);
       const res = await api.get('/api/tags');
       if (res.status === 503) shed = res;

@@ -1,4 +1,5 @@
-import { ApiClient, TestRedisServer } from '@conduit/testing';
+import { ApiClient, TEST_REDIS_URL, TestRedisServer } from '@conduit/testing';
+import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { requestFrom } from '../support/request-from.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -106,8 +107,8 @@ describe('rate limits shared through Redis (e2e)', () => {
   });
 });
 
-describe('rate limits while Redis is down (own redis-server on port 6391)', () => {
-  const redis = new TestRedisServer(6391);
+describe('rate limits while Redis is down (own redis-server)', () => {
+  const redis = new TestRedisServer();
   let t: TestApp;
 
   beforeAll(async () => {
@@ -176,6 +177,28 @@ describe('default limits are sized for real users (e2e)', () => {
         for (const res of await Promise.all(batch)) count(res.status);
       }
       expect(Object.fromEntries(statuses)).toEqual({ 200: 480 });
+    }
+  });
+
+  it('large limits: hits between syncs reach the shared Redis counter in the background batch, none lost', async () => {
+    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      const addresses = ['127.0.0.95', '127.0.0.96', '127.0.0.97'];
+      for (let i = 0; i < 12; i++) {
+        const statuses = await Promise.all(addresses.map((a) => requestFrom(a, t.url, 'GET', '/api/tags')));
+        expect(statuses.map((r) => r.status)).toEqual([200, 200, 200]);
+      }
+      // The first hit of each address was synced at once; the other 11 go out with the next flush (500 ms).
+      const key = (a: string) => `${t.config.REDIS_KEY_PREFIX}rl:general:ip:${a}`;
+      let counts: number[] = [];
+      for (let attempt = 0; attempt < 30; attempt++) {
+        counts = (await redis.mget(...addresses.map(key))).map(Number);
+        if (counts.every((c) => c === 12)) break;
+        await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(counts).toEqual([12, 12, 12]);
+    } finally {
+      redis.disconnect();
     }
   });
 });

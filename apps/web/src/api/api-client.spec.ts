@@ -46,14 +46,17 @@ describe('createApiClient', () => {
   it('signs out on 401 only when a token was sent', async () => {
     const onUnauthorized = vi.fn();
     const fetchImpl = async () => respond(401, { errors: { token: ['is missing or invalid'] } });
-    await createApiClient({ getToken: () => 'stale', fetchImpl, onUnauthorized }).get('/user').catch(() => undefined);
-    await createApiClient({ getToken: () => null, fetchImpl, onUnauthorized }).get('/user').catch(() => undefined);
+    await createApiClient({ getToken: () => 'stale', fetchImpl, onUnauthorized })
+      .get('/user')
+      .catch(() => undefined);
+    await createApiClient({ getToken: () => null, fetchImpl, onUnauthorized })
+      .get('/user')
+      .catch(() => undefined);
     expect(onUnauthorized).toHaveBeenCalledTimes(1);
   });
 
   it('gives up after the timeout with a clear error', async () => {
-    const fetchImpl = (_url: RequestInfo | URL, init?: RequestInit) =>
-      new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
+    const fetchImpl = (_url: RequestInfo | URL, init?: RequestInit) => new Promise<Response>((_resolve, reject) => init?.signal?.addEventListener('abort', () => reject(init.signal?.reason)));
     const client = createApiClient({ getToken: () => null, fetchImpl, timeoutMs: 30 });
     const error = (await client.get('/tags').catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(0);
@@ -61,7 +64,12 @@ describe('createApiClient', () => {
   });
 
   it('reports an unreachable server as status 0', async () => {
-    const client = createApiClient({ getToken: () => null, fetchImpl: async () => { throw new TypeError('Failed to fetch'); } });
+    const client = createApiClient({
+      getToken: () => null,
+      fetchImpl: async () => {
+        throw new TypeError('Failed to fetch');
+      },
+    });
     const error = (await client.get('/tags').catch((e: unknown) => e)) as ApiError;
     expect(error.status).toBe(0);
     expect(error.errors).toEqual({ network: ['could not reach the server'] });

@@ -4,7 +4,11 @@ export class ApiError extends Error {
     readonly status: number,
     readonly errors: Record<string, string[]>,
   ) {
-    super(Object.entries(errors).map(([field, messages]) => `${field} ${messages.join(', ')}`).join('; ') || `HTTP ${status}`);
+    super(
+      Object.entries(errors)
+        .map(([field, messages]) => `${field} ${messages.join(', ')}`)
+        .join('; ') || `HTTP ${status}`,
+    );
     this.name = 'ApiError';
   }
 

@@ -2,6 +2,7 @@ import type {
   ArticleListQuery,
   MultipleArticlesResponse,
   MultipleCommentsResponse,
+  OpsOverview,
   NewArticleRequest,
   ProfileResponse,
   SingleArticleResponse,
@@ -46,6 +47,9 @@ export function conduitApi(client: ApiClient) {
     profile: (username: string, signal?: AbortSignal) => client.get<ProfileResponse>(`/profiles/${seg(username)}`, { signal }),
     follow: (username: string) => client.post<ProfileResponse>(`/profiles/${seg(username)}/follow`),
     unfollow: (username: string) => client.delete<ProfileResponse>(`/profiles/${seg(username)}/follow`),
+
+    /** Operators only (403 otherwise): every instance's state and figures, for /ops. */
+    opsOverview: (signal?: AbortSignal) => client.get<OpsOverview>('/ops/overview', { signal }),
   };
 }
 

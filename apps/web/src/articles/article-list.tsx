@@ -8,7 +8,12 @@ export const ARTICLES_PER_PAGE = 10;
 
 export function ArticleList({ state, page, hrefFor }: { state: AsyncState<MultipleArticlesResponse>; page: number; hrefFor: (page: number) => string }) {
   if (state.status === 'error') return <ErrorList error={state.error} />;
-  if (!state.data) return <p className="article-preview" aria-live="polite">Loading articles…</p>;
+  if (!state.data)
+    return (
+      <p className="article-preview" aria-live="polite">
+        Loading articles…
+      </p>
+    );
   const { articles, articlesCount } = state.data;
   return (
     <div aria-busy={state.status === 'loading'}>

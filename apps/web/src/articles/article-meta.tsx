@@ -14,8 +14,12 @@ export function ArticleMeta({ author, createdAt, children }: { author: Profile; 
         <Avatar image={author.image} size={32} />
       </Link>
       <div className="info">
-        <Link to={`/profile/${encodeURIComponent(author.username)}`} className="author">{author.username}</Link>
-        <time dateTime={createdAt} className="date">{formatDate(createdAt)}</time>
+        <Link to={`/profile/${encodeURIComponent(author.username)}`} className="author">
+          {author.username}
+        </Link>
+        <time dateTime={createdAt} className="date">
+          {formatDate(createdAt)}
+        </time>
       </div>
       {children}
     </div>

@@ -20,7 +20,9 @@ export function ArticlePreview({ article }: { article: ArticleListItem }) {
       {article.tagList.length > 0 && (
         <ul className="tag-list" aria-label="Tags">
           {article.tagList.map((tag) => (
-            <li key={tag} className="tag-pill tag-outline">{tag}</li>
+            <li key={tag} className="tag-pill tag-outline">
+              {tag}
+            </li>
           ))}
         </ul>
       )}

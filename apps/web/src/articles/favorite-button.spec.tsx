@@ -8,7 +8,10 @@ import { FavoriteButton } from './favorite-button.js';
 const full = (over: object): SingleArticleResponse => ({ article: { ...article(), body: '', ...over } });
 
 describe('FavoriteButton', () => {
-  afterEach(() => { cleanup(); window.history.replaceState(null, '', '/'); });
+  afterEach(() => {
+    cleanup();
+    window.history.replaceState(null, '', '/');
+  });
 
   it('flips at once, then shows the server count', async () => {
     const answer = deferred<SingleArticleResponse>();

@@ -1,8 +1,8 @@
 import { useCallback } from 'react';
 import type { ArticleListItem } from '@conduit/contracts';
-import { useApi, useAuth } from '../app-context.js';
-import { navigate } from '../router/router.js';
+import { useApi } from '../app-context.js';
 import { useOptimisticToggle } from '../ui/optimistic-toggle.js';
+import { ToggleButton } from '../ui/toggle-button.js';
 
 function Heart() {
   return (
@@ -15,7 +15,6 @@ function Heart() {
 /** Heart + count; flips at once, settles on the server's answer, rolls back on failure. */
 export function FavoriteButton({ article, compact = false }: { article: ArticleListItem; compact?: boolean }) {
   const api = useApi();
-  const auth = useAuth();
   const commit = useCallback(
     async (on: boolean) => {
       const { article: saved } = on ? await api.favorite(article.slug) : await api.unfavorite(article.slug);
@@ -26,19 +25,19 @@ export function FavoriteButton({ article, compact = false }: { article: ArticleL
   const fav = useOptimisticToggle(article.favorited, article.favoritesCount, commit);
   const verb = fav.on ? 'Unfavorite' : 'Favorite';
   return (
-    <span className="toggle-wrap">
-      <button
-        type="button"
-        className={fav.on ? 'btn btn-sm btn-primary' : 'btn btn-sm btn-outline-primary'}
-        aria-pressed={fav.on}
-        data-testid="favorite-button"
-        onClick={() => (auth.status === 'signed-in' ? void fav.toggle() : navigate('/login'))}
-      >
-        <Heart />
-        {/* The accessible name holds the visible text (WCAG 2.5.3 label in name) plus what it acts on. */}
-        {compact ? <><span className="visually-hidden">{verb} "{article.title}", favorites: </span>{fav.count}</> : `${verb} (${fav.count})`}
-      </button>
-      {fav.error && <span role="alert" className="inline-error">{fav.error}</span>}
-    </span>
+    <ToggleButton toggle={fav} className={fav.on ? 'btn btn-sm btn-primary' : 'btn btn-sm btn-outline-primary'} testId="favorite-button">
+      <Heart />
+      {/* The accessible name holds the visible text (WCAG 2.5.3 label in name) plus what it acts on. */}
+      {compact ? (
+        <>
+          <span className="visually-hidden">
+            {verb} "{article.title}", favorites:{' '}
+          </span>
+          {fav.count}
+        </>
+      ) : (
+        `${verb} (${fav.count})`
+      )}
+    </ToggleButton>
   );
 }

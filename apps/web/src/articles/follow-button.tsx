@@ -1,8 +1,8 @@
 import { useCallback } from 'react';
 import type { Profile } from '@conduit/contracts';
 import { useApi, useAuth } from '../app-context.js';
-import { navigate } from '../router/router.js';
 import { useOptimisticToggle } from '../ui/optimistic-toggle.js';
+import { ToggleButton } from '../ui/toggle-button.js';
 
 export function FollowButton({ profile }: { profile: Profile }) {
   const api = useApi();
@@ -17,17 +17,8 @@ export function FollowButton({ profile }: { profile: Profile }) {
   const follow = useOptimisticToggle(profile.following, 0, commit);
   if (auth.status === 'signed-in' && auth.user.username === profile.username) return null;
   return (
-    <span className="toggle-wrap">
-      <button
-        type="button"
-        className={follow.on ? 'btn btn-sm btn-secondary' : 'btn btn-sm btn-outline-secondary'}
-        aria-pressed={follow.on}
-        data-testid="follow-button"
-        onClick={() => (auth.status === 'signed-in' ? void follow.toggle() : navigate('/login'))}
-      >
-        {follow.on ? 'Unfollow' : 'Follow'} {profile.username}
-      </button>
-      {follow.error && <span role="alert" className="inline-error">{follow.error}</span>}
-    </span>
+    <ToggleButton toggle={follow} className={follow.on ? 'btn btn-sm btn-secondary' : 'btn btn-sm btn-outline-secondary'} testId="follow-button">
+      {follow.on ? 'Unfollow' : 'Follow'} {profile.username}
+    </ToggleButton>
   );
 }

@@ -25,11 +25,7 @@ export function HomePage() {
   const page = pageFromQuery(search.get('page'));
   const query = { limit: ARTICLES_PER_PAGE, offset: offsetFor(page, ARTICLES_PER_PAGE) };
 
-  const [articles] = useAsync(
-    (signal) => (tab === 'feed' ? api.feed(query, signal) : api.listArticles(tab === 'tag' ? { ...query, tag: tag! } : query, signal)),
-    [tab, tag, page, auth.status],
-  );
-  const [tags] = useAsync((signal) => api.tags(signal), []);
+  const [articles] = useAsync((signal) => (tab === 'feed' ? api.feed(query, signal) : api.listArticles(tab === 'tag' ? { ...query, tag: tag! } : query, signal)), [tab, tag, page, auth.status]);
 
   return (
     <div className="home-page">
@@ -42,35 +38,67 @@ export function HomePage() {
       <div className="container page">
         <div className="row">
           <div className="col-main">
-            <nav aria-label="Feeds" className="feed-toggle">
-              <ul className="nav-tabs">
-                {signedIn && (
-                  <li><Link to={hrefOf('feed', null, 1)} className={tab === 'feed' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'feed' ? 'page' : undefined}>Your Feed</Link></li>
-                )}
-                <li><Link to={hrefOf('global', null, 1)} className={tab === 'global' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'global' ? 'page' : undefined}>Global Feed</Link></li>
-                {tab === 'tag' && <li><span className="nav-link active" aria-current="page"># {tag}</span></li>}
-              </ul>
-            </nav>
+            <FeedTabs tab={tab} tag={tag} signedIn={signedIn} />
             <ArticleList state={articles} page={page} hrefFor={(p) => hrefOf(tab, tag, p)} />
           </div>
-          <aside className="col-side sidebar" aria-labelledby="popular-tags">
-            <h2 id="popular-tags">Popular Tags</h2>
-            {tags.status === 'error' ? (
-              <p>Tags are unavailable right now.</p>
-            ) : !tags.data ? (
-              <p>Loading tags…</p>
-            ) : tags.data.tags.length === 0 ? (
-              <p>No tags yet.</p>
-            ) : (
-              <ul className="tag-list">
-                {tags.data.tags.map((t) => (
-                  <li key={t}><Link to={hrefOf('tag', t, 1)} className="tag-pill tag-default" aria-label={`Articles tagged ${t}`}>{t}</Link></li>
-                ))}
-              </ul>
-            )}
-          </aside>
+          <PopularTags />
         </div>
       </div>
     </div>
+  );
+}
+
+function FeedTabs({ tab, tag, signedIn }: { tab: Tab; tag: string | null; signedIn: boolean }) {
+  return (
+    <nav aria-label="Feeds" className="feed-toggle">
+      <ul className="nav-tabs">
+        {signedIn && (
+          <li>
+            <Link to={hrefOf('feed', null, 1)} className={tab === 'feed' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'feed' ? 'page' : undefined}>
+              Your Feed
+            </Link>
+          </li>
+        )}
+        <li>
+          <Link to={hrefOf('global', null, 1)} className={tab === 'global' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'global' ? 'page' : undefined}>
+            Global Feed
+          </Link>
+        </li>
+        {tab === 'tag' && (
+          <li>
+            <span className="nav-link active" aria-current="page">
+              # {tag}
+            </span>
+          </li>
+        )}
+      </ul>
+    </nav>
+  );
+}
+
+function PopularTags() {
+  const api = useApi();
+  const [tags] = useAsync((signal) => api.tags(signal), []);
+  return (
+    <aside className="col-side sidebar" aria-labelledby="popular-tags">
+      <h2 id="popular-tags">Popular Tags</h2>
+      {tags.status === 'error' ? (
+        <p>Tags are unavailable right now.</p>
+      ) : !tags.data ? (
+        <p>Loading tags…</p>
+      ) : tags.data.tags.length === 0 ? (
+        <p>No tags yet.</p>
+      ) : (
+        <ul className="tag-list">
+          {tags.data.tags.map((t) => (
+            <li key={t}>
+              <Link to={hrefOf('tag', t, 1)} className="tag-pill tag-default" aria-label={`Articles tagged ${t}`}>
+                {t}
+              </Link>
+            </li>
+          ))}
+        </ul>
+      )}
+    </aside>
   );
 }

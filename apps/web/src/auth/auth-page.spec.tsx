@@ -9,10 +9,15 @@ function fill(label: string, value: string) {
 }
 
 describe('AuthPage', () => {
-  afterEach(() => { cleanup(); window.history.replaceState(null, '', '/'); });
+  afterEach(() => {
+    cleanup();
+    window.history.replaceState(null, '', '/');
+  });
 
   it("shows the server's validation errors and keeps the form", async () => {
-    const register = vi.fn(async () => { throw new ApiError(422, { email: ['has already been taken'], username: ['has already been taken'] }); });
+    const register = vi.fn(async () => {
+      throw new ApiError(422, { email: ['has already been taken'], username: ['has already been taken'] });
+    });
     renderWithServices(<AuthPage mode="register" />, { register }, { signedIn: false });
     fill('Username', 'alice');
     fill('Email', 'alice@example.test');

@@ -32,9 +32,7 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
   return (
     <div className="auth-page container page narrow">
       <h1 className="text-center">{register ? 'Sign up' : 'Sign in'}</h1>
-      <p className="text-center">
-        {register ? <Link to="/login">Have an account?</Link> : <Link to="/register">Need an account?</Link>}
-      </p>
+      <p className="text-center">{register ? <Link to="/login">Have an account?</Link> : <Link to="/register">Need an account?</Link>}</p>
       <ErrorList error={error} />
       <form onSubmit={(e) => void submit(e)} noValidate>
         <fieldset disabled={busy}>
@@ -47,8 +45,17 @@ export function AuthPage({ mode }: { mode: 'login' | 'register' }) {
           <label htmlFor="auth-email">Email</label>
           <input id="auth-email" type="email" className="form-control form-control-lg" autoComplete="email" value={email} onChange={(e) => setEmail(e.target.value)} />
           <label htmlFor="auth-password">Password</label>
-          <input id="auth-password" type="password" className="form-control form-control-lg" autoComplete={register ? 'new-password' : 'current-password'} value={password} onChange={(e) => setPassword(e.target.value)} />
-          <button type="submit" className="btn btn-lg btn-primary pull-right">{register ? 'Sign up' : 'Sign in'}</button>
+          <input
+            id="auth-password"
+            type="password"
+            className="form-control form-control-lg"
+            autoComplete={register ? 'new-password' : 'current-password'}
+            value={password}
+            onChange={(e) => setPassword(e.target.value)}
+          />
+          <button type="submit" className="btn btn-lg btn-primary pull-right">
+            {register ? 'Sign up' : 'Sign in'}
+          </button>
         </fieldset>
       </form>
     </div>

@@ -34,7 +34,9 @@ describe('AuthStore', () => {
   it('drops a token the server rejects with 401', async () => {
     const storage = memoryStorage({ 'conduit.token': 'expired' });
     const store = new AuthStore(storage);
-    await store.restore(async () => { throw new ApiError(401, { token: ['is invalid'] }); });
+    await store.restore(async () => {
+      throw new ApiError(401, { token: ['is invalid'] });
+    });
     expect(store.getState().status).toBe('anonymous');
     expect(storage.data['conduit.token']).toBeUndefined();
   });
@@ -42,7 +44,9 @@ describe('AuthStore', () => {
   it('keeps the token when the server is unreachable (it may be restarting)', async () => {
     const storage = memoryStorage({ 'conduit.token': 'tok-1' });
     const store = new AuthStore(storage);
-    await store.restore(async () => { throw new ApiError(0, { network: ['could not reach the server'] }); });
+    await store.restore(async () => {
+      throw new ApiError(0, { network: ['could not reach the server'] });
+    });
     expect(store.getState().status).toBe('anonymous');
     expect(storage.data['conduit.token']).toBe('tok-1');
   });

@@ -17,7 +17,12 @@ class FakeSocket implements ChatSocket {
     this.emitted.push([event, payload]);
   }
   timeout() {
-    return { emitWithAck: async (event: string, payload: unknown) => { this.emitted.push([event, payload]); return this.answer(event, payload); } };
+    return {
+      emitWithAck: async (event: string, payload: unknown) => {
+        this.emitted.push([event, payload]);
+        return this.answer(event, payload);
+      },
+    };
   }
   connect() {}
   disconnect() {}
@@ -32,15 +37,22 @@ const flush = () => new Promise((r) => setTimeout(r, 0));
 function setup() {
   const socket = new FakeSocket();
   const stored: ChatMessage[] = [];
-  const store = (n: number) => { for (let i = 1; i <= n; i++) stored.push(raw(stored.length + 1) as ChatMessage); };
+  const store = (n: number) => {
+    for (let i = 1; i <= n; i++) stored.push(raw(stored.length + 1) as ChatMessage);
+  };
   const historyCalls: Array<{ before?: number; limit: number }> = [];
   const history = async (_room: number, q: { before?: number; limit: number }) => {
     historyCalls.push(q);
-    return stored.filter((m) => q.before === undefined || m.id < q.before).sort((a, b) => b.id - a.id).slice(0, q.limit);
+    return stored
+      .filter((m) => q.before === undefined || m.id < q.before)
+      .sort((a, b) => b.id - a.id)
+      .slice(0, q.limit);
   };
   let n = 0;
   let replayMax = 500;
-  const setReplayMax = (max: number) => { replayMax = max; };
+  const setReplayMax = (max: number) => {
+    replayMax = max;
+  };
   const client = new ChatClient({ socket, history, me: 'alice', pageSize: 5, newClientId: () => `c${++n}` });
   socket.answer = (event, payload) => {
     if (event === CHAT_EVENTS.listRooms) return { rooms: [{ id: 1, name: 'general' }] };
@@ -48,9 +60,26 @@ function setup() {
       // Like the gateway: newest 50 (oldest first) without `since`; else up to `replayMax` after it.
       const after = payload.since === undefined ? stored.slice(-50) : stored.filter((m) => m.id > payload.since);
       const messages = payload.since === undefined ? after : after.slice(0, replayMax);
-      return { ok: true, room: { id: 1, name: 'general', joined: true }, messages, hasMore: after.length > messages.length, users: [{ id: 1, username: 'alice' }, { id: 2, username: 'bob' }] };
+      return {
+        ok: true,
+        room: { id: 1, name: 'general', joined: true },
+        messages,
+        hasMore: after.length > messages.length,
+        safeId: stored.length,
+        users: [
+          { id: 1, username: 'alice' },
+          { id: 2, username: 'bob' },
+        ],
+      };
     }
-    if (event === CHAT_EVENTS.send) { store(1); return { ok: true, message: { ...stored[stored.length - 1], body: payload.body, author: { id: 1, username: 'alice' } } }; }
+    if (event === CHAT_EVENTS.sync) {
+      const after = stored.filter((m) => m.id > payload.since);
+      return { ok: true, messages: after.slice(0, replayMax), hasMore: after.length > replayMax, safeId: stored.length };
+    }
+    if (event === CHAT_EVENTS.send) {
+      store(1);
+      return { ok: true, message: { ...stored[stored.length - 1], body: payload.body, author: { id: 1, username: 'alice' } } };
+    }
     return {};
   };
   return { socket, client, store, stored, historyCalls, setReplayMax };
@@ -79,7 +108,10 @@ describe('ChatClient', () => {
     expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 50 }, (_, i) => i + 8));
     await client.loadOlder(1);
     await client.loadOlder(1);
-    expect(historyCalls).toEqual([{ before: 8, limit: 5 }, { before: 3, limit: 5 }]);
+    expect(historyCalls).toEqual([
+      { before: 8, limit: 5 },
+      { before: 3, limit: 5 },
+    ]);
     expect(client.room(1).messages.map((m) => m.id)).toEqual(Array.from({ length: 57 }, (_, i) => i + 1));
     expect(client.room(1).hasOlder).toBe(false);
     await client.loadOlder(1);
@@ -180,7 +212,56 @@ describe('ChatClient', () => {
     expect(client.room(1).messages).toHaveLength(1);
     expect(client.room(1).messages[0]).toMatchObject({ id: 1, body: 'hello', author: { username: 'alice' } });
     expect(client.room(1).messages[0].state).toBeUndefined();
-    expect(socket.emitted.find(([e]) => e === CHAT_EVENTS.send)?.[1]).toEqual({ roomId: 1, body: 'hello' });
+    expect(socket.emitted.find(([e]) => e === CHAT_EVENTS.send)?.[1]).toEqual({ roomId: 1, body: 'hello', clientId: 'c1' });
+  });
+
+  it('resends with the same client id when the ack is lost, and shows the message once', async () => {
+    const { socket, client, stored } = setup();
+    socket.server('connect');
+    await client.openRoom(1);
+    const server = socket.answer;
+    let attempts = 0;
+    socket.answer = (event, payload) => {
+      if (event !== CHAT_EVENTS.send) return server(event, payload);
+      // The first attempt is stored, but its ack never arrives; the resend is answered with the stored message.
+      if (++attempts === 1) {
+        server(event, payload);
+        throw new Error('operation has timed out');
+      }
+      return { ok: true, replayed: true, message: { ...stored[stored.length - 1], body: payload.body, author: { id: 1, username: 'alice' } } };
+    };
+    await client.send(1, 'hello');
+    const sends = socket.emitted.filter(([e]) => e === CHAT_EVENTS.send).map(([, p]) => p);
+    expect(sends).toEqual([
+      { roomId: 1, body: 'hello', clientId: 'c1' },
+      { roomId: 1, body: 'hello', clientId: 'c1' },
+    ]);
+    expect(stored).toHaveLength(1);
+    expect(client.room(1).messages).toHaveLength(1);
+    expect(client.room(1).messages[0]).toMatchObject({ id: 1, body: 'hello' });
+    expect(client.room(1).messages[0].state).toBeUndefined();
+  });
+
+  it('a message stored but never delivered live (no resync signal either) is recovered on the next room:head', async () => {
+    const { socket, client, store } = setup();
+    store(3);
+    socket.server('connect');
+    await client.openRoom(1);
+    socket.server(CHAT_EVENTS.head, { roomId: 1, lastId: 3, safeId: 3 });
+    await flush();
+    expect(socket.emitted.filter(([e]) => e === CHAT_EVENTS.sync)).toHaveLength(0); // not behind: no sync
+    // Messages 4 and 5 are stored while live delivery is broken; the head shows 5. A head may be missed too: the next one tells the same.
+    store(2);
+    socket.server(CHAT_EVENTS.head, { roomId: 1, lastId: 5, safeId: 3 });
+    await flush();
+    await flush();
+    socket.server(CHAT_EVENTS.head, { roomId: 1, lastId: 5, safeId: 5 });
+    await flush();
+    await flush();
+    const syncs = socket.emitted.filter(([e]) => e === CHAT_EVENTS.sync).map(([, p]) => p);
+    expect(syncs).toEqual([{ roomId: 1, since: 3 }]); // once: the reply moved the cursor to 5
+    expect(client.room(1).messages.map((m) => m.id)).toEqual([1, 2, 3, 4, 5]);
+    expect(client.getState().recovered).toBe(2);
   });
 
   it('marks a rejected message as failed with the reason', async () => {

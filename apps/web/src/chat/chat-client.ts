@@ -1,38 +1,12 @@
-import type { ChatMessage, ChatRoom, ConnectionStatus } from './chat-types.js';
-import { CHAT_EVENTS, toChatMessage, toChatRoom, toUsernames, unwrapAck } from './chat-protocol.js';
+import type { ChatMessage, ChatRoom } from './chat-types.js';
+import type { ChatSocket, ChatState, RoomState } from './chat-state.js';
+import { CHAT_EVENTS, newClientId, toChatMessage, toChatRoom, toUsernames, unwrapAck } from './chat-protocol.js';
 import { acknowledge, fetchMissed, lastConfirmedId, lastConfirmedIdBefore, markFailed, mergeMessages, oldestConfirmedId, type HistoryPage } from './message-timeline.js';
 import { TypingTracker } from './typing-tracker.js';
+import { sendWithResend } from './send-with-resend.js';
+import { SyncCursors } from './sync-cursor.js';
 
-/** The part of socket.io-client's Socket this client uses (a fake implements it in tests). */
-export interface ChatSocket {
-  readonly active: boolean;
-  on(event: string, listener: (...args: any[]) => void): unknown;
-  emit(event: string, ...args: unknown[]): unknown;
-  timeout(ms: number): { emitWithAck(event: string, ...args: unknown[]): Promise<unknown> };
-  connect(): unknown;
-  disconnect(): unknown;
-}
-
-export interface RoomState {
-  messages: ChatMessage[];
-  presence: string[];
-  typing: string[];
-  /** False once scroll-back reached the first message of the room. */
-  hasOlder: boolean;
-  loadingOlder: boolean;
-  joined: boolean;
-  error: string | null;
-}
-
-export interface ChatState {
-  status: ConnectionStatus;
-  /** Why we are offline or reconnecting (refused token, server gone...). */
-  detail: string | null;
-  /** Messages fetched from history after the last reconnect (shown so a user knows none were lost). */
-  recovered: number;
-  rooms: ChatRoom[];
-  byRoom: Record<number, RoomState>;
-}
+export type { ChatSocket, ChatState, RoomState } from './chat-state.js';
 
 export interface ChatClientOptions {
   socket: ChatSocket;
@@ -66,12 +40,14 @@ export class ChatClient {
   private readonly pageSize: number;
   private readonly now: () => number;
   private readonly newClientId: () => string;
+  private readonly cursors: SyncCursors;
 
   constructor(private readonly options: ChatClientOptions) {
     this.ackTimeoutMs = options.ackTimeoutMs ?? 10_000;
     this.pageSize = options.pageSize ?? 30;
     this.now = options.now ?? Date.now;
-    this.newClientId = options.newClientId ?? (() => crypto.randomUUID());
+    this.newClientId = options.newClientId ?? newClientId;
+    this.cursors = new SyncCursors(this.now);
     const { socket } = options;
     socket.on('connect', () => void this.onConnect());
     socket.on('disconnect', (reason: string) => {
@@ -86,6 +62,7 @@ export class ChatClient {
     socket.on(CHAT_EVENTS.message, (raw: unknown) => this.onMessage(toChatMessage(raw)));
     socket.on(CHAT_EVENTS.typing, (raw: { roomId?: unknown; user?: { username?: unknown } }) => this.onTyping(Number(raw?.roomId), String(raw?.user?.username ?? '')));
     socket.on(CHAT_EVENTS.resync, (raw: { lostAt?: unknown }) => void this.onResync(String(raw?.lostAt ?? '')));
+    socket.on(CHAT_EVENTS.head, (raw: { roomId?: unknown; lastId?: unknown; safeId?: unknown }) => void this.onHead(raw));
     socket.on(CHAT_EVENTS.sessionExpired, () => this.set({ status: 'offline', detail: 'your session expired: sign in again' }));
     socket.on(CHAT_EVENTS.presence, (raw: { roomId?: unknown }) => this.updateRoom(Number(raw?.roomId), { presence: toUsernames(raw) }));
   }
@@ -149,14 +126,21 @@ export class ChatClient {
     }
   }
 
+  /**
+   * Sends with a client id (idempotent on the server): when the ack does not come back (lost with a
+   * dropped connection), the same message is resent with the same id, once per attempt left, and
+   * the server answers with the message it stored the first time; never a twin.
+   */
   async send(roomId: number, body: string): Promise<void> {
     const clientId = this.newClientId();
     const pending: ChatMessage = { id: -1, roomId, body, createdAt: new Date(this.now()).toISOString(), author: { username: this.options.me, image: null }, clientId, state: 'pending' };
     this.updateRoom(roomId, { messages: mergeMessages(this.room(roomId).messages, [pending]) });
     try {
-      const ack = unwrapAck<{ message?: unknown; id?: unknown }>(await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.send, { roomId, body }));
+      const ack = await sendWithResend(this.options.socket, this.ackTimeoutMs, { roomId, body, clientId });
       const stored = toChatMessage(ack.message ?? { ...pending, ...ack });
-      this.updateRoom(roomId, { messages: acknowledge(this.room(roomId).messages, clientId, { ...stored, roomId, body: stored.body || body, author: stored.author.username === '?' ? pending.author : stored.author }) });
+      this.updateRoom(roomId, {
+        messages: acknowledge(this.room(roomId).messages, clientId, { ...stored, roomId, body: stored.body || body, author: stored.author.username === '?' ? pending.author : stored.author }),
+      });
     } catch (error) {
       this.updateRoom(roomId, { messages: markFailed(this.room(roomId).messages, clientId), error: `not sent: ${(error as Error).message}` });
     }
@@ -178,9 +162,14 @@ export class ChatClient {
    * from REST history, paged back from the newest (fetchMissed). Returns how many were new.
    */
   private async join(roomId: number, { firstPage = false, since: sinceOverride }: { firstPage?: boolean; since?: number | null } = {}): Promise<number> {
-    const since = firstPage ? null : sinceOverride !== undefined ? sinceOverride : lastConfirmedId(this.room(roomId).messages);
-    const ack = unwrapAck<{ messages?: unknown[]; hasMore?: boolean; users?: unknown; room?: unknown }>(
-      await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(CHAT_EVENTS.join, since === null ? { roomId } : { roomId, since }),
+    const since = firstPage ? null : sinceOverride !== undefined ? sinceOverride : (this.cursors.get(roomId) ?? lastConfirmedId(this.room(roomId).messages));
+    return this.catchUp(roomId, CHAT_EVENTS.join, since, firstPage);
+  }
+
+  /** room:join or room:sync, then the replay merged by id; past the server's cap the rest comes from REST history. */
+  private async catchUp(roomId: number, event: string, since: number | null, firstPage = false): Promise<number> {
+    const ack = unwrapAck<{ messages?: unknown[]; hasMore?: boolean; users?: unknown; room?: unknown; safeId?: unknown }>(
+      await this.options.socket.timeout(this.ackTimeoutMs).emitWithAck(event, since === null ? { roomId } : { roomId, since }),
     );
     let incoming = (ack.messages ?? []).map(toChatMessage);
     if (ack.hasMore && since !== null) {
@@ -195,7 +184,20 @@ export class ChatClient {
     if (ack.room) this.addRoom(toChatRoom(ack.room));
     if (firstPage) patch.hasOlder = incoming.length >= JOIN_PAGE_SIZE;
     this.updateRoom(roomId, patch);
+    this.cursors.advance(roomId, ack.safeId);
     return merged.length - room.messages.length;
+  }
+
+  /** The periodic sequence check: behind the room's head, sync from the cursor (no outage signal needed). */
+  private async onHead(raw: { roomId?: unknown; lastId?: unknown; safeId?: unknown }): Promise<void> {
+    const roomId = Number(raw?.roomId);
+    const head = { lastId: Number(raw?.lastId), safeId: Number(raw?.safeId ?? 0) };
+    if (!this.open.has(roomId) || !Number.isFinite(head.lastId)) return;
+    if (!this.cursors.behind(roomId, head, (id) => this.room(roomId).messages.some((m) => m.id === id && !m.state))) return;
+    await this.cursors.run(roomId, async () => {
+      const recovered = await this.catchUp(roomId, CHAT_EVENTS.sync, this.cursors.get(roomId) ?? 0).catch(() => 0);
+      if (recovered > 0) this.set({ recovered: this.state.recovered + recovered });
+    });
   }
 
   private async onConnect(): Promise<void> {

@@ -1,30 +1,11 @@
 import type { ChatMessage, ChatRoom } from './chat-types.js';
 
 /**
- * The one place that knows the chat gateway's event names and payload shapes
- * (apps/api/src/chat/chat.gateway.ts, chat.types.ts). Everything else in the web app works with
- * ChatMessage/ChatRoom. Acks are `{ ok: true, ... }` or `{ ok: false, code, errors }`.
+ * How the web app reads the chat gateway's payloads. The event names and wire shapes are the
+ * shared protocol in libs/contracts (also used by the gateway and the load tests); everything else
+ * in the web app works with ChatMessage/ChatRoom.
  */
-export const CHAT_NAMESPACE = '/chat';
-export const CHAT_EVENTS = {
-  listRooms: 'rooms:list',
-  /** {name} -> {room} */
-  createRoom: 'room:create',
-  /** {roomId, since?} -> {room, messages (oldest first), hasMore, users}; with `since`, every later message. */
-  join: 'room:join',
-  /** Ends membership (not just "stop looking at the room"). */
-  leave: 'room:leave',
-  /** {roomId, body} -> {message}; the broadcast goes to the other sockets only. */
-  send: 'message:send',
-  /** out: {roomId}; in: {roomId, user: {id, username}} (volatile). */
-  typing: 'typing',
-  message: 'message',
-  /** {roomId, users: [{id, username}]} */
-  presence: 'presence',
-  sessionExpired: 'session:expired',
-  /** {reason, lostAt}: cross-instance delivery was down (Redis outage); re-join from before lostAt. */
-  resync: 'resync',
-} as const;
+export { CHAT_EVENTS, CHAT_NAMESPACE, newClientId } from '@conduit/contracts';
 
 type Raw = Record<string, unknown>;
 const obj = (v: unknown): Raw => (typeof v === 'object' && v !== null ? (v as Raw) : {});

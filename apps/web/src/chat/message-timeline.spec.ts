@@ -16,7 +16,11 @@ describe('mergeMessages', () => {
     list = mergeMessages(list, [msg(2)]);
     expect(list.map((m) => m.body)).toEqual(['m1', 'm2', 'hello']);
     list = acknowledge(list, 'c1', msg(3, 'hello'));
-    expect(list.map((m) => [m.id, m.body, m.state])).toEqual([[1, 'm1', undefined], [2, 'm2', undefined], [3, 'hello', undefined]]);
+    expect(list.map((m) => [m.id, m.body, m.state])).toEqual([
+      [1, 'm1', undefined],
+      [2, 'm2', undefined],
+      [3, 'hello', undefined],
+    ]);
   });
 
   it('does not duplicate when the broadcast of our message arrives before its ack', () => {
@@ -58,7 +62,10 @@ describe('fetchMissed', () => {
     const { messages, complete } = await fetchMissed(page, 45, 50);
     expect(complete).toBe(true);
     expect(messages.map((m) => m.id).sort((a, b) => a - b)).toEqual(Array.from({ length: 75 }, (_, i) => 46 + i));
-    expect(calls).toEqual([{ before: undefined, limit: 50 }, { before: 71, limit: 50 }]);
+    expect(calls).toEqual([
+      { before: undefined, limit: 50 },
+      { before: 71, limit: 50 },
+    ]);
   });
 
   it('fetches one page when nothing was missed', async () => {

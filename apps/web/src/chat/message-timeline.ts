@@ -20,7 +20,10 @@ export function mergeMessages(existing: readonly ChatMessage[], incoming: readon
 
 /** Replaces a pending message with the stored one from the server's acknowledgement. */
 export function acknowledge(messages: readonly ChatMessage[], clientId: string, stored: ChatMessage): ChatMessage[] {
-  return mergeMessages(messages.filter((m) => m.clientId !== clientId || !m.state), [{ ...stored, state: undefined }]);
+  return mergeMessages(
+    messages.filter((m) => m.clientId !== clientId || !m.state),
+    [{ ...stored, state: undefined }],
+  );
 }
 
 export function markFailed(messages: readonly ChatMessage[], clientId: string): ChatMessage[] {

@@ -14,14 +14,16 @@ export function ProfilePage({ username, tab }: { username: string; tab: 'article
   const page = pageFromQuery(search.get('page'));
   const [profile] = useAsync((signal) => api.profile(username, signal), [username, auth.status]);
   const query = { limit: ARTICLES_PER_PAGE, offset: offsetFor(page, ARTICLES_PER_PAGE) };
-  const [articles] = useAsync(
-    (signal) => api.listArticles(tab === 'favorites' ? { ...query, favorited: username } : { ...query, author: username }, signal),
-    [username, tab, page, auth.status],
-  );
+  const [articles] = useAsync((signal) => api.listArticles(tab === 'favorites' ? { ...query, favorited: username } : { ...query, author: username }, signal), [username, tab, page, auth.status]);
   const base = `/profile/${encodeURIComponent(username)}`;
   const tabHref = tab === 'favorites' ? `${base}/favorites` : base;
 
-  if (profile.status === 'error') return <div className="container page"><ErrorList error={profile.error} /></div>;
+  if (profile.status === 'error')
+    return (
+      <div className="container page">
+        <ErrorList error={profile.error} />
+      </div>
+    );
   const p = profile.data?.profile;
   const mine = auth.status === 'signed-in' && auth.user.username === username;
   return (
@@ -33,7 +35,13 @@ export function ProfilePage({ username, tab }: { username: string; tab: 'article
               <Avatar image={p.image} size={100} />
               <h1>{p.username}</h1>
               {p.bio && <p>{p.bio}</p>}
-              {mine ? <Link to="/settings" className="btn btn-sm btn-outline-secondary">Edit Profile Settings</Link> : <FollowButton profile={p} />}
+              {mine ? (
+                <Link to="/settings" className="btn btn-sm btn-outline-secondary">
+                  Edit Profile Settings
+                </Link>
+              ) : (
+                <FollowButton profile={p} />
+              )}
             </>
           ) : (
             <p aria-live="polite">Loading profile…</p>
@@ -41,14 +49,28 @@ export function ProfilePage({ username, tab }: { username: string; tab: 'article
         </div>
       </div>
       <div className="container page">
-        <nav aria-label="Profile articles" className="articles-toggle">
-          <ul className="nav-tabs">
-            <li><Link to={base} className={tab === 'articles' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'articles' ? 'page' : undefined}>My Articles</Link></li>
-            <li><Link to={`${base}/favorites`} className={tab === 'favorites' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'favorites' ? 'page' : undefined}>Favorited Articles</Link></li>
-          </ul>
-        </nav>
+        <ProfileTabs base={base} tab={tab} />
         <ArticleList state={articles} page={page} hrefFor={(n) => (n > 1 ? `${tabHref}?page=${n}` : tabHref)} />
       </div>
     </div>
+  );
+}
+
+function ProfileTabs({ base, tab }: { base: string; tab: 'articles' | 'favorites' }) {
+  return (
+    <nav aria-label="Profile articles" className="articles-toggle">
+      <ul className="nav-tabs">
+        <li>
+          <Link to={base} className={tab === 'articles' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'articles' ? 'page' : undefined}>
+            My Articles
+          </Link>
+        </li>
+        <li>
+          <Link to={`${base}/favorites`} className={tab === 'favorites' ? 'nav-link active' : 'nav-link'} aria-current={tab === 'favorites' ? 'page' : undefined}>
+            Favorited Articles
+          </Link>
+        </li>
+      </ul>
+    </nav>
   );
 }

@@ -4,7 +4,11 @@ import { Link, matchPath, navigate, useLocation } from './router.js';
 
 function Where() {
   const { pathname, search } = useLocation();
-  return <p>at {pathname} tag={search.get('tag') ?? '-'}</p>;
+  return (
+    <p>
+      at {pathname} tag={search.get('tag') ?? '-'}
+    </p>
+  );
 }
 
 describe('router', () => {
@@ -19,7 +23,12 @@ describe('router', () => {
   });
 
   it('navigates on a plain click and re-renders subscribers', () => {
-    render(<><Where /><Link to="/?tag=dragons">dragons</Link></>);
+    render(
+      <>
+        <Where />
+        <Link to="/?tag=dragons">dragons</Link>
+      </>,
+    );
     expect(screen.getByText('at / tag=-')).toBeTruthy();
     fireEvent.click(screen.getByText('dragons'), { button: 0 });
     expect(screen.getByText('at / tag=dragons')).toBeTruthy();
@@ -28,7 +37,12 @@ describe('router', () => {
   });
 
   it('leaves modified clicks (new tab) to the browser', () => {
-    render(<><Where /><Link to="/editor">new</Link></>);
+    render(
+      <>
+        <Where />
+        <Link to="/editor">new</Link>
+      </>,
+    );
     fireEvent.click(screen.getByText('new'), { button: 0, ctrlKey: true });
     expect(screen.getByText('at / tag=-')).toBeTruthy();
   });

@@ -14,8 +14,16 @@ export const alice: User = { username: 'alice', email: 'alice@example.test', tok
 
 export function article(overrides: Partial<ArticleListItem> = {}): ArticleListItem {
   return {
-    slug: 'hello', title: 'Hello', description: 'desc', tagList: ['a'], createdAt: '2026-01-01T00:00:00.000Z', updatedAt: '2026-01-01T00:00:00.000Z',
-    favorited: false, favoritesCount: 0, author: { username: 'bob', bio: null, image: null, following: false }, ...overrides,
+    slug: 'hello',
+    title: 'Hello',
+    description: 'desc',
+    tagList: ['a'],
+    createdAt: '2026-01-01T00:00:00.000Z',
+    updatedAt: '2026-01-01T00:00:00.000Z',
+    favorited: false,
+    favoritesCount: 0,
+    author: { username: 'bob', bio: null, image: null, following: false },
+    ...overrides,
   };
 }
 
@@ -31,6 +39,9 @@ export function renderWithServices(ui: ReactNode, api: Partial<ConduitApi>, { si
 export function deferred<T>() {
   let resolve!: (value: T) => void;
   let reject!: (error: unknown) => void;
-  const promise = new Promise<T>((res, rej) => { resolve = res; reject = rej; });
+  const promise = new Promise<T>((res, rej) => {
+    resolve = res;
+    reject = rej;
+  });
   return { promise, resolve, reject };
 }

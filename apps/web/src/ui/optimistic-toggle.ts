@@ -8,10 +8,7 @@ export interface ToggleState {
 }
 
 export type ToggleEvent =
-  | { type: 'click' }
-  | { type: 'confirmed'; on: boolean; count: number }
-  | { type: 'failed'; previous: { on: boolean; count: number }; message: string }
-  | { type: 'reset'; on: boolean; count: number };
+  { type: 'click' } | { type: 'confirmed'; on: boolean; count: number } | { type: 'failed'; previous: { on: boolean; count: number }; message: string } | { type: 'reset'; on: boolean; count: number };
 
 /**
  * Follow and favorite flip at once (optimistic) and settle on the server's answer; a failure

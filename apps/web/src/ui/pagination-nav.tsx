@@ -10,7 +10,9 @@ export function PaginationNav({ total, perPage, current, hrefFor }: { total: num
       <ul className="pagination">
         {pageWindow(current, count).map((page, i) =>
           page === null ? (
-            <li key={`gap-${i}`} aria-hidden="true" className="page-gap">…</li>
+            <li key={`gap-${i}`} aria-hidden="true" className="page-gap">
+              …
+            </li>
           ) : (
             <li key={page} className={page === current ? 'page-item active' : 'page-item'}>
               <Link to={hrefFor(page)} aria-current={page === current ? 'page' : undefined} aria-label={`Page ${page}`}>

@@ -17,8 +17,8 @@ export function useAsync<T>(load: (signal: AbortSignal) => Promise<T>, deps: Dep
       },
     );
     return () => controller.abort();
-    // eslint-disable-next-line react-hooks/exhaustive-deps
+    // The caller lists the dependencies (like useEffect's own array), so they are not known statically here.
   }, deps);
-  const update = (fn: (data: T) => T) => setState((s) => (s.data === undefined ? s : { ...s, data: fn(s.data) } as AsyncState<T>));
+  const update = (fn: (data: T) => T) => setState((s) => (s.data === undefined ? s : ({ ...s, data: fn(s.data) } as AsyncState<T>)));
   return [state, update];
 }

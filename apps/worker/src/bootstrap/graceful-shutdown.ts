@@ -6,11 +6,7 @@ import type { Logger } from 'pino';
  * locks lapse and another worker's stalled check runs them again (at-least-once).
  * Test: apps/worker/test/resilience.e2e.spec.ts ("SIGTERM ...").
  */
-export function installGracefulShutdown(
-  stop: () => Promise<void>,
-  timeoutMs: number,
-  logger: Logger,
-): (reason: string, exitCode: number) => Promise<void> {
+export function installGracefulShutdown(stop: () => Promise<void>, timeoutMs: number, logger: Logger): (reason: string, exitCode: number) => Promise<void> {
   let stopping = false;
   const shutdown = async (reason: string, exitCode: number) => {
     if (stopping) return;

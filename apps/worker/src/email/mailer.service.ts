@@ -25,7 +25,7 @@ export class MailerService implements OnModuleDestroy {
       port: config.SMTP_PORT,
       secure: config.SMTP_SECURE,
       // Reuse connections: a fresh SMTP connection per email cost ~100 ms here, a pooled send
-      // ~1 ms (apps/worker/bench/worker-throughput.bench.ts). One connection per job slot.
+      // ~1 ms (bench/worker/worker-throughput.bench.ts). One connection per job slot.
       pool: true,
       maxConnections: config.WORKER_EMAIL_CONCURRENCY,
       maxMessages: 100,

@@ -61,10 +61,7 @@ export class HealthServer {
   private async probe(check: () => Promise<unknown>): Promise<'up' | 'down'> {
     let timer: NodeJS.Timeout | undefined;
     try {
-      await Promise.race([
-        check(),
-        new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.config.HEALTH_CHECK_TIMEOUT_MS))),
-      ]);
+      await Promise.race([check(), new Promise((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), this.config.HEALTH_CHECK_TIMEOUT_MS)))]);
       return 'up';
     } catch {
       return 'down';

@@ -1,5 +1,5 @@
 import { Inject, Injectable, type OnModuleDestroy } from '@nestjs/common';
-import { VersionedCache, createFailFastRedis } from '@conduit/cache';
+import { CacheTags, VersionedCache, createFailFastRedis, readCacheKeyPrefix } from '@conduit/cache';
 import type { WorkerConfig } from '@conduit/config';
 import type { Redis } from 'ioredis';
 import type { Logger } from 'pino';
@@ -7,9 +7,9 @@ import { WORKER_CONFIG, WORKER_LOGGER } from '../infra/tokens.js';
 
 /**
  * The API caches profiles (and authors embedded in articles and comments) under the `people`
- * tag (apps/api/src/cache/cache-tags.ts). The worker changes users.image behind the API's back,
+ * tag (CacheTags in libs/cache, shared with the API). The worker changes users.image behind the API's back,
  * so it bumps that tag exactly as the API's own PUT /api/user does; otherwise readers would see
- * the old image until CACHE_TTL_MS. Same key prefix as apps/api/src/cache/read-cache.module.ts.
+ * the old image until CACHE_TTL_MS. The key prefix comes from libs/cache (readCacheKeyPrefix), as the API's.
  * The cache is optional: with its Redis down, VersionedCache rotates the epoch once it is back.
  * Test: apps/worker/test/image.e2e.spec.ts ("... cached profile shows the new image").
  */
@@ -26,7 +26,7 @@ export class ProfileCacheInvalidator implements OnModuleDestroy {
       onUnavailable: (message) => logger.warn({ reason: message }, 'cache Redis unavailable; cached profiles may be stale until it is back'),
     });
     this.cache = new VersionedCache(this.redis, {
-      prefix: `${config.REDIS_KEY_PREFIX}c:`,
+      prefix: readCacheKeyPrefix(config.REDIS_KEY_PREFIX),
       enabled: config.CACHE_ENABLED,
       ttlMs: config.CACHE_TTL_MS,
       ttlJitterRatio: 0,
@@ -39,7 +39,7 @@ export class ProfileCacheInvalidator implements OnModuleDestroy {
   }
 
   profileChanged(): Promise<void> {
-    return this.cache.invalidate(['people']);
+    return this.cache.invalidate([CacheTags.people]);
   }
 
   close(): void {

@@ -25,10 +25,7 @@ export class IdempotencyRepository {
       [key, leaseMs],
     );
     if (claimed.rowCount) return { state: 'claimed' };
-    const { rows } = await this.pool.query<{ completed_at: Date | null; claimed_until: Date | null }>(
-      'SELECT completed_at, claimed_until FROM job_idempotency WHERE key = $1',
-      [key],
-    );
+    const { rows } = await this.pool.query<{ completed_at: Date | null; claimed_until: Date | null }>('SELECT completed_at, claimed_until FROM job_idempotency WHERE key = $1', [key]);
     if (rows[0]?.completed_at) return { state: 'done' };
     return { state: 'busy', until: rows[0]?.claimed_until ?? new Date() };
   }

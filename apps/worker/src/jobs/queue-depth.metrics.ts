@@ -21,12 +21,7 @@ export class QueueDepthMetrics implements OnModuleDestroy {
   private readonly depth: Gauge<'queue' | 'state'>;
   private readonly outbox: Gauge;
 
-  constructor(
-    @Inject(QUEUES_BY_NAME) queues: Record<QueueName, Queue>,
-    @Inject(PG_POOL) pool: pg.Pool,
-    @Inject(WORKER_CONFIG) config: WorkerConfig,
-    @Inject(QUEUE_REDIS) queueRedis: Redis,
-  ) {
+  constructor(@Inject(QUEUES_BY_NAME) queues: Record<QueueName, Queue>, @Inject(PG_POOL) pool: pg.Pool, @Inject(WORKER_CONFIG) config: WorkerConfig, @Inject(QUEUE_REDIS) queueRedis: Redis) {
     const timeoutMs = config.HEALTH_CHECK_TIMEOUT_MS;
     // conduit_dependency_up{dependency=...} (alerts in infra/prometheus): what this worker reaches.
     registerDependencyProbe('postgres', () => pool.query('SELECT 1'), timeoutMs);
@@ -72,7 +67,5 @@ export class QueueDepthMetrics implements OnModuleDestroy {
 
 function withTimeout<T>(promise: Promise<T>, ms: number): Promise<T> {
   let timer: NodeJS.Timeout;
-  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]).finally(() =>
-    clearTimeout(timer),
-  );
+  return Promise.race([promise, new Promise<never>((_, reject) => (timer = setTimeout(() => reject(new Error('timeout')), ms)))]).finally(() => clearTimeout(timer));
 }

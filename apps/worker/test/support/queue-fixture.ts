@@ -12,7 +12,7 @@ import { SmtpSink } from './smtp-sink.js';
 import { startWorkerProcess, workerEnv, type WorkerProcess } from './worker-process.js';
 
 /**
- * Everything a worker test needs, all real: a queue Redis on the file's own port, an SMTP
+ * Everything a worker test needs, all real: a queue Redis of the file's own, an SMTP
  * server, a cloned PostgreSQL database, a storage directory, a queue prefix, and worker
  * processes started against them. close() tears everything down.
  */
@@ -28,8 +28,8 @@ export class QueueFixture {
   private readonly workers: WorkerProcess[] = [];
   private ownsDb = true;
 
-  constructor(redisPort: number, redisOptions: QueueRedisOptions = {}) {
-    this.redis = new QueueRedisServer(redisPort, redisOptions);
+  constructor(redisOptions: QueueRedisOptions = {}) {
+    this.redis = new QueueRedisServer(redisOptions);
   }
 
   /** `db`: share a database created elsewhere (the in-process API's); it is then not dropped here. */

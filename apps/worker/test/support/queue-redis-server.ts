@@ -8,25 +8,39 @@ export interface QueueRedisOptions {
   /** Defaults to the settings BullMQ needs: noeviction + appendonly. */
   maxmemoryPolicy?: string;
   appendonly?: boolean;
+  /** A redis.conf to start from instead (e.g. infra/redis/queue.conf); port, bind and dir are still the test's. */
+  configFile?: string;
 }
 
 /**
- * A real redis-server owned by the test (fixed port from the queue tests' range 6410-6419),
- * configured like production's queue Redis. The data directory survives stop()/start(), so a
+ * A real redis-server owned by the test (on a port the OS gives it), configured like
+ * production's queue Redis. The data directory survives stop()/start(), so a
  * restart recovers queued jobs from the append-only file, as a real restart would.
  */
 export class QueueRedisServer extends TestRedisServer {
   readonly dir = mkdtempSync(join(tmpdir(), 'conduit-queue-redis-'));
 
-  constructor(port: number, private readonly options: QueueRedisOptions = {}) {
-    super(port);
+  constructor(private readonly options: QueueRedisOptions = {}) {
+    super();
   }
 
   protected override serverArgs(): string[] {
+    if (this.options.configFile) return [this.options.configFile, '--port', String(this.port), '--bind', '127.0.0.1', '--dir', this.dir];
     return [
-      '--port', String(this.port), '--bind', '127.0.0.1', '--save', '', '--dir', this.dir, '--loglevel', 'warning',
-      '--maxmemory-policy', this.options.maxmemoryPolicy ?? 'noeviction',
-      '--appendonly', this.options.appendonly === false ? 'no' : 'yes',
+      '--port',
+      String(this.port),
+      '--bind',
+      '127.0.0.1',
+      '--save',
+      '',
+      '--dir',
+      this.dir,
+      '--loglevel',
+      'warning',
+      '--maxmemory-policy',
+      this.options.maxmemoryPolicy ?? 'noeviction',
+      '--appendonly',
+      this.options.appendonly === false ? 'no' : 'yes',
     ];
   }
 

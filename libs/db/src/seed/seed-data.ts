@@ -8,6 +8,22 @@ const USERS_FROM = Date.UTC(2023, 0, 1);
 const ARTICLES_FROM = Date.UTC(2024, 0, 1);
 const END = Date.UTC(2026, 0, 1);
 
+/**
+ * The rows of a data set, in COPY column order (seed-database.ts). Counters (users.articles_count,
+ * tag_article_counts, ...) are not rows here: the seed computes them from the rows in SQL.
+ */
+export interface SeedRows {
+  userRows(passwordHash: string): Iterable<unknown[]>;
+  tagRows(): Iterable<unknown[]>;
+  articleRows(): Iterable<unknown[]>;
+  /** article_id, tag_id, created_at (the article's). */
+  articleTagRows(): Iterable<unknown[]>;
+  /** user_id, article_id, created_at, article_created_at. */
+  favoriteRows(): Iterable<unknown[]>;
+  followRows(): Iterable<unknown[]>;
+  commentRows(): Iterable<unknown[]>;
+}
+
 export interface SeedArticle {
   authorId: number;
   createdAt: number;
@@ -21,7 +37,7 @@ export interface SeedArticle {
  * PRNG streams, so they never change the skeleton. Favorites counters are computed here from the
  * favorites rows themselves, so articles.favorites_count always equals COUNT(favorites).
  */
-export class SeedData {
+export class SeedData implements SeedRows {
   readonly tagNames: string[];
   readonly userCreatedAt: Float64Array;
   readonly articles: SeedArticle[] = [];
@@ -56,14 +72,31 @@ export class SeedData {
     }
 
     const after = (t: number, maxDays: number) => Math.min(END - 1, t + rng.int(maxDays * DAY));
-    uniquePairs(rng, favorites, users, articles, 'favorites', () => [userByRank[rng.skewed(users, 1.5)], articleByRank[rng.skewed(articles, 3)]], (u, a) => {
-      const article = this.articles[a];
-      article.favoritesCount++;
-      this.favorites.push([u + 1, a + 1, after(article.createdAt, 60)]);
-    });
-    uniquePairs(rng, follows, users, users, 'follows', () => [rng.int(users), userByRank[rng.skewed(users, 2.5)]], (a, b) => {
-      this.follows.push([a + 1, b + 1, Math.max(this.userCreatedAt[a + 1], this.userCreatedAt[b + 1]) + rng.int(365 * DAY)]);
-    }, (a, b) => a !== b);
+    uniquePairs(
+      rng,
+      favorites,
+      users,
+      articles,
+      'favorites',
+      () => [userByRank[rng.skewed(users, 1.5)], articleByRank[rng.skewed(articles, 3)]],
+      (u, a) => {
+        const article = this.articles[a];
+        article.favoritesCount++;
+        this.favorites.push([u + 1, a + 1, after(article.createdAt, 60)]);
+      },
+    );
+    uniquePairs(
+      rng,
+      follows,
+      users,
+      users,
+      'follows',
+      () => [rng.int(users), userByRank[rng.skewed(users, 2.5)]],
+      (a, b) => {
+        this.follows.push([a + 1, b + 1, Math.max(this.userCreatedAt[a + 1], this.userCreatedAt[b + 1]) + rng.int(365 * DAY)]);
+      },
+      (a, b) => a !== b,
+    );
     for (let i = 0; i < comments; i++) {
       const articleId = articleByRank[rng.skewed(articles, 2)] + 1;
       this.comments.push([articleId, rng.int(users) + 1, after(this.articles[articleId - 1].createdAt, 30)]);
@@ -72,25 +105,8 @@ export class SeedData {
     this.comments.sort((x, y) => x[2] - y[2]);
   }
 
-  /** Users as COPY rows: id, email, username, password_hash, bio, image, created_at, updated_at. */
-  *userRows(passwordHash: string): Generator<unknown[]> {
-    const rng = new Prng(this.plan.seed ^ 0x05e75);
-    for (let id = 1; id <= this.plan.users; id++) {
-      let username: string;
-      let email: string;
-      if (id <= this.plan.loadTestAccounts) {
-        username = loadTestUsername(id);
-        email = `${username}@${LOAD_TEST_EMAIL_DOMAIN}`;
-      } else {
-        const { first, last } = personName(rng);
-        username = `${first}.${last}${id}`;
-        email = `${username}@example.com`;
-      }
-      const bio = rng.next() < 0.6 ? sentence(rng, 5, 20) : null;
-      const image = rng.next() < 0.3 ? `https://images.conduit.test/avatars/${id}.png` : null;
-      const at = iso(this.userCreatedAt[id]);
-      yield [id, email, username, passwordHash, bio, image, at, at];
-    }
+  userRows(passwordHash: string): Generator<unknown[]> {
+    return seedUserRows(this.plan, this.userCreatedAt, passwordHash);
   }
 
   *tagRows(): Generator<unknown[]> {
@@ -111,11 +127,11 @@ export class SeedData {
   }
 
   *articleTagRows(): Generator<unknown[]> {
-    for (let i = 0; i < this.articles.length; i++) for (const tagId of this.articles[i].tagIds) yield [i + 1, tagId];
+    for (let i = 0; i < this.articles.length; i++) for (const tagId of this.articles[i].tagIds) yield [i + 1, tagId, iso(this.articles[i].createdAt)];
   }
 
   *favoriteRows(): Generator<unknown[]> {
-    for (const [userId, articleId, at] of this.favorites) yield [userId, articleId, iso(at)];
+    for (const [userId, articleId, at] of this.favorites) yield [userId, articleId, iso(at), iso(this.articles[articleId - 1].createdAt)];
   }
 
   *followRows(): Generator<unknown[]> {
@@ -132,14 +148,41 @@ export class SeedData {
   }
 }
 
-function iso(ms: number): string {
+/** Users as COPY rows: id, email, username, password_hash, bio, image, created_at, updated_at. */
+export function* seedUserRows(plan: SeedPlan, createdAt: Float64Array, passwordHash: string): Generator<unknown[]> {
+  const rng = new Prng(plan.seed ^ 0x05e75);
+  for (let id = 1; id <= plan.users; id++) {
+    let username: string;
+    let email: string;
+    if (id <= plan.loadTestAccounts) {
+      username = loadTestUsername(id);
+      email = `${username}@${LOAD_TEST_EMAIL_DOMAIN}`;
+    } else {
+      const { first, last } = personName(rng);
+      username = `${first}.${last}${id}`;
+      email = `${username}@example.com`;
+    }
+    const bio = rng.next() < 0.6 ? sentence(rng, 5, 20) : null;
+    const image = rng.next() < 0.3 ? `https://images.conduit.test/avatars/${id}.png` : null;
+    const at = iso(createdAt[id]);
+    yield [id, email, username, passwordHash, bio, image, at, at];
+  }
+}
+
+export function iso(ms: number): string {
   return new Date(ms).toISOString();
 }
 
 /** Draws `count` distinct (a, b) pairs; bounded so an impossible plan fails instead of spinning. */
 function uniquePairs(
-  rng: Prng, count: number, aSize: number, bSize: number, what: string,
-  draw: () => [number, number], add: (a: number, b: number) => void, accept: (a: number, b: number) => boolean = () => true,
+  rng: Prng,
+  count: number,
+  aSize: number,
+  bSize: number,
+  what: string,
+  draw: () => [number, number],
+  add: (a: number, b: number) => void,
+  accept: (a: number, b: number) => boolean = () => true,
 ): void {
   const seen = new Set<number>();
   const maxAttempts = count * 50 + 1_000;

@@ -10,18 +10,23 @@ const WORDS = (
   'design pattern layer module boundary contract schema migration version upgrade rewrite refactor ' +
   'simple fast reliable careful honest boring small large steady quiet sharp clear practical modern'
 ).split(' ');
-const FIRST = 'ada alan grace linus ken dennis barbara margaret edsger donald john tim radia frances leslie ' +
+const FIRST =
+  'ada alan grace linus ken dennis barbara margaret edsger donald john tim radia frances leslie ' +
   'sophie yuki maria ahmed priya chen olga lucas amara diego ingrid kofi nadia omar sven tara wei zoe'.split(' ').join(' ');
 const FIRST_NAMES = FIRST.split(' ');
-const LAST_NAMES = ('lovelace turing hopper torvalds thompson ritchie liskov hamilton dijkstra knuth backus ' +
+const LAST_NAMES = (
+  'lovelace turing hopper torvalds thompson ritchie liskov hamilton dijkstra knuth backus ' +
   'berners-lee perlman allen lamport martin tanaka garcia hassan patel wang ivanova silva okafor lopez berg ' +
-  'mensah haddad nasser lind rao zhang moreau').split(' ');
+  'mensah haddad nasser lind rao zhang moreau'
+).split(' ');
 
-const TECH_TAGS = ('javascript typescript node nestjs fastify prisma postgres redis docker kubernetes react vue ' +
+const TECH_TAGS = (
+  'javascript typescript node nestjs fastify prisma postgres redis docker kubernetes react vue ' +
   'svelte angular rust go python java kotlin swift css html graphql rest grpc websockets testing devops ' +
   'security performance caching databases architecture career opensource linux cloud aws gcp azure nginx ' +
   'haproxy observability monitoring logging tracing queues kafka rabbitmq bullmq socketio realtime mobile ' +
-  'web design ux accessibility algorithms data ml ai').split(' ');
+  'web design ux accessibility algorithms data ml ai'
+).split(' ');
 const TAG_QUALIFIERS = 'tips basics advanced patterns news tooling internals at-scale in-production howto'.split(' ');
 
 export function personName(rng: Prng): { first: string; last: string } {
@@ -50,7 +55,9 @@ export function sentence(rng: Prng, min = 6, max = 16): string {
 }
 
 export function title(rng: Prng): string {
-  return words(rng, 3, 8).map((w) => w[0].toUpperCase() + w.slice(1)).join(' ');
+  return words(rng, 3, 8)
+    .map((w) => w[0].toUpperCase() + w.slice(1))
+    .join(' ');
 }
 
 export function paragraphs(rng: Prng, min: number, max: number): string {
@@ -66,5 +73,8 @@ export function paragraphs(rng: Prng, min: number, max: number): string {
 }
 
 export function slugify(text: string): string {
-  return text.toLowerCase().replace(/[^a-z0-9]+/g, '-').replace(/^-|-$/g, '');
+  return text
+    .toLowerCase()
+    .replace(/[^a-z0-9]+/g, '-')
+    .replace(/^-|-$/g, '');
 }

@@ -5,5 +5,4 @@
  */
 export const CHAT_TEST_ENV: Record<string, string> = {
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
-  HEALTH_MAX_EVENT_LOOP_DELAY_MS: '60000',
 };

@@ -11,9 +11,11 @@ interface Msg {
 const RESYNC_MARGIN_MS = 5_000;
 
 /**
- * A well-behaved chat client, as the web app should be: remembers the last message id per room,
- * and after a reconnect that was not recovered by Socket.IO (or on a server `resync`) re-joins
- * its rooms with `since`. Counts how each message arrived: live (event, including
+ * A well-behaved chat client, as the web app is: remembers the last message id per room, and
+ * after every reconnect (recovered by Socket.IO or not) and on a server `resync` re-joins its
+ * rooms with `since`, retrying while connected if a re-join fails. Recovery alone is not
+ * trusted: a packet the old instance acknowledged but never published (it was shutting down)
+ * is only in PostgreSQL. Counts how each message arrived: live (event, including
  * connection-state recovery) or replayed from history.
  */
 export class ChatUser {
@@ -24,6 +26,8 @@ export class ChatUser {
   reconnects = 0;
   recoveredReconnects = 0;
   resyncs = 0;
+  /** Re-joins that failed (and were retried): shown when a test fails. */
+  readonly resyncErrors: string[] = [];
 
   private constructor(readonly socket: ChatClient) {
     socket.on('message', (m: Msg) => {
@@ -34,11 +38,11 @@ export class ChatUser {
     socket.on('connect', () => {
       this.reconnects++;
       if (socket.recovered) this.recoveredReconnects++;
-      else void this.resync().catch(() => {});
+      void this.resyncUntilDone();
     });
     socket.on('resync', ({ lostAt }: { lostAt: string }) => {
       this.resyncs++;
-      void this.resync(Date.parse(lostAt) - RESYNC_MARGIN_MS).catch(() => {});
+      void this.resyncUntilDone(Date.parse(lostAt) - RESYNC_MARGIN_MS);
     });
   }
 
@@ -54,7 +58,10 @@ export class ChatUser {
   }
 
   bodies(roomId: number): string[] {
-    return [...this.messages.values()].filter((m) => m.roomId === roomId).sort((a, b) => a.id - b.id).map((m) => m.body);
+    return [...this.messages.values()]
+      .filter((m) => m.roomId === roomId)
+      .sort((a, b) => a.id - b.id)
+      .map((m) => m.body);
   }
 
   async join(roomId: number, before = Infinity): Promise<any> {
@@ -70,6 +77,18 @@ export class ChatUser {
 
   async resync(before = Infinity): Promise<void> {
     for (const roomId of this.rooms) await this.join(roomId, before);
+  }
+
+  /** Bounded retries: a re-join can fail while the new instance is still warming up. */
+  private async resyncUntilDone(before = Infinity): Promise<void> {
+    for (let attempt = 0; attempt < 10 && this.socket.connected; attempt++) {
+      try {
+        return await this.resync(before);
+      } catch (error) {
+        this.resyncErrors.push((error as Error).message);
+        await new Promise((r) => setTimeout(r, 300));
+      }
+    }
   }
 
   send(roomId: number, body: string): Promise<any> {

@@ -26,13 +26,33 @@ export function diffFacts(schema: SchemaFacts, database: SchemaFacts): SchemaDri
 // --- schema.prisma side -------------------------------------------------------------------
 
 interface DmmfField {
-  name: string; dbName?: string | null; kind: string; type: string; isList: boolean; isRequired: boolean;
+  name: string;
+  dbName?: string | null;
+  kind: string;
+  type: string;
+  isList: boolean;
+  isRequired: boolean;
   nativeType?: [string, string[]] | null;
-  relationFromFields?: string[]; relationToFields?: string[]; relationOnDelete?: string;
+  relationFromFields?: string[];
+  relationToFields?: string[];
+  relationOnDelete?: string;
 }
-interface DmmfModel { name: string; dbName: string | null; fields: DmmfField[]; primaryKey: { name: string | null; fields: string[] } | null }
-interface DmmfIndex { model: string; type: 'id' | 'unique' | 'normal' | 'fulltext'; dbName?: string | null; algorithm?: string; fields: Array<{ name: string; sortOrder?: 'asc' | 'desc' }> }
-interface Dmmf { datamodel: { models: DmmfModel[]; enums: Array<{ name: string; dbName?: string | null; values: Array<{ name: string; dbName?: string | null }> }>; indexes: DmmfIndex[] } }
+interface DmmfModel {
+  name: string;
+  dbName: string | null;
+  fields: DmmfField[];
+  primaryKey: { name: string | null; fields: string[] } | null;
+}
+interface DmmfIndex {
+  model: string;
+  type: 'id' | 'unique' | 'normal' | 'fulltext';
+  dbName?: string | null;
+  algorithm?: string;
+  fields: Array<{ name: string; sortOrder?: 'asc' | 'desc' }>;
+}
+interface Dmmf {
+  datamodel: { models: DmmfModel[]; enums: Array<{ name: string; dbName?: string | null; values: Array<{ name: string; dbName?: string | null }> }>; indexes: DmmfIndex[] };
+}
 
 /** Prisma's own parser (the prisma-fmt wasm the CLI uses): no hand-written schema parsing. */
 export function getDmmf(schemaText: string): Dmmf {
@@ -43,26 +63,46 @@ export function getDmmf(schemaText: string): Dmmf {
 
 // Prisma's PostgreSQL types for scalars without @db.* (what `prisma migrate` would create).
 const DEFAULT_TYPES: Record<string, string> = {
-  String: 'text', Int: 'integer', BigInt: 'bigint', Float: 'double precision', Decimal: 'numeric(65,30)',
-  Boolean: 'boolean', DateTime: 'timestamp(3) without time zone', Json: 'jsonb', Bytes: 'bytea',
+  String: 'text',
+  Int: 'integer',
+  BigInt: 'bigint',
+  Float: 'double precision',
+  Decimal: 'numeric(65,30)',
+  Boolean: 'boolean',
+  DateTime: 'timestamp(3) without time zone',
+  Json: 'jsonb',
+  Bytes: 'bytea',
 };
 
 function nativeType([name, args]: [string, string[]]): string {
   const a = args.length ? `(${args.join(',')})` : '';
   switch (name) {
-    case 'Timestamptz': return `timestamp${a || '(6)'} with time zone`;
-    case 'Timestamp': return `timestamp${a || '(6)'} without time zone`;
-    case 'Timetz': return `time${a || '(6)'} with time zone`;
-    case 'Time': return `time${a || '(6)'} without time zone`;
-    case 'VarChar': return `character varying${a}`;
-    case 'Char': return `character${a || '(1)'}`;
-    case 'Decimal': return `numeric${a}`;
-    case 'DoublePrecision': return 'double precision';
-    case 'SmallInt': return 'smallint';
-    case 'Integer': return 'integer';
-    case 'JsonB': return 'jsonb';
-    case 'ByteA': return 'bytea';
-    default: return name.toLowerCase() + a;
+    case 'Timestamptz':
+      return `timestamp${a || '(6)'} with time zone`;
+    case 'Timestamp':
+      return `timestamp${a || '(6)'} without time zone`;
+    case 'Timetz':
+      return `time${a || '(6)'} with time zone`;
+    case 'Time':
+      return `time${a || '(6)'} without time zone`;
+    case 'VarChar':
+      return `character varying${a}`;
+    case 'Char':
+      return `character${a || '(1)'}`;
+    case 'Decimal':
+      return `numeric${a}`;
+    case 'DoublePrecision':
+      return 'double precision';
+    case 'SmallInt':
+      return 'smallint';
+    case 'Integer':
+      return 'integer';
+    case 'JsonB':
+      return 'jsonb';
+    case 'ByteA':
+      return 'bytea';
+    default:
+      return name.toLowerCase() + a;
   }
 }
 

@@ -87,7 +87,14 @@ export function loadContract() {
 
 /** Inlines `$ref`s (the spec has no cycles) so body generators see plain schemas. */
 function resolve(spec: any, schema: any): any {
-  if (schema?.$ref) return resolve(spec, schema.$ref.replace(/^#\//, '').split('/').reduce((o: any, k: string) => o[k], spec));
+  if (schema?.$ref)
+    return resolve(
+      spec,
+      schema.$ref
+        .replace(/^#\//, '')
+        .split('/')
+        .reduce((o: any, k: string) => o[k], spec),
+    );
   if (Array.isArray(schema)) return schema.map((s) => resolve(spec, s));
   if (schema && typeof schema === 'object') return Object.fromEntries(Object.entries(schema).map(([k, v]) => [k, resolve(spec, v)]));
   return schema;

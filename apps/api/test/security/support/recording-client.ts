@@ -12,7 +12,11 @@ export interface RecordedResponse {
  * anywhere contained X" over everything it sent (e.g. password hashes).
  */
 export class RecordingClient extends ApiClient {
-  constructor(baseUrl: string, readonly log: RecordedResponse[] = [], token?: string) {
+  constructor(
+    baseUrl: string,
+    readonly log: RecordedResponse[] = [],
+    token?: string,
+  ) {
     super(baseUrl, token);
   }
 

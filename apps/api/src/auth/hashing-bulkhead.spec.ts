@@ -1,0 +1,67 @@
+import { describe, expect, it } from 'vitest';
+import { BulkheadFull, HashingBulkhead } from './hashing-bulkhead.js';
+
+/** A task that finishes when told to: the test controls the order, not the clock. */
+function gate() {
+  let open!: () => void;
+  const opened = new Promise<void>((r) => (open = r));
+  return { open, opened };
+}
+
+describe('HashingBulkhead', () => {
+  it('runs at most `concurrency` tasks at once and starts the queued ones first come, first served', async () => {
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 10, maxWaitMs: 60_000 });
+    const order: string[] = [];
+    const gates = [gate(), gate(), gate()];
+    const tasks = ['a', 'b', 'c'].map((name, i) =>
+      bulkhead.run(async () => {
+        order.push(`start ${name}`);
+        await gates[i].opened;
+        order.push(`end ${name}`);
+        return name;
+      }),
+    );
+    await new Promise((r) => setImmediate(r));
+    expect(bulkhead.stats()).toEqual({ running: 1, queued: 2 });
+    expect(order).toEqual(['start a']);
+    gates[0].open();
+    gates[1].open();
+    gates[2].open();
+    expect(await Promise.all(tasks)).toEqual(['a', 'b', 'c']);
+    expect(order).toEqual(['start a', 'end a', 'start b', 'end b', 'start c', 'end c']);
+    expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it('refuses at once when the queue is full, and releases the slot when a task fails', async () => {
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 1, maxWaitMs: 60_000 });
+    const first = gate();
+    const running = bulkhead.run(() =>
+      first.opened.then(() => {
+        throw new Error('hash failed');
+      }),
+    );
+    const queued = bulkhead.run(async () => 'queued ran');
+    await expect(bulkhead.run(async () => 'never')).rejects.toEqual(new BulkheadFull('queue_full'));
+    first.open();
+    await expect(running).rejects.toThrow('hash failed');
+    expect(await queued).toBe('queued ran');
+    expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it('gives up on a wait longer than maxWaitMs, and the waiter never runs afterwards', async () => {
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 5, maxWaitMs: 20 });
+    const first = gate();
+    const running = bulkhead.run(() => first.opened);
+    let ran = false;
+    await expect(
+      bulkhead.run(async () => {
+        ran = true;
+      }),
+    ).rejects.toEqual(new BulkheadFull('wait_timeout'));
+    expect(bulkhead.stats()).toEqual({ running: 1, queued: 0 });
+    first.open();
+    await running;
+    expect(ran).toBe(false);
+    expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
+});

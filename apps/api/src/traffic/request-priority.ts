@@ -1,0 +1,21 @@
+/**
+ * Who is turned away first when an instance is over its concurrency limit (pattern: priority
+ * load shedding). Decided from the request line and headers only, before any work is done:
+ * - critical: sign-in, registration and every write (POST/PUT/PATCH/DELETE): losing one loses a
+ *   user's action, and a user who cannot sign in cannot use the site at all;
+ * - normal:   signed-in reads (an Authorization header is present);
+ * - low:      anonymous reads (lists, tags, articles: mostly cached, and cheap to retry).
+ * Chat messages travel over the WebSocket (never through this hook), so they are never shed here.
+ * Tested in request-priority.spec.ts.
+ */
+export type RequestPriority = 'critical' | 'normal' | 'low';
+
+export const PRIORITIES: readonly RequestPriority[] = ['critical', 'normal', 'low'];
+
+/** Share of the concurrency limit each priority may fill: low-priority requests stop first. */
+export const PRIORITY_SHARE: Readonly<Record<RequestPriority, number>> = { critical: 1, normal: 0.85, low: 0.7 };
+
+export function requestPriority(method: string, authorization: string | string[] | undefined): RequestPriority {
+  if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') return 'critical';
+  return authorization ? 'normal' : 'low';
+}

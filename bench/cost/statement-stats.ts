@@ -1,0 +1,80 @@
+// PostgreSQL statement statistics (pg_stat_statements) and Redis command counts for one
+// measured window: reset at its start, read at its end. pg_stat_statements needs
+// shared_preload_libraries, so bench:cost runs its own cluster (the machine's shared one is
+// left alone).
+import pg from 'pg';
+import { Redis } from 'ioredis';
+
+export interface StatementCost {
+  query: string;
+  calls: number;
+  totalMs: number;
+  meanMs: number;
+  rows: number;
+}
+
+export class StatementStats {
+  private readonly client: pg.Client;
+
+  constructor(databaseUrl: string) {
+    this.client = new pg.Client({ connectionString: databaseUrl, statement_timeout: 10_000 });
+  }
+
+  async open(): Promise<void> {
+    await this.client.connect();
+    await this.client.query('CREATE EXTENSION IF NOT EXISTS pg_stat_statements');
+  }
+
+  async reset(): Promise<void> {
+    await this.client.query('SELECT pg_stat_statements_reset()');
+  }
+
+  /** Statements of the application's database since the last reset, most total time first. */
+  async read(): Promise<{ statements: StatementCost[]; totalMs: number; calls: number }> {
+    const res = await this.client.query<{ query: string; calls: string; total: number; rows: string }>(
+      `SELECT s.query, s.calls, s.total_exec_time AS total, s.rows
+         FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
+        WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%'
+        ORDER BY s.total_exec_time DESC`,
+    );
+    const statements = res.rows.map((r) => ({
+      query: r.query.replace(/\s+/g, ' ').trim(),
+      calls: Number(r.calls),
+      totalMs: r.total,
+      meanMs: r.total / Math.max(1, Number(r.calls)),
+      rows: Number(r.rows),
+    }));
+    return { statements, totalMs: statements.reduce((a, s) => a + s.totalMs, 0), calls: statements.reduce((a, s) => a + s.calls, 0) };
+  }
+
+  async close(): Promise<void> {
+    await this.client.end().catch(() => {});
+  }
+}
+
+/** Commands processed by a Redis server (INFO stats), for round trips per request. */
+export class RedisCommandCount {
+  private readonly redis: Redis;
+
+  constructor(url: string) {
+    this.redis = new Redis(url, { lazyConnect: true, maxRetriesPerRequest: 1, commandTimeout: 2_000 });
+  }
+
+  async commands(): Promise<number> {
+    const info = await this.redis.info('stats');
+    const m = /total_commands_processed:(\d+)/.exec(info);
+    // Minus this INFO call itself.
+    return m ? Number(m[1]) - 1 : 0;
+  }
+
+  async byCommand(): Promise<Map<string, number>> {
+    const info = await this.redis.info('commandstats');
+    const out = new Map<string, number>();
+    for (const m of info.matchAll(/cmdstat_([^:]+):calls=(\d+)/g)) out.set(m[1], Number(m[2]));
+    return out;
+  }
+
+  close(): void {
+    this.redis.disconnect();
+  }
+}

@@ -1,0 +1,41 @@
+import { appEnvironment, planConnections } from './app-environment.js';
+import { startAutoscaler } from './autoscale/start-autoscaler.js';
+import { startApiInstances } from './api-instances.js';
+import { prepareDatabase } from './database.js';
+import { startHaproxy } from './haproxy.js';
+import { ensurePrerequisites } from './prerequisites.js';
+import { startPrometheus } from './prometheus.js';
+import { startRedisRoles } from './redis-roles.js';
+import { createStackContext } from './stack-context.js';
+import { createStackHandle } from './stack-handle.js';
+import type { Stack, StackOptions } from './types.js';
+import { startWeb } from './web.js';
+import { startWorker, workerWanted } from './worker.js';
+
+/**
+ * Starts the no-Docker stack: the two Redis roles, the database (migrated, optionally seeded),
+ * N API instances, the worker, the static web front end, HAProxy and Prometheus, in that order.
+ * On any failure everything already started is stopped again.
+ */
+export async function startStack(options: StackOptions = {}): Promise<Stack> {
+  const ctx = await createStackContext(options);
+  try {
+    await ensurePrerequisites(ctx.log);
+    const redis = await startRedisRoles(ctx);
+    await prepareDatabase(ctx);
+    const withWorker = workerWanted(ctx);
+    const { budget, workerPool } = await planConnections(ctx, withWorker);
+    const appEnv = appEnvironment(ctx, redis, budget);
+    const instances = await startApiInstances(ctx, appEnv);
+    const worker = withWorker ? await startWorker(ctx, appEnv, workerPool) : undefined;
+    const web = await startWeb(ctx);
+    const lb = await startHaproxy(ctx, instances, web);
+    const prometheus = await startPrometheus(ctx, instances, withWorker);
+    const autoscaler = ctx.options.autoscale ? startAutoscaler(ctx, { appEnv, instances, lb, worker, workerPool }) : undefined;
+    ctx.processes.writePids();
+    return createStackHandle(ctx, { instances, lb, budget, autoscaler, urls: { worker, web, prometheus, ...redis } });
+  } catch (error) {
+    await ctx.processes.stop().catch(() => {});
+    throw error;
+  }
+}

@@ -1,0 +1,33 @@
+// What one driver run shares between driving the stages and summarizing them.
+import type { IntervalHistogram } from 'node:perf_hooks';
+import type { Stage, TestType } from '../shared/plan.ts';
+import type { LoadSettings } from '../shared/settings.ts';
+import type { StressLevel } from '../shared/summary.ts';
+import type { SourceAddressPool } from './http-client.ts';
+import type { InstanceProbe } from './instance-metrics.ts';
+import type { CpuSampler } from './process-cpu.ts';
+import type { Recorder } from './recorder.ts';
+import type { SignInPolicy } from './sign-in-policy.ts';
+
+/** What one run measures with, from the first virtual user to the summary. */
+export interface RunContext {
+  type: TestType;
+  stages: Stage[];
+  settings: LoadSettings;
+  log: (line: string) => void;
+  signIn?: SignInPolicy;
+  pool: SourceAddressPool;
+  roomIds: number[];
+  rec: Recorder;
+  sampler: CpuSampler;
+  probe: InstanceProbe;
+  /** The generator's own event-loop delay (added to every latency it measures). */
+  generatorLoop: IntervalHistogram;
+}
+
+/** What driving the stages produced, besides what the recorder and the sampler hold. */
+export interface StageOutcome {
+  started: number;
+  fullStrengthMs: number;
+  levels: StressLevel[];
+}

@@ -1,0 +1,157 @@
+// Open-loop traffic for the overload scenario: requests are SENT at a fixed rate whatever the
+// answers (an arrival-rate model, like k6's constant-arrival-rate), so a slow server cannot slow
+// the test down (no coordinated omission). The mix has every priority the API's admission control
+// knows (apps/api/src/traffic/request-priority.ts): anonymous reads (low), signed-in reads
+// (normal), sign-ins and writes (critical).
+import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
+import type { HttpCall } from '../shared/journeys.ts';
+import { percentile } from './phase-stats.ts';
+
+export type Priority = 'low' | 'normal' | 'critical';
+
+export interface OpenLoopSample {
+  /** performance.now() when it was sent. */
+  at: number;
+  ms: number;
+  status: number;
+  priority: Priority;
+}
+
+export interface SecondFigures {
+  /** Seconds since the generator started. */
+  t: number;
+  offered: number;
+  goodput: number;
+  shed: number;
+  failed: number;
+  admittedP50?: number;
+  admittedP99?: number;
+}
+
+export interface Account {
+  vu: number;
+  token: string;
+  email: string;
+}
+
+/** 70% low, 20% normal, 10% critical (8% writes: favorite/unfavorite, 2% sign-ins). */
+function pickCall(r: number, n: number, accounts: Account[], slugs: string[], password: string): { call: HttpCall; priority: Priority; token?: string; vu: number } {
+  const a = accounts[n % accounts.length];
+  const slug = slugs[n % slugs.length];
+  if (r < 0.45) return { call: { method: 'GET', path: `/api/articles?limit=10&offset=${(n % 5) * 10}`, auth: false }, priority: 'low', vu: n };
+  if (r < 0.6) return { call: { method: 'GET', path: '/api/tags', auth: false }, priority: 'low', vu: n };
+  if (r < 0.7) return { call: { method: 'GET', path: `/api/articles/${encodeURIComponent(slug)}`, auth: false }, priority: 'low', vu: n };
+  if (r < 0.9) return { call: { method: 'GET', path: '/api/articles/feed?limit=10', auth: true }, priority: 'normal', token: a.token, vu: a.vu };
+  if (r < 0.98) {
+    const method = n % 2 ? 'POST' : 'DELETE';
+    return { call: { method, path: `/api/articles/${encodeURIComponent(slug)}/favorite`, auth: true }, priority: 'critical', token: a.token, vu: a.vu };
+  }
+  return { call: { method: 'POST', path: '/api/users/login', body: { user: { email: a.email, password } }, auth: false }, priority: 'critical', vu: a.vu };
+}
+
+/** A 2xx, or a 4xx that is the API's correct answer (not shed, not a failure). */
+export const isGood = (s: OpenLoopSample) => s.status >= 200 && s.status < 500 && s.status !== 429;
+export const isShed = (s: OpenLoopSample) => s.status === 503 || s.status === 429;
+
+export class OpenLoopGenerator {
+  readonly samples: OpenLoopSample[] = [];
+  private readonly pool = new SourceAddressPool({ first: 2, last: 199, connectionsPerAddress: 16 });
+  private timer?: NodeJS.Timeout;
+  private ratePerS = 0;
+  private credit = 0;
+  private n = 0;
+  private outstanding = 0;
+  /** Requests the generator could not send (too many outstanding): reported, never hidden. */
+  skipped = 0;
+  readonly startedAt = performance.now();
+
+  constructor(private readonly o: { baseUrl: string; accounts: Account[]; slugs: string[]; password: string; maxOutstanding?: number; timeoutMs?: number }) {}
+
+  setRate(perSecond: number): void {
+    this.ratePerS = perSecond;
+    if (!this.timer) {
+      let last = performance.now();
+      this.timer = setInterval(() => {
+        const now = performance.now();
+        this.credit += ((now - last) / 1000) * this.ratePerS;
+        last = now;
+        while (this.credit >= 1) {
+          this.credit--;
+          this.fire();
+        }
+      }, 5);
+    }
+  }
+
+  private fire(): void {
+    if (this.outstanding >= (this.o.maxOutstanding ?? 3000)) {
+      this.skipped++;
+      return;
+    }
+    const n = this.n++;
+    const pick = pickCall(Math.random(), n, this.o.accounts, this.o.slugs, this.o.password);
+    const at = performance.now();
+    this.outstanding++;
+    void sendHttp(this.o.baseUrl, this.pool.agentFor(pick.vu), pick.call, pick.token, this.o.timeoutMs ?? 10_000).then((res) => {
+      this.outstanding--;
+      this.samples.push({ at, ms: res.ms, status: res.status, priority: pick.priority });
+    });
+  }
+
+  async stop(): Promise<void> {
+    clearInterval(this.timer);
+    this.timer = undefined;
+    const deadline = Date.now() + 15_000;
+    while (this.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.pool.close();
+  }
+}
+
+/** Figures of the samples sent in [from, to) (performance.now()). */
+export function figures(
+  samples: readonly OpenLoopSample[],
+  from: number,
+  to: number,
+): { offered: number; goodput: number; shedRate: number; failed: number; admittedP50?: number; admittedP99?: number; shedP99?: number; criticalOk: number; criticalSent: number } {
+  const rows = samples.filter((s) => s.at >= from && s.at < to);
+  const seconds = Math.max((to - from) / 1000, 0.001);
+  const good = rows.filter(isGood);
+  const shed = rows.filter(isShed);
+  const admitted = rows
+    .filter((s) => !isShed(s) && s.status !== 0)
+    .map((s) => s.ms)
+    .sort((a, b) => a - b);
+  const critical = rows.filter((s) => s.priority === 'critical');
+  return {
+    offered: rows.length / seconds,
+    goodput: good.length / seconds,
+    shedRate: rows.length ? shed.length / rows.length : 0,
+    failed: rows.filter((s) => !isGood(s) && !isShed(s)).length,
+    admittedP50: percentile(admitted, 50),
+    admittedP99: percentile(admitted, 99),
+    shedP99: percentile(
+      shed.map((s) => s.ms).sort((a, b) => a - b),
+      99,
+    ),
+    criticalOk: critical.filter(isGood).length,
+    criticalSent: critical.length,
+  };
+}
+
+/** Per-second timeline (for the chart): offered, goodput, shed, admitted p50/p99. */
+export function timeline(samples: readonly OpenLoopSample[], start: number, end: number): SecondFigures[] {
+  const out: SecondFigures[] = [];
+  for (let t = start; t + 1000 <= end + 1; t += 1000) {
+    const f = figures(samples, t, t + 1000);
+    out.push({
+      t: Math.round((t - start) / 1000),
+      offered: Math.round(f.offered),
+      goodput: Math.round(f.goodput),
+      shed: Math.round(f.offered * f.shedRate),
+      failed: f.failed,
+      admittedP50: f.admittedP50,
+      admittedP99: f.admittedP99,
+    });
+  }
+  return out;
+}

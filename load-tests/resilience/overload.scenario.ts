@@ -1,0 +1,294 @@
+// Overload without collapse: measures this stack's capacity, then offers 2x and 3x of it
+// open-loop (open-loop.ts) on top of the suite's steady load, then drops back to half of it.
+// Expected (admission control in apps/api/src/traffic, readiness that ignores load, HAProxy check
+// with hysteresis): goodput >= 90% of peak, admitted p99 < 1 s, excess refused fast (503 +
+// Retry-After), sign-ins and writes served, no process exit, 0 DOWN transitions in HAProxy, and
+// latency back to normal within 10 s of the load dropping. Writes the per-second timeline
+// (offered, goodput, shed, admitted p50/p99) for the "behaviour under overload" charts.
+import { setTimeout as sleep } from 'node:timers/promises';
+import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
+import { accountEmail } from '../shared/settings.ts';
+import { OpenLoopGenerator, figures, timeline, type Account, type SecondFigures } from './open-loop.ts';
+import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
+
+export interface OverloadDurations {
+  /** Seconds per capacity-probe step. */
+  stepS: number;
+  /** Seconds at 2x and at 3x. */
+  overloadS: number;
+  /** Seconds at half capacity after the overload (recovery window). */
+  recoveryS: number;
+}
+export const OVERLOAD_FULL: OverloadDurations = { stepS: 5, overloadS: 20, recoveryS: 15 };
+export const OVERLOAD_CI: OverloadDurations = { stepS: 3, overloadS: 10, recoveryS: 12 };
+
+/** Capacity probe: offered rates (req/s), climbed until goodput stops following the offer. */
+const PROBE_RATES = [100, 200, 300, 400, 550, 700, 900, 1150, 1450, 1800, 2200];
+const ACCOUNTS = 100;
+const GOODPUT_SHARE = 0.9;
+const ADMITTED_P99_MS = 1_000;
+const RECOVERY_S = 10;
+
+const check = (label: string, pass: boolean, detail: string): Check => ({ label, pass, detail });
+const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
+
+/** UP->DOWN transitions per server of backend api, from HAProxy's stats (chkdown column). */
+async function downTransitions(statsUrl: string): Promise<number> {
+  const res = await fetch(`${statsUrl}/stats;csv;norefresh`, { signal: AbortSignal.timeout(2_000) });
+  const [header, ...rows] = (await res.text()).trim().split('\n');
+  const cols = header.replace(/^# /, '').split(',');
+  const at = (cells: string[], name: string) => cells[cols.indexOf(name)];
+  return rows
+    .map((r) => r.split(','))
+    .filter((c) => at(c, 'pxname') === 'api' && !['FRONTEND', 'BACKEND'].includes(at(c, 'svname')))
+    .reduce((n, c) => n + Number(at(c, 'chkdown') || 0), 0);
+}
+
+async function signIn(baseUrl: string, password: string, email: (n: number) => string): Promise<Account[]> {
+  const pool = new SourceAddressPool({ first: 2, last: 250, connectionsPerAddress: 2 });
+  const accounts: Account[] = [];
+  try {
+    const vus = Array.from({ length: ACCOUNTS }, (_, i) => 600 + i);
+    for (let i = 0; i < vus.length; i += 8) {
+      await Promise.all(
+        vus.slice(i, i + 8).map(async (vu) => {
+          const res = await sendHttp(baseUrl, pool.agentFor(vu), { method: 'POST', path: '/api/users/login', body: { user: { email: email(vu), password } }, auth: false }, undefined, 10_000);
+          const token = (res.body as { user?: { token?: string } })?.user?.token;
+          if (token) accounts.push({ vu, token, email: email(vu) });
+        }),
+      );
+    }
+  } finally {
+    await pool.close();
+  }
+  if (accounts.length < ACCOUNTS / 2) throw new Error(`only ${accounts.length} of ${ACCOUNTS} accounts signed in`);
+  return accounts;
+}
+
+async function articleSlugs(baseUrl: string): Promise<string[]> {
+  const res = await fetch(`${baseUrl}/api/articles?limit=50`);
+  const body = (await res.json()) as { articles?: Array<{ slug: string }> };
+  const slugs = (body.articles ?? []).map((a) => a.slug);
+  if (!slugs.length) throw new Error('no articles to read');
+  return slugs;
+}
+
+/** Shared result of one run: the chart data lands in the results JSON via figures. */
+export interface OverloadTimeline {
+  capacity: number;
+  probe: Array<{ offered: number; goodput: number; shedRate: number; admittedP99?: number }>;
+  phases: Array<{
+    name: string;
+    multiple: number;
+    offered: number;
+    goodput: number;
+    goodputShare: number;
+    shedRate: number;
+    admittedP50?: number;
+    admittedP99?: number;
+    shedP99?: number;
+    failed: number;
+  }>;
+  seconds: SecondFigures[];
+  /** Seconds (timeline t) where each phase started. */
+  marks: Array<{ t: number; label: string }>;
+  recoverS?: number;
+  downTransitions: number;
+}
+
+export let lastOverloadTimeline: OverloadTimeline | undefined;
+
+/** A measured stretch of the run (performance.now() basis). */
+interface Window {
+  from: number;
+  to: number;
+}
+
+/** Drives the generator: holds a rate for a while, and marks where each phase starts on the timeline. */
+function loadDriver(gen: OpenLoopGenerator) {
+  const marks: OverloadTimeline['marks'] = [];
+  const t0 = performance.now();
+  return {
+    marks,
+    t0,
+    mark: (label: string) => marks.push({ t: Math.round((performance.now() - t0) / 1000), label }),
+    async run(rate: number, seconds: number): Promise<Window> {
+      gen.setRate(rate);
+      const from = performance.now();
+      await sleep(seconds * 1000);
+      return { from, to: performance.now() };
+    },
+  };
+}
+type LoadDriver = ReturnType<typeof loadDriver>;
+
+/**
+ * Capacity = peak goodput: climb until goodput stops growing (two steps without +5%). Not "the
+ * first step that sheds": on a shared box one busy second must not set the capacity.
+ */
+async function probeCapacity(gen: OpenLoopGenerator, drive: LoadDriver, d: OverloadDurations, log: (line: string) => void) {
+  drive.mark('capacity probe');
+  const probe: OverloadTimeline['probe'] = [];
+  let flat = 0;
+  for (const rate of PROBE_RATES) {
+    const w = await drive.run(rate, d.stepS);
+    // Skip the first second of a step (the previous step's answers still arrive).
+    const f = figures(gen.samples, w.from + 1000, w.to);
+    probe.push({ offered: Math.round(f.offered), goodput: Math.round(f.goodput), shedRate: f.shedRate, admittedP99: f.admittedP99 });
+    log(`overload: probe ${rate}/s -> goodput ${f.goodput.toFixed(0)}/s, shed ${(f.shedRate * 100).toFixed(1)}%, admitted p99 ${fmt(f.admittedP99)} ms`);
+    const best = Math.max(...probe.slice(0, -1).map((p) => p.goodput), 0);
+    flat = f.goodput < best * 1.05 ? flat + 1 : 0;
+    if (flat >= 2) break;
+  }
+  return { capacity: Math.max(...probe.map((p) => p.goodput)), probe };
+}
+
+/** Baseline at half capacity, then 2x and 3x. */
+async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacity: number, d: OverloadDurations, log: (line: string) => void) {
+  drive.mark('0.5x');
+  const base = await drive.run(capacity * 0.5, Math.max(4, d.stepS));
+  const phases: OverloadTimeline['phases'] = [];
+  for (const multiple of [2, 3]) {
+    drive.mark(`${multiple}x`);
+    const w = await drive.run(capacity * multiple, d.overloadS);
+    // The first 2 s are the transition (the limit adapts); figures cover the rest.
+    const f = figures(gen.samples, w.from + 2000, w.to);
+    phases.push({
+      name: `${multiple}x`,
+      multiple,
+      offered: Math.round(f.offered),
+      goodput: Math.round(f.goodput),
+      goodputShare: f.goodput / capacity,
+      shedRate: f.shedRate,
+      admittedP50: f.admittedP50,
+      admittedP99: f.admittedP99,
+      shedP99: f.shedP99,
+      failed: f.failed,
+    });
+    log(
+      `overload: ${multiple}x (${f.offered.toFixed(0)}/s) -> goodput ${f.goodput.toFixed(0)}/s (${((f.goodput / capacity) * 100).toFixed(0)}% of peak), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(f.admittedP50)}/${fmt(f.admittedP99)} ms, shed p99 ${fmt(f.shedP99)} ms, critical ok ${f.criticalOk}/${f.criticalSent}`,
+    );
+  }
+  return { base, phases };
+}
+
+/**
+ * Recovery: first second from which every later second has admitted p99 within
+ * max(2 x baseline, baseline + 50 ms) and no shedding.
+ */
+function recovery(gen: OpenLoopGenerator, base: Window, dropAt: number, end: number) {
+  const baseF = figures(gen.samples, base.from + 1000, base.to);
+  const normalP99 = Math.max(2 * (baseF.admittedP99 ?? 0), (baseF.admittedP99 ?? 0) + 50);
+  const after = timeline(gen.samples, dropAt, end);
+  let recoverS: number | undefined;
+  for (let i = after.length - 1; i >= 0; i--) {
+    const s = after[i];
+    if ((s.admittedP99 ?? 0) > normalP99 || s.shed > 0) break;
+    recoverS = i;
+  }
+  return { recoverS, normalP99 };
+}
+
+interface OverloadVerdict {
+  capacity: number;
+  phases: OverloadTimeline['phases'];
+  criticalDuring?: ReturnType<typeof figures>;
+  overall: ReturnType<typeof figures>;
+  downs: number;
+  recoverS?: number;
+  normalP99: number;
+  skipped: number;
+}
+
+function overloadChecks(v: OverloadVerdict): Check[] {
+  const { capacity, phases, criticalDuring, overall, downs, recoverS, normalP99 } = v;
+  const checks: Check[] = [];
+  for (const p of phases) {
+    checks.push(
+      check(
+        `${p.name}: goodput >= ${GOODPUT_SHARE * 100}% of peak`,
+        p.goodputShare >= GOODPUT_SHARE,
+        `${p.goodput}/s of peak ${capacity}/s = ${(p.goodputShare * 100).toFixed(0)}% (offered ${p.offered}/s, shed ${(p.shedRate * 100).toFixed(1)}%)`,
+      ),
+    );
+    checks.push(check(`${p.name}: admitted p99 < ${ADMITTED_P99_MS} ms`, (p.admittedP99 ?? Infinity) < ADMITTED_P99_MS, `p50 ${fmt(p.admittedP50)} ms, p99 ${fmt(p.admittedP99)} ms`));
+    checks.push(check(`${p.name}: excess refused fast (shed p99 < 250 ms)`, p.shedRate === 0 || (p.shedP99 ?? Infinity) < 250, `shed p99 ${fmt(p.shedP99)} ms`));
+  }
+  if (criticalDuring)
+    checks.push(
+      check(
+        'writes served during the overload (>= 99%)',
+        criticalDuring.criticalSent > 0 && criticalDuring.criticalOk / criticalDuring.criticalSent >= 0.99,
+        `${criticalDuring.criticalOk}/${criticalDuring.criticalSent}`,
+      ),
+    );
+  checks.push(check('0 DOWN transitions in HAProxy', downs === 0, String(downs)));
+  checks.push(
+    check(
+      `latency normal <= ${RECOVERY_S} s after the load drops`,
+      recoverS !== undefined && recoverS <= RECOVERY_S,
+      `${recoverS === undefined ? 'not within the window' : `${recoverS} s`} (normal: admitted p99 <= ${normalP99.toFixed(0)} ms, no shedding)`,
+    ),
+  );
+  checks.push(check('no request failed other than by fast shedding (0 errors, 0 timeouts)', overall.failed === 0, `${overall.failed} failed; generator skipped ${v.skipped}`));
+  return checks;
+}
+
+function overloadFigures({ capacity, phases, downs, recoverS }: OverloadVerdict): FaultOutcome['figures'] {
+  return {
+    'capacity (peak goodput)': `${capacity} req/s`,
+    ...Object.fromEntries(
+      phases.map((p) => [
+        `${p.name}`,
+        `offered ${p.offered}/s, goodput ${p.goodput}/s (${(p.goodputShare * 100).toFixed(0)}%), shed ${(p.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(p.admittedP50)}/${fmt(p.admittedP99)} ms, shed p99 ${fmt(p.shedP99)} ms`,
+      ]),
+    ),
+    'DOWN transitions': downs,
+    'time to recover': recoverS === undefined ? 'not recovered' : `${recoverS} s`,
+  };
+}
+
+async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<FaultOutcome> {
+  const { stack } = ctx.env;
+  const baseUrl = stack.urls.lb;
+  const settings = ctx.load.settings;
+  const accounts = await signIn(baseUrl, settings.accountPassword, (n) => accountEmail(settings, n));
+  const slugs = await articleSlugs(baseUrl);
+  const downBefore = await downTransitions(stack.urls.lbStats);
+  const gen = new OpenLoopGenerator({ baseUrl, accounts, slugs, password: settings.accountPassword });
+  const drive = loadDriver(gen);
+  const { capacity, probe } = await probeCapacity(gen, drive, d, ctx.log);
+  const { base, phases } = await overloadPhases(gen, drive, capacity, d, ctx.log);
+  // Back to half capacity (recovery).
+  drive.mark('0.5x (recovery)');
+  const dropAt = performance.now();
+  const rec = await drive.run(capacity * 0.5, d.recoveryS);
+  await gen.stop();
+  const end = rec.to;
+  const { recoverS, normalP99 } = recovery(gen, base, dropAt, end);
+  const downs = (await downTransitions(stack.urls.lbStats)) - downBefore;
+  const overall = figures(gen.samples, drive.t0, end);
+  const criticalDuring = phases.length ? figures(gen.samples, dropAt - phases.length * d.overloadS * 1000, dropAt) : undefined;
+  lastOverloadTimeline = { capacity, probe, phases, seconds: timeline(gen.samples, drive.t0, end), marks: drive.marks, recoverS, downTransitions: downs };
+  const verdict: OverloadVerdict = { capacity, phases, criticalDuring, overall, downs, recoverS, normalP99, skipped: gen.skipped };
+  return { checks: overloadChecks(verdict), figures: overloadFigures(verdict) };
+}
+
+export function overloadScenario(d: OverloadDurations): ScenarioSpec {
+  return {
+    name: 'overload: 2x and 3x measured capacity',
+    expected: `goodput >= ${GOODPUT_SHARE * 100}% of peak at 2x and 3x, admitted p99 < ${ADMITTED_P99_MS} ms, excess shed fast, writes served, 0 DOWN transitions, 0 process exits, latency normal <= ${RECOVERY_S} s after the load drops`,
+    beforeS: 3,
+    afterS: 3,
+    fault: (ctx) => overloadFault(ctx, d),
+    judge: ({ exits, phases }) => [
+      check('0 process exits', exits.length === 0, exits.length ? exits.map((e) => e.name).join(', ') : '0'),
+      // The steady users' sign-ins (login loop) and writes run through the whole overload.
+      check(
+        'steady load: POST/PUT/DELETE answered during the overload',
+        (phases.during.byMethodStatus['POST 503'] ?? 0) === 0,
+        JSON.stringify(Object.fromEntries(Object.entries(phases.during.byMethodStatus).filter(([k]) => !k.startsWith('GET')))),
+      ),
+    ],
+  };
+}

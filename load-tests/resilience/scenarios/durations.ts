@@ -1,0 +1,16 @@
+/** Phase and fault lengths of the fault scenarios (full run or shortened CI run). */
+export interface Durations {
+  beforeS: number;
+  afterS: number;
+  /** Length of a short fault (Redis kill/freeze, PostgreSQL down). */
+  faultS: number;
+  /** "Redis down longer than ioredis's retry budget". */
+  longRedisS: number;
+  /** Cold start: how long dependencies stay down. */
+  coldDownS: number;
+  /** Warm start: warm-up on and off for both events (full), or warm-up on only (CI, under 60 s). */
+  warmStartBothWays: boolean;
+}
+
+export const FULL: Durations = { beforeS: 15, afterS: 20, faultS: 10, longRedisS: 90, coldDownS: 20, warmStartBothWays: true };
+export const CI: Durations = { beforeS: 3, afterS: 6, faultS: 5, longRedisS: 20, coldDownS: 5, warmStartBothWays: false };

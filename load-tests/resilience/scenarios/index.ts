@@ -1,0 +1,34 @@
+// The fault scenarios, in the order they run, each with its expected outcome. Durations come from
+// `d` (full or CI). Each fault returns when it is lifted; checks compare the phases with the
+// expectation. The overload scenario is separate (../overload.scenario.ts): main.ts decides when it runs.
+import type { ScenarioSpec } from '../scenario-runner.ts';
+import { apiSigkill } from './api-sigkill.scenario.ts';
+import { cacheRedis } from './cache-redis.scenario.ts';
+import { coldStart } from './cold-start.scenario.ts';
+import type { Durations } from './durations.ts';
+import { postgresSlow } from './postgres-slow.scenario.ts';
+import { postgres } from './postgres.scenario.ts';
+import { redisDown } from './redis-down.scenario.ts';
+import { rollingRestart } from './rolling-restart.scenario.ts';
+import { uncaughtException } from './uncaught-exception.scenario.ts';
+import { warmStart } from './warm-start.scenario.ts';
+import { workerBatch } from './worker-batch.scenario.ts';
+
+export { CI, FULL, type Durations } from './durations.ts';
+
+export function scenarios(d: Durations): ScenarioSpec[] {
+  return [
+    rollingRestart(d),
+    apiSigkill(d),
+    cacheRedis('kill', d),
+    cacheRedis('freeze', d),
+    redisDown(d),
+    postgres('restart', d),
+    postgres('terminate', d),
+    postgresSlow(d),
+    workerBatch(d),
+    uncaughtException(d),
+    coldStart(d),
+    warmStart(d),
+  ];
+}
