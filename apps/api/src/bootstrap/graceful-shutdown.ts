@@ -45,8 +45,12 @@ export function installGracefulShutdown(app: NestFastifyApplication, config: App
     await new Promise((resolve) => setTimeout(resolve, drainMs));
     // server.close() only closes the sockets idle at that moment: a socket whose request was in
     // flight turns idle (keep-alive) after its response and would hold the close open until
-    // keepAliveTimeout (65 s), past the deadline. Close each one as soon as it is idle.
-    const sweeper = setInterval(() => server.closeIdleConnections(), 100);
+    // keepAliveTimeout (65 s), past the deadline. Close each one as soon as it is idle, but only
+    // once the listener is closed: to Node a just-accepted socket whose request bytes are not
+    // parsed yet is "idle" too, and closing it while still accepting resets a fresh request.
+    const sweeper = setInterval(() => {
+      if (!server.listening) server.closeIdleConnections();
+    }, 100);
     sweeper.unref();
     try {
       await app.close();

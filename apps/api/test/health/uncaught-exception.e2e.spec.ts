@@ -64,20 +64,28 @@ describe('uncaught exception: unready first, drain, then exit 1 (built server)',
     while (server.child.exitCode === null) {
       const res = await api.get('/api/tags').then(
         (r) => String(r.status),
-        (error: Error) => (String((error.cause as { code?: string } | undefined)?.code ?? error.message).includes('ECONNREFUSED') ? 'closed' : `failed: ${error.message}`),
+        (error: Error) => {
+          const cause = error.cause as { code?: string; message?: string } | undefined;
+          return cause?.code === 'ECONNREFUSED' ? 'closed' : `failed: ${error.message} (${cause?.code ?? cause?.message ?? 'no cause'})`;
+        },
       );
       outcomes.push(res);
       if (res === 'closed') break;
     }
     expect(outcomes[0]).toBe('200');
-    // Every request that reached the instance got an answer: 200s, then a closed port, never a reset.
+    // Every request the instance accepted got an answer: 200s, then a closed port, never a reset.
     // This test calls the instance directly, past the drain delay: a request that lands on a
     // kept-alive socket while the listener is closing gets Fastify's explicit 503 + Connection:
     // close (return503OnClosing), only at the very end. Behind HAProxy, the unready drain window
     // has moved traffic away by then.
+    // One exception, outside any process's control: a connection still in the kernel's accept
+    // queue when the listening socket closes is reset by the kernel (Node never saw it). That can
+    // only be the very last request before the port refuses, and only once.
     const answered = outcomes.filter((o) => o !== 'closed');
-    const served = answered.findIndex((o) => o !== '200');
-    const tail = served === -1 ? [] : answered.slice(served);
+    const lastIsBacklogReset = answered.at(-1)?.endsWith('(ECONNRESET)') === true && outcomes.at(-1) === 'closed';
+    const accepted = lastIsBacklogReset ? answered.slice(0, -1) : answered;
+    const served = accepted.findIndex((o) => o !== '200');
+    const tail = served === -1 ? [] : accepted.slice(served);
     expect(
       tail.every((o) => o === '503'),
       outcomes.join(','),
