@@ -77,7 +77,7 @@ try {
   await new Promise((resolve) => setTimeout(resolve, 2_000));
   phase = 'rolling restart';
   let t = Date.now();
-  for (const h of stack.instances) await stack.restartInstance(h.index);
+  await stack.rollingRestart();
   const rollingMs = Date.now() - t;
   // Outcomes are counted in the phase in which they COMPLETE (a request killed in flight fails after the kill).
   phase = 'steady';

@@ -8,6 +8,8 @@ export interface LbServerStatus {
   status: string;
   /** Total sessions (requests with HTTP keep-alive reuse counted per session). */
   sessions: number;
+  /** Percent of its weight a server gets while slowstart ramps it in; null once it takes a full share. */
+  throttlePercent: number | null;
 }
 
 export async function fetchLbStatus(statsUrl: string, timeoutMs = 2_000): Promise<LbServerStatus[]> {
@@ -24,6 +26,7 @@ export async function fetchLbStatus(statsUrl: string, timeoutMs = 2_000): Promis
       server: cells[col('svname')],
       status: cells[col('status')],
       sessions: Number(cells[col('stot')]),
+      throttlePercent: cells[col('throttle')] ? Number(cells[col('throttle')]) : null,
     }));
 }
 

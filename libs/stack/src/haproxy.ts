@@ -15,6 +15,8 @@ export interface LoadBalancer {
   status(): Promise<LbServerStatus[]>;
   command(command: string): Promise<string>;
   waitForState(index: number, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
+  /** Waits until server api-<n> is UP and out of slowstart (HAProxy's throttle column is empty). */
+  waitForFullWeight(index: number, timeoutMs?: number): Promise<void>;
 }
 
 /**
@@ -64,5 +66,15 @@ function loadBalancer(statsUrl: string, runtimeSocket: string): LoadBalancer {
       timeoutMs,
       100,
     ).then(() => undefined);
-  return { statsUrl, status, command: (command) => runtimeCommand(runtimeSocket, command), waitForState };
+  const waitForFullWeight = (index: number, timeoutMs = 30_000) =>
+    waitFor(
+      `HAProxy to give api-${index} its full weight (slowstart over)`,
+      async () => {
+        const row = (await status()).find((s) => s.backend === 'api' && s.server === `api-${index}`);
+        return row?.status === 'UP' && row.throttlePercent === null;
+      },
+      timeoutMs,
+      250,
+    ).then(() => undefined);
+  return { statsUrl, status, command: (command) => runtimeCommand(runtimeSocket, command), waitForState, waitForFullWeight };
 }

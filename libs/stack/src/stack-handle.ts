@@ -31,6 +31,7 @@ export function createStackHandle(ctx: StackContext, parts: StartedParts): Stack
     lbStatus: lb.status,
     lbCommand: lb.command,
     waitForLbState: lb.waitForState,
+    waitForLbFullWeight: lb.waitForFullWeight,
     async killInstance(index, signal = 'SIGKILL') {
       const h = handle(index);
       const exited = h.process.waitForExit();
@@ -48,6 +49,16 @@ export function createStackHandle(ctx: StackContext, parts: StartedParts): Stack
       const h = handle(index);
       await h.process.stop('SIGTERM', 20_000);
       await stack.startInstance(index);
+    },
+    async rollingRestart() {
+      // Like a Deployment's minReadySeconds: the next instance goes down only once HAProxy gives the
+      // restarted one its full weight. Restarting the next one while the last is still ramping in
+      // leaves a cold instance carrying the whole load, and on a small box the next one's boot
+      // competes with it for CPU.
+      for (const h of instances) {
+        await stack.restartInstance(h.index);
+        await stack.waitForLbFullWeight(h.index);
+      }
     },
     autoscaler: parts.autoscaler,
     // The autoscaler first: no instance is started or stopped while the stack stops.

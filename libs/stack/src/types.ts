@@ -86,12 +86,16 @@ export interface Stack {
   lbCommand(command: string): Promise<string>;
   /** Waits until HAProxy reports server api-<n> (backend api) as `state`. */
   waitForLbState(index: number, state: 'UP' | 'DOWN', timeoutMs?: number): Promise<void>;
+  /** Waits until HAProxy has ramped server api-<n> in: UP and out of slowstart. */
+  waitForLbFullWeight(index: number, timeoutMs?: number): Promise<void>;
   /** Intentional kill (no supervisor restart). SIGKILL by default = a crash. */
   killInstance(index: number, signal?: NodeJS.Signals): Promise<void>;
   /** Starts a stopped instance and waits until HAProxy routes to it again. */
   startInstance(index: number): Promise<void>;
   /** Graceful restart: SIGTERM (the app drains), wait for exit, start, wait until UP in HAProxy. */
   restartInstance(index: number): Promise<void>;
+  /** Restarts every instance in turn; the next one only once HAProxy has ramped the last one in (slowstart). */
+  rollingRestart(): Promise<void>;
   /** The autoscaler when `autoscale` was given: its decisions, events and pools. */
   autoscaler?: StackAutoscaler;
   stop(): Promise<void>;

@@ -12,10 +12,8 @@ export function rollingRestart(d: Durations): ScenarioSpec {
     afterS: d.afterS,
     async fault(ctx) {
       const t0 = Date.now();
-      for (const h of ctx.env.stack.instances) {
-        ctx.expectExit(h.id);
-        await ctx.env.stack.restartInstance(h.index);
-      }
+      for (const h of ctx.env.stack.instances) ctx.expectExit(h.id);
+      await ctx.env.stack.rollingRestart();
       return { liftedAt: Date.now(), liftedPerf: performance.now(), recoverMs: undefined, figures: { 'rolling restart took': fmtMs(Date.now() - t0) } };
     },
     judge({ phases, chat, exits }) {

@@ -74,7 +74,12 @@ async function runEvent(ctx: FaultContext, event: 'start' | 'rolling restart', w
     await stack.waitForLbState(h.index, 'DOWN');
     arrivals.push(await bringUp(ctx, h.index, warmup, false));
   } else {
-    for (const h of stack.instances) arrivals.push(await bringUp(ctx, h.index, warmup, true));
+    // The stack's rollingRestart procedure, step by step so each arrival is timed: the next
+    // instance goes down only once HAProxy has ramped the last one in.
+    for (const h of stack.instances) {
+      arrivals.push(await bringUp(ctx, h.index, warmup, true));
+      await stack.waitForLbFullWeight(h.index);
+    }
   }
   await sleep(WINDOW_MS);
   for (const h of stack.instances) h.process.options.env.WARMUP_ENABLED = 'true';
