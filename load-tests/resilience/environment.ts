@@ -32,6 +32,10 @@ export const STACK_ENV: Record<string, string> = {
   WORKER_LOCK_DURATION_MS: '5000',
   WORKER_STALLED_INTERVAL_MS: '2000',
   WORKER_EMAIL_CONCURRENCY: '20',
+  // Test-only fault point (apps/api/src/common/fault-point.ts): a request carrying
+  // `x-test-fault: crash-after-commit` SIGKILLs its instance between commit and response (the
+  // SIGKILL-after-commit scenario). Refused by the config when NODE_ENV=production.
+  TEST_FAULT_INJECTION: 'true',
   // Test-only preload: SIGUSR2 -> uncaught exception (fault-preload.mjs). Not in production config.
   NODE_OPTIONS: `--import ${join(REPO, 'load-tests/resilience/fault-preload.mjs')}`,
 };

@@ -88,7 +88,7 @@ const files = writeResults(
       'Phases: a request belongs to the phase in which it was sent.',
     ],
   },
-  ci ? 'ci-latest' : only ? 'partial-latest' : 'latest',
+  only ? (ci ? 'ci-partial-latest' : 'partial-latest') : ci ? 'ci-latest' : 'latest',
 );
 console.log(`results: ${files.md}\n         ${files.json}`);
 const overload = lastOverloadTimeline;

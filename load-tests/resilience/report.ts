@@ -22,7 +22,7 @@ export function summaryFigures(r: ScenarioResult): string {
   if (r.recoverMs !== undefined && Number.isFinite(r.recoverMs)) parts.push(`recover ${ms(r.recoverMs)} ms`);
   if (r.chat)
     parts.push(
-      `chat: ${r.chat.reconnects} reconnects (p99 ${ms(r.chat.reconnectP99Ms)} ms), lost ${r.chat.lost}/${r.chat.acked}${r.chat.resumeMs !== undefined ? `, resumed ${ms(r.chat.resumeMs)} ms` : ''}`,
+      `chat: ${r.chat.reconnects} reconnects (p99 ${ms(r.chat.reconnectP99Ms)} ms), ${r.chat.acked} acked, to the other members ${r.chat.deliveredLive} live / ${r.chat.recovered} from history / ${r.chat.lost} lost, ${r.chat.duplicatesShown} duplicates shown${r.chat.resumeMs !== undefined ? `, resumed ${ms(r.chat.resumeMs)} ms` : ''}`,
     );
   parts.push(`exits ${r.exits.length}`);
   for (const [k, v] of Object.entries(r.figures)) if (v !== undefined) parts.push(`${k}: ${v}`);

@@ -61,6 +61,11 @@ export interface ScenarioSpec {
   afterS: number;
   /** Dependency whose loss the instances should notice (conduit_dependency_up on /metrics): detect/recover times. */
   dependency?: 'redis_cache' | 'postgres';
+  /**
+   * Runs before the steady load starts (one request at a time needs a quiet stack); its figures
+   * and checks join the scenario's.
+   */
+  quiet?(ctx: Pick<FaultContext, 'env' | 'expectExit' | 'log'>): Promise<Pick<FaultOutcome, 'figures' | 'checks'>>;
   fault(ctx: FaultContext): Promise<FaultOutcome>;
   /** Checks on the measured phases. */
   judge(r: { phases: Record<'before' | 'during' | 'after', PhaseFigures>; samples: Sample[]; clock: PhaseClock; chat?: ChatFigures; outcome: FaultOutcome; exits: ExitEvent[] }): Check[];
@@ -87,12 +92,14 @@ export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise
   const result: ScenarioResult = { name: spec.name, expected: spec.expected, pass: false, checks: [], phases: [], exits: [], figures: {}, durationS: 0 };
   try {
     watch.start();
+    const quiet = spec.quiet ? await spec.quiet({ env, expectExit: (n) => expected.add(n), log }) : undefined;
     load.start();
     if (spec.chat) {
       chat = new ChatProbe(env.stack.urls.lb, chatPool, [301, 302, 303, 304, 305, 306], load.settings.accountPassword, (n) => accountEmail(load.settings, n));
       await chat.start(`resilience-${process.pid}-${Date.now()}-${++roomSeq}`);
     }
     const outcome = await runPhases(spec, { env, load, chat, clock, expectExit: (n) => expected.add(n), log });
+    if (quiet) Object.assign(outcome, { figures: { ...quiet.figures, ...outcome.figures }, checks: [...(quiet.checks ?? []), ...(outcome.checks ?? [])] });
     const end = performance.now();
     await load.stop();
     const chatFigures = chat ? await chat.stop() : undefined;

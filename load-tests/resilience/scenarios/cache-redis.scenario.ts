@@ -1,5 +1,6 @@
-// Redis (cache role) killed or frozen for faultS: cached reads from PostgreSQL, <= 0.1% 5xx,
-// budgets, chat back within 5 s, login limits per instance.
+// Redis (cache role) killed or frozen for faultS: cached reads from PostgreSQL, <= 0.1% 5xx (frozen:
+// 0), budgets, chat back within 5 s, login limits per instance. Frozen also measures one user's
+// sequential reads against a healthy baseline of the same run (sequential-latency.ts).
 import { redisAnswers } from '@conduit/testing';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceAddressPool } from '../../driver/http-client.ts';
@@ -7,6 +8,7 @@ import { REQUEST_BUDGET_MS, type Environment } from '../environment.ts';
 import { check, countBy, lastFailureAfter, sendHttp, timeUntil, type FaultContext, type FaultOutcome, type ScenarioSpec } from '../scenario-runner.ts';
 import type { Durations } from './durations.ts';
 import { BUDGET_SLACK_MS, fmtMs, noExits, overBudget, redisProc, sum } from './judging.ts';
+import { ADDED_P99_TARGET_MS, sequentialFrozenLatency } from './sequential-latency.ts';
 
 /** 30 wrong-password logins for one account from one address while Redis is away: the login limits fall back to per-instance memory (documented), so 429s still come; never a 5xx. */
 async function bruteForceProbe(env: Environment): Promise<{ statuses: Record<string, number> }> {
@@ -60,11 +62,16 @@ async function cacheRedisFault(ctx: FaultContext, kind: 'kill' | 'freeze', d: Du
 export function cacheRedis(kind: 'kill' | 'freeze', d: Durations): ScenarioSpec {
   return {
     name: kind === 'kill' ? `cache Redis killed ${d.faultS} s` : `cache Redis frozen (SIGSTOP) ${d.faultS} s`,
-    expected: '<= 0.1% 5xx, no request over budget, 0 exits, chat resumes <= 5 s after, login limits hold (429, no 5xx)',
+    expected:
+      kind === 'freeze'
+        ? `one request at a time: added p99 <= ${ADDED_P99_TARGET_MS} ms over the healthy baseline after detection; loaded: 0 5xx, no request over budget, 0 exits, chat resumes <= 5 s after, login limits hold (429, no 5xx)`
+        : '<= 0.1% 5xx, no request over budget, 0 exits, chat resumes <= 5 s after, login limits hold (429, no 5xx)',
     chat: true,
     dependency: 'redis_cache',
     beforeS: d.beforeS,
     afterS: d.afterS,
+    // Frozen: first one user reading one request at a time (healthy vs frozen), then the loaded run.
+    quiet: kind === 'freeze' ? (ctx) => sequentialFrozenLatency(ctx.env, d.sequentialReads, ctx.log) : undefined,
     fault: (ctx) => cacheRedisFault(ctx, kind, d),
     judge({ phases, samples, clock, chat, outcome, exits }) {
       const ps = [phases.during, phases.after];
@@ -74,8 +81,11 @@ export function cacheRedis(kind: 'kill' | 'freeze', d: Durations): ScenarioSpec 
       const over = countBy(samples, (s) => s.at >= from && overBudget(s));
       const lastFail = outcome.liftedPerf !== undefined ? lastFailureAfter(samples, outcome.liftedPerf) : undefined;
       outcome.figures = { ...outcome.figures, 'last failed request after Redis returned': fmtMs(lastFail) };
+      if (kind === 'freeze') outcome.figures['loaded added p99 (during - before)'] = fmtMs((phases.during.p99 ?? NaN) - (phases.before.p99 ?? NaN));
       return [
-        check('<= 0.1% 5xx/errors during+after', total > 0 && bad / total <= 0.001, `${bad}/${total} (${((100 * bad) / Math.max(1, total)).toFixed(2)}%)`),
+        kind === 'freeze'
+          ? check('loaded: 0 5xx/errors during+after', total > 0 && bad === 0, `${bad}/${total}`)
+          : check('<= 0.1% 5xx/errors during+after', total > 0 && bad / total <= 0.001, `${bad}/${total} (${((100 * bad) / Math.max(1, total)).toFixed(2)}%)`),
         check(`no request over its budget (${REQUEST_BUDGET_MS} ms + ${BUDGET_SLACK_MS} ms)`, over === 0, `${over} over; max ${fmtMs(Math.max(...ps.map((p) => p.max ?? 0)))}`),
         noExits(exits),
         check('chat resumes <= 5 s after Redis returns', chat?.resumeMs !== undefined && chat.resumeMs <= 5_000, `resume ${fmtMs(chat?.resumeMs)}`),

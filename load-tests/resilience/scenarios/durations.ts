@@ -10,7 +10,11 @@ export interface Durations {
   coldDownS: number;
   /** Warm start: warm-up on and off for both events (full), or warm-up on only (CI, under 60 s). */
   warmStartBothWays: boolean;
+  /** SIGKILL-after-commit: creates killed at the fault point. */
+  crashKills: number;
+  /** Frozen cache Redis: sequential reads measured healthy, then frozen. */
+  sequentialReads: number;
 }
 
-export const FULL: Durations = { beforeS: 15, afterS: 20, faultS: 10, longRedisS: 90, coldDownS: 20, warmStartBothWays: true };
-export const CI: Durations = { beforeS: 3, afterS: 6, faultS: 5, longRedisS: 20, coldDownS: 5, warmStartBothWays: false };
+export const FULL: Durations = { beforeS: 15, afterS: 20, faultS: 10, longRedisS: 90, coldDownS: 20, warmStartBothWays: true, crashKills: 3, sequentialReads: 2000 };
+export const CI: Durations = { beforeS: 3, afterS: 6, faultS: 5, longRedisS: 20, coldDownS: 5, warmStartBothWays: false, crashKills: 2, sequentialReads: 1000 };

@@ -7,7 +7,7 @@ import { SourceAddressPool } from '../../driver/http-client.ts';
 import type { Environment } from '../environment.ts';
 import { check, sendHttp, type Check, type FaultContext } from '../scenario-runner.ts';
 
-interface Tally {
+export interface Tally {
   /** Title -> slug of every article created. */
   slugs: Map<string, string>;
   retries: number;
@@ -19,7 +19,7 @@ interface Tally {
 
 type KeyedResponse = Awaited<ReturnType<typeof requestWithKey>>;
 
-const slugOf = (res: KeyedResponse) => (res.body as { article?: { slug?: string } })?.article?.slug;
+export const slugOf = (res: KeyedResponse) => (res.body as { article?: { slug?: string } })?.article?.slug;
 
 export function idempotentPoster(ctx: FaultContext) {
   const pool = new SourceAddressPool({ first: 180, last: 189, connectionsPerAddress: 4 });
@@ -72,7 +72,7 @@ async function postUntilStopped(ctx: FaultContext, pool: SourceAddressPool, run:
  * A client's retry policy: no answer or 5xx -> retry soon; 409 (the key is still claimed, e.g. by
  * the instance that was killed) -> retry after Retry-After. Same key every time, for up to 30 s.
  */
-async function sendWithRetries(send: () => Promise<KeyedResponse>, tally: Tally): Promise<KeyedResponse> {
+export async function sendWithRetries(send: () => Promise<KeyedResponse>, tally: Tally): Promise<KeyedResponse> {
   let res = await send();
   const deadline = Date.now() + 30_000;
   while ((res.status === 0 || res.status >= 500 || res.status === 409) && Date.now() < deadline) {
@@ -105,14 +105,14 @@ async function verify(env: Environment, run: string, tally: Tally): Promise<{ su
   };
 }
 
-async function requestWithKey(baseUrl: string, pool: SourceAddressPool, i: number, token: string, key: string, title: string) {
+export async function requestWithKey(baseUrl: string, pool: SourceAddressPool, i: number, token: string, key: string, title: string, extraHeaders: Record<string, string> = {}) {
   const { request } = await import('undici');
   const started = performance.now();
   try {
     const res = await request(`${baseUrl}/api/articles`, {
       method: 'POST',
       dispatcher: pool.agentFor(i),
-      headers: { 'content-type': 'application/json', authorization: `Token ${token}`, 'idempotency-key': key },
+      headers: { 'content-type': 'application/json', authorization: `Token ${token}`, 'idempotency-key': key, ...extraHeaders },
       body: JSON.stringify({ article: { title, description: 'resilience', body: 'Idempotency-Key under SIGKILL', tagList: ['resilience'] } }),
       headersTimeout: 10_000,
       bodyTimeout: 10_000,
@@ -124,8 +124,8 @@ async function requestWithKey(baseUrl: string, pool: SourceAddressPool, i: numbe
     } catch {
       body = undefined;
     }
-    return { status: res.statusCode, body, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined };
+    return { status: res.statusCode, body, ms: performance.now() - started, retryAfter: res.headers['retry-after'] as string | undefined, replayed: res.headers['idempotent-replayed'] === 'true' };
   } catch {
-    return { status: 0, body: undefined, ms: performance.now() - started, retryAfter: undefined };
+    return { status: 0, body: undefined, ms: performance.now() - started, retryAfter: undefined, replayed: false };
   }
 }

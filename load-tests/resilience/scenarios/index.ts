@@ -4,12 +4,14 @@
 import type { ScenarioSpec } from '../scenario-runner.ts';
 import { apiSigkill } from './api-sigkill.scenario.ts';
 import { cacheRedis } from './cache-redis.scenario.ts';
+import { chatResendStorm } from './chat-resend-storm.scenario.ts';
 import { coldStart } from './cold-start.scenario.ts';
 import type { Durations } from './durations.ts';
 import { postgresSlow } from './postgres-slow.scenario.ts';
 import { postgres } from './postgres.scenario.ts';
 import { redisDown } from './redis-down.scenario.ts';
 import { rollingRestart } from './rolling-restart.scenario.ts';
+import { sigkillAfterCommit } from './sigkill-after-commit.scenario.ts';
 import { uncaughtException } from './uncaught-exception.scenario.ts';
 import { warmStart } from './warm-start.scenario.ts';
 import { workerBatch } from './worker-batch.scenario.ts';
@@ -20,9 +22,11 @@ export function scenarios(d: Durations): ScenarioSpec[] {
   return [
     rollingRestart(d),
     apiSigkill(d),
+    sigkillAfterCommit(d),
     cacheRedis('kill', d),
     cacheRedis('freeze', d),
     redisDown(d),
+    chatResendStorm(d),
     postgres('restart', d),
     postgres('terminate', d),
     postgresSlow(d),

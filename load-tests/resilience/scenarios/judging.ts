@@ -1,4 +1,5 @@
 // Small helpers the fault scenarios' checks share.
+import type { ChatFigures } from '../chat-probe.ts';
 import { REQUEST_BUDGET_MS, type Environment } from '../environment.ts';
 import type { PhaseFigures, Sample } from '../phase-stats.ts';
 import { check, countBy, isServerFailure, type Check } from '../scenario-runner.ts';
@@ -24,4 +25,13 @@ export function redisProc(env: Environment, role: 'cache' | 'queue') {
   const p = env.stack.processes.find((x) => x.name === `redis-${role}`);
   if (!p) throw new Error(`redis-${role} is not managed by the stack`);
   return p;
+}
+
+/** Every acked chat message reached every other member (live or from history), each shown once. */
+export function chatDelivered(chat: ChatFigures | undefined): Check[] {
+  const detail = chat ? `${chat.acked} acked; to the other members: ${chat.deliveredLive} live, ${chat.recovered} from history, ${chat.lost} lost` : 'no chat figures';
+  return [
+    check('0 chat messages lost', !!chat && chat.acked > 0 && chat.lost === 0, detail),
+    check('0 chat duplicates shown', !!chat && chat.duplicatesShown === 0, `${chat?.duplicatesShown} (member, message) pairs with two stored ids`),
+  ];
 }

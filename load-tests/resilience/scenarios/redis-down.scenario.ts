@@ -5,7 +5,7 @@ import { readFileSync } from 'node:fs';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { allReady, check, countBy, httpStatus, isServerFailure, lastFailureAfter, timeUntil, type FaultContext, type FaultOutcome, type ScenarioSpec } from '../scenario-runner.ts';
 import type { Durations } from './durations.ts';
-import { fmtMs, noExits, redisProc } from './judging.ts';
+import { chatDelivered, fmtMs, noExits, redisProc } from './judging.ts';
 
 async function rssMb(pids: Array<number | undefined>): Promise<number> {
   let kb = 0;
@@ -70,7 +70,7 @@ async function redisDownFault(ctx: FaultContext, d: Durations): Promise<FaultOut
 export function redisDown(d: Durations): ScenarioSpec {
   return {
     name: `Redis down ${d.longRedisS} s (cache and queue roles)`,
-    expected: 'no process exits, memory bounded, full recovery <= 10 s after Redis returns',
+    expected: 'no process exits, memory bounded, full recovery <= 10 s after Redis returns; every acked chat message reaches every member (live or from history): 0 lost, 0 duplicates shown',
     chat: true,
     dependency: 'redis_cache',
     beforeS: d.beforeS,
@@ -82,7 +82,8 @@ export function redisDown(d: Durations): ScenarioSpec {
       return [
         noExits(exits),
         check('0 errors from 10 s after Redis returns', lateFails === 0, `${lateFails}; last failure ${fmtMs(lastFailureAfter(samples, lifted))} after`),
-        check('chat resumes <= 10 s after Redis returns', chat?.resumeMs !== undefined && chat.resumeMs <= 10_000, `resume ${fmtMs(chat?.resumeMs)}, lost ${chat?.lost}`),
+        check('chat resumes <= 10 s after Redis returns', chat?.resumeMs !== undefined && chat.resumeMs <= 10_000, `resume ${fmtMs(chat?.resumeMs)}`),
+        ...chatDelivered(chat),
       ];
     },
   };
