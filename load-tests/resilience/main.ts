@@ -1,4 +1,4 @@
-// `npm run test:resilience [-- --ci] [-- --only <substring>[,..]]`: the fault scenarios (scenarios/)
+// `npm run test:resilience [-- --ci] [-- --only <substring>[,..]] [-- --name <results file name>]`: the fault scenarios (scenarios/)
 // against the no-Docker stack (2 API instances, worker, HAProxy, own cache and queue Redis) and
 // the suite's OWN PostgreSQL cluster (port 5440, behind a fault proxy on 5441), under steady
 // mixed load from the load driver's journeys (cached and uncached GETs, POSTs, logins) plus
@@ -16,7 +16,7 @@ import { CI, FULL, scenarios } from './scenarios/index.ts';
 import { writeOverloadReport } from './overload-chart.ts';
 import { OVERLOAD_CI, OVERLOAD_FULL, lastOverloadTimeline, overloadScenario } from './overload.scenario.ts';
 
-const { values } = parseArgs({ options: { ci: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' } } });
+const { values } = parseArgs({ options: { ci: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' } } });
 const ci = values.ci || process.env.RESILIENCE_CI === '1';
 const durations = ci ? CI : FULL;
 const only = values.only
@@ -77,7 +77,7 @@ const files = writeResults(
     startedAt: new Date(t0).toISOString(),
     durationS,
     machine: `${cpus().length} cores, ${Math.round(totalmem() / 2 ** 30)} GiB, Node ${process.version}; load average ${load0.toFixed(1)} at start, ${loadavg()[0].toFixed(1)} at end (box shared with other work)`,
-    command: `npm run test:resilience${ci ? ' -- --ci' : ''}${only ? ` -- --only ${values.only}` : ''}`,
+    command: `npm run test:resilience${ci ? ' -- --ci' : ''}${only ? ` -- --only "${values.only}"` : ''}${values.name ? ` --name ${values.name}` : ''}`,
     // Per-second timeline of the overload scenario (the charts' data), when it ran.
     overload: lastOverloadTimeline,
     notes: [
@@ -88,7 +88,7 @@ const files = writeResults(
       'Phases: a request belongs to the phase in which it was sent.',
     ],
   },
-  only ? (ci ? 'ci-partial-latest' : 'partial-latest') : ci ? 'ci-latest' : 'latest',
+  values.name ?? (only ? (ci ? 'ci-partial-latest' : 'partial-latest') : ci ? 'ci-latest' : 'latest'),
 );
 console.log(`results: ${files.md}\n         ${files.json}`);
 const overload = lastOverloadTimeline;
