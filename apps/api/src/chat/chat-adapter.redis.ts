@@ -8,6 +8,8 @@ import { chatDeliveryErrors } from './chat.metrics.js';
 const BLOCK_TIME_MS = 2_000;
 const STREAM_TTL_MS = 3_600_000;
 const CLOSE_FLUSH_TIMEOUT_MS = 1_000;
+/** During a publish outage, how often the publisher PINGs Redis to end it (and send the resync). */
+const OUTAGE_PROBE_MS = 1_000;
 
 export interface ChatAdapterRedis {
   /** Factory passed to Socket.IO's `adapter` option. */
@@ -37,8 +39,9 @@ export interface ChatAdapterRedis {
  *    clients recover it from history on (re)join with `since`;
  *  - the stream reader and subscriber queue while offline and reconnect forever, so cross-instance
  *    delivery resumes by itself when Redis returns (XREAD continues from its last offset);
- *  - the first successful publish after failures reports the outage (onPublishRecovered): the
- *    server then tells every client, on every instance, to resync from history.
+ *  - the publisher's reconnection (or the first successful publish) after failures reports the
+ *    outage (onPublishRecovered): the server then tells every client, on every instance, to
+ *    resync from history, even in a room where nobody writes again.
  * Tested in apps/api/test/chat/chat-redis-outage.spec.ts; benchmarked by `npm run bench:chat`.
  */
 export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
@@ -58,7 +61,7 @@ export function createChatAdapterRedis(config: AppConfig): ChatAdapterRedis {
   streamTtl.unref();
 
   return {
-    ...trackPublishOutages(factory),
+    ...trackPublishOutages(factory, publisher),
     async close() {
       clearInterval(streamTtl);
       for (const reader of readers) reader.disconnect();
@@ -128,12 +131,44 @@ function createAdapterClients(config: AppConfig): AdapterClients {
 
 /**
  * Wraps the adapter factory so every adapter's publishes are watched: a failure counts in
- * chat_delivery_errors_total and starts an outage; the next success ends it and calls the
- * onPublishRecovered listener with the time of the first failure.
+ * chat_delivery_errors_total and starts an outage; it ends, calling the onPublishRecovered listener
+ * with the time of the first failure, at the next successful publish OR as soon as a PING through
+ * the publisher answers again (every OUTAGE_PROBE_MS), whichever comes first. Without the second,
+ * a room that goes quiet after the
+ * outage (the last messages were published while Redis was away) would never be told to resync:
+ * nothing publishes again. If the resync's own publish fails (Redis flapping), the next outage
+ * keeps the earlier start, so the next resync still covers the first gap.
+ * Tested in apps/api/test/chat/chat-redis-outage.spec.ts and chat-redis-outage-quiet.spec.ts.
  */
-function trackPublishOutages(factory: ReturnType<typeof createAdapter>): Pick<ChatAdapterRedis, 'adapterFactory' | 'onPublishRecovered'> {
+function trackPublishOutages(factory: ReturnType<typeof createAdapter>, publisher: Redis): Pick<ChatAdapterRedis, 'adapterFactory' | 'onPublishRecovered'> {
   let failedSince: number | null = null;
+  /** The start of the outage just reported, until a publish succeeds after the report. */
+  let reportedSince: number | null = null;
   let recovered: (failedSince: number) => void = () => {};
+  let probe: NodeJS.Timeout | undefined;
+  let probing = false;
+  const report = () => {
+    clearInterval(probe);
+    probe = undefined;
+    if (failedSince === null) return;
+    const since = failedSince;
+    failedSince = null;
+    reportedSince = since;
+    setImmediate(() => recovered(since));
+  };
+  // While an outage lasts, one PING per interval (never two in flight; the publisher fails fast
+  // while disconnected and times out while Redis is frozen) ends it once Redis answers.
+  const startProbing = () => {
+    probe ??= setInterval(() => {
+      if (probing) return;
+      probing = true;
+      publisher
+        .ping()
+        .then(report, () => {})
+        .finally(() => (probing = false));
+    }, OUTAGE_PROBE_MS);
+    probe.unref();
+  };
   // A plain function (not an arrow): Socket.IO calls it with `new`.
   const adapterFactory = function (nsp: Parameters<typeof factory>[0]) {
     const adapter = factory(nsp) as unknown as { doPublish(message: unknown): Promise<string> };
@@ -141,15 +176,13 @@ function trackPublishOutages(factory: ReturnType<typeof createAdapter>): Pick<Ch
     adapter.doPublish = (message) =>
       doPublish(message).then(
         (offset) => {
-          if (failedSince !== null) {
-            const since = failedSince;
-            failedSince = null;
-            setImmediate(() => recovered(since));
-          }
+          if (failedSince !== null) report();
+          else reportedSince = null;
           return offset;
         },
         (error: unknown) => {
-          failedSince ??= Date.now();
+          failedSince ??= reportedSince ?? Date.now();
+          startProbing();
           chatDeliveryErrors.inc({ stage: 'adapter_publish' });
           throw error;
         },
