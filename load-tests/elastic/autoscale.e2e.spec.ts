@@ -4,7 +4,9 @@ import { loadAutoscalePolicy, startStack, waitFor, type ScaleEvent, type Stack }
 import { SourceAddressPool } from '../driver/http-client.ts';
 import { ChatProbe, type ChatFigures } from '../resilience/chat-probe.ts';
 import { accountEmail, resolveSettings } from '../shared/settings.ts';
+import { hasCommand } from '../../infra/test/support/tools.ts';
 import { failed, startBurst, type Outcome } from './burst.ts';
+import { activeTargets, watchTargets, type TargetSet } from './scrape-targets.ts';
 
 /**
  * Elastic capacity in the no-Docker stack (`npm run stack -- --autoscale 2:6`), with the policy of
@@ -12,6 +14,7 @@ import { failed, startBurst, type Outcome } from './burst.ts';
  * unchanged). A sustained burst makes the API scale out; the new instances take traffic; after the
  * burst it scales back in once the stabilisation window has passed, one step per period, with light
  * traffic and Socket.IO clients running throughout: zero failed requests, no chat message lost.
+ * Prometheus's API targets follow the pool (worker scaling: worker-autoscale.e2e.spec.ts).
  * On 2 cores more instances add no CPU: this proves the mechanics (decisions, zero errors, drain).
  * `npm run test:elastic` runs the longer version (ELASTIC_FULL=1); the default run is CI's short one.
  */
@@ -21,6 +24,9 @@ const MAX = FULL ? 6 : 4;
 const BURST_MS = FULL ? 45_000 : 20_000;
 /** Stated bound: from the first request of the burst to a new instance UP in HAProxy. */
 const SCALE_OUT_BOUND_MS = 60_000;
+
+const HAVE_PROMETHEUS = hasCommand('prometheus') || !!process.env.CI;
+if (!HAVE_PROMETHEUS) console.warn('autoscale.e2e: prometheus is not installed, skipping the scrape-target checks (run scripts/install-system-deps.sh)');
 
 const policy = loadAutoscalePolicy();
 const settings = resolveSettings({});
@@ -37,7 +43,7 @@ describe('autoscaling the no-Docker stack', () => {
       ports: 'auto',
       databaseUrl: db.url,
       seed: 0.01,
-      prometheus: false,
+      prometheus: HAVE_PROMETHEUS,
       web: false,
       worker: false,
       autoscale: { min: 2, max: MAX, timeFactor: TIME_FACTOR },
@@ -58,6 +64,10 @@ describe('autoscaling the no-Docker stack', () => {
     const autoscaler = stack.autoscaler!;
     const chat = new ChatProbe(stack.urls.lb, new SourceAddressPool({ first: 200, last: 210 }), [91, 92, 93, 94, 95, 96], settings.accountPassword, emailOf);
     await chat.start('elastic');
+
+    // Prometheus reads its first target files a moment after it starts: watch once it lists both instances.
+    if (HAVE_PROMETHEUS) await waitFor('Prometheus to list api-1 and api-2', async () => (await activeTargets(stack.urls.prometheus!, 'api')).ids.join() === 'api-1,api-2', 30_000, 250);
+    const targets = HAVE_PROMETHEUS ? watchTargets(stack.urls.prometheus!, ['api']) : undefined;
 
     const started = Date.now();
     const burst = startBurst({ baseUrl: stack.urls.lb, loginLoops: 16, readLoops: 8, emailOf, password: settings.accountPassword, maxRequests: 200_000 });
@@ -84,11 +94,20 @@ describe('autoscaling the no-Docker stack', () => {
     const figures: ChatFigures = await chat.stop();
     const lateFigures: ChatFigures = await lateChat.stop();
 
+    const scraped: TargetSet[] =
+      (
+        await targets?.settle(
+          'api',
+          autoscaler.members('api').map((m) => m.id),
+        )
+      )?.get('api') ?? [];
     const api = autoscaler.events.filter((e) => e.target === 'api');
     const ups = api.filter((e) => e.to > e.from);
     const downs = api.filter((e) => e.to < e.from);
     const all: Outcome[] = [...burstOutcomes, ...lightOutcomes];
-    const report = summary(api, started, burstEnded, burstOutcomes, lightOutcomes, [figures, lateFigures]);
+    const report = [summary(api, started, burstEnded, burstOutcomes, lightOutcomes, [figures, lateFigures]), `prometheus api targets: ${scraped.map((t) => `[${t.ids.join(',')}]`).join(' -> ')}`].join(
+      '\n',
+    );
     console.log(report);
 
     // Scale-out: a decision during the burst, carried out within the stated time.
@@ -120,6 +139,18 @@ describe('autoscaling the no-Docker stack', () => {
       lines.some((l) => /^autoscale api: 2 -> \d: .*http_requests_in_flight/.test(l)),
       report,
     ).toBe(true);
+    // Prometheus scraped the added instances while they ran, and stopped once they were removed.
+    if (HAVE_PROMETHEUS) {
+      expect(scraped[0]?.ids, report).toEqual(['api-1', 'api-2']);
+      expect(Math.max(...scraped.map((t) => t.ids.length)), report).toBe(Math.max(...ups.map((e) => e.to)));
+      // Every set it scraped was one the pool had: the two first instances plus slots up to MAX (new ones start in parallel).
+      for (const set of scraped)
+        expect(
+          set.ids.every((id, i) => (i < 2 ? id === `api-${i + 1}` : Number(id.slice(4)) <= MAX)),
+          `${set.ids}\n${report}`,
+        ).toBe(true);
+      expect(scraped.at(-1)?.ids, report).toEqual(['api-1', 'api-2']);
+    }
   }, 300_000);
 });
 

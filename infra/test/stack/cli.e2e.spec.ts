@@ -1,6 +1,6 @@
 import { isListening, waitFor } from '@conduit/stack';
 import { createTestDatabase, type TestDatabase } from '@conduit/testing';
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 
@@ -85,6 +85,17 @@ describe('npm run stack (CLI)', () => {
       cli.wrapper.kill('SIGKILL');
     }
   }, 180_000);
+
+  it('refuses worker bounds without --autoscale, and malformed ones, before starting anything', async () => {
+    const run = (args: string[]) =>
+      spawnSync(process.execPath, [tsx, 'libs/stack/src/stack.cli.ts', ...args], { cwd: root, encoding: 'utf8', env: { PATH: process.env.PATH, HOME: process.env.HOME } });
+    const alone = run(['--autoscale-workers', '1:3']);
+    expect(alone.status).toBe(2);
+    expect(alone.stderr).toContain('--autoscale-workers needs --autoscale MIN:MAX');
+    const malformed = run(['--autoscale', '2:2', '--autoscale-workers', 'three']);
+    expect(malformed.status).toBe(2);
+    expect(malformed.stderr).toContain('--autoscale-workers takes MIN:MAX');
+  });
 
   it('stops the stack when the process that started it is killed (no orphans)', async () => {
     const cli = await startCli(db.url);

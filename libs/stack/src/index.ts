@@ -10,6 +10,6 @@ export { fixedPorts, randomPorts, isListening, type StackPorts } from './ports.j
 export { fetchLbStatus, type LbServerStatus } from './haproxy-stats.js';
 export { readEnvFile } from './env-file.js';
 export type { Autoscaler } from './autoscale/autoscaler.js';
-export type { ScaleEvent, StackAutoscaler } from './autoscale/scale-event.js';
+export type { PoolMember, ScaleEvent, StackAutoscaler } from './autoscale/scale-event.js';
 export { loadAutoscalePolicy, compressTime, type AutoscalePolicy } from './autoscale/policy.js';
 export type { AutoscaleOptions } from './types.js';

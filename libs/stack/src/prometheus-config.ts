@@ -1,12 +1,17 @@
-import { cpSync, mkdirSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 
-/** host:port and instance_id of each scrape target, per job of infra/prometheus/prometheus.yml. */
+/** host:port and instance_id of each scrape target. */
+export type ScrapeTarget = [address: string, instanceId: string];
+
+/** The scrape targets of each job of infra/prometheus/prometheus.yml. */
 export interface TwinTargets {
-  api: Array<[string, string]>;
-  worker: Array<[string, string]>;
-  haproxy: Array<[string, string]>;
+  api: ScrapeTarget[];
+  worker: ScrapeTarget[];
+  haproxy: ScrapeTarget[];
 }
+
+export type ScrapeJob = keyof TwinTargets;
 
 /**
  * Copies the SAME prometheus.yml and rules/ that compose mounts into `dir`, and writes the
@@ -18,13 +23,7 @@ export function preparePrometheus(sourceDir: string, dir: string, targets: TwinT
   mkdirSync(join(dir, 'targets'), { recursive: true });
   cpSync(join(sourceDir, 'prometheus.yml'), join(dir, 'prometheus.yml'));
   cpSync(join(sourceDir, 'rules'), join(dir, 'rules'), { recursive: true });
-  const json = (list: Array<[string, string]>) =>
-    JSON.stringify(
-      list.map(([target, id]) => ({ targets: [target], labels: { instance_id: id, stack: 'twin' } })),
-      null,
-      2,
-    );
-  for (const job of ['api', 'worker', 'haproxy'] as const) writeFileSync(join(dir, 'targets', `${job}.json`), json(targets[job]));
+  for (const job of ['api', 'worker', 'haproxy'] as const) writeScrapeTargets(dir, job, targets[job]);
   return [
     `--config.file=${join(dir, 'prometheus.yml')}`,
     `--storage.tsdb.path=${join(dir, 'data')}`,
@@ -32,4 +31,20 @@ export function preparePrometheus(sourceDir: string, dir: string, targets: TwinT
     `--web.listen-address=127.0.0.1:${listenPort}`,
     '--web.enable-lifecycle',
   ];
+}
+
+/**
+ * (Re)writes targets/<job>.json. Prometheus watches file_sd files and reloads them on change, so
+ * the file is replaced by a rename: it never reads a half-written list (and would otherwise drop
+ * the job's targets until the next change).
+ */
+export function writeScrapeTargets(dir: string, job: ScrapeJob, list: ScrapeTarget[]): void {
+  const file = join(dir, 'targets', `${job}.json`);
+  const body = JSON.stringify(
+    list.map(([target, id]) => ({ targets: [target], labels: { instance_id: id, stack: 'twin' } })),
+    null,
+    2,
+  );
+  writeFileSync(`${file}.tmp`, body);
+  renameSync(`${file}.tmp`, file);
 }

@@ -25,7 +25,8 @@ export async function createStackContext(options: StackOptions): Promise<StackCo
 
 function validAutoscale(a: AutoscaleOptions): AutoscaleOptions {
   if (!Number.isInteger(a.min) || !Number.isInteger(a.max) || a.min < 1 || a.max < a.min || a.max > MAX_INSTANCES) throw new Error(`autoscale needs 1 <= min <= max <= ${MAX_INSTANCES}`);
-  if (a.workers && (a.workers.min < 1 || a.workers.max < a.workers.min)) throw new Error('autoscale workers need 1 <= min <= max');
+  if (a.workers && (!Number.isInteger(a.workers.min) || !Number.isInteger(a.workers.max) || a.workers.min < 1 || a.workers.max < a.workers.min))
+    throw new Error('autoscale workers need 1 <= min <= max');
   return a;
 }
 

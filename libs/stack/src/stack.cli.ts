@@ -7,7 +7,8 @@
 //        --seed-scale X (default 0.1; 0 = no seed)   --no-prometheus   --no-worker   --no-web
 //        --random-ports (free ports from the kernel, temporary run directory)
 //        --autoscale MIN:MAX (API instances follow infra/autoscaling/policy.json like the Kubernetes HPA,
-//          workers on queue depth within the policy's worker bounds; each decision is printed)
+//          workers on queue depth; each decision is printed)
+//        --autoscale-workers MIN:MAX (worker bounds with --autoscale; default the policy's minReplicas:maxReplicas)
 // Config: .env.example, overridden by the same variables in the environment.
 import { parseArgs } from 'node:util';
 import { loadAutoscalePolicy } from './autoscale/policy.js';
@@ -25,16 +26,17 @@ const { values } = parseArgs({
     // Free ports picked by the kernel (tests; two stacks can never collide).
     'random-ports': { type: 'boolean', default: false },
     autoscale: { type: 'string' },
+    'autoscale-workers': { type: 'string' },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6]');
+  console.log('usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6 [--autoscale-workers 1:4]]');
   process.exit(0);
 }
 
 const seedScale = Number(values['seed-scale']);
-const autoscale = parseAutoscale(values.autoscale);
+const autoscale = parseAutoscale(values.autoscale, values['autoscale-workers']);
 let stack: Stack | undefined;
 let stopping = false;
 const stop = async (reason: string) => {
@@ -70,7 +72,7 @@ try {
 
 const { urls, budget } = stack;
 console.log(`
-Conduit stack is up (${stack.instances.length} API instances${autoscale ? `, autoscaling ${autoscale.min}-${autoscale.max}` : ''}). Logs: ${stack.runDir}/logs
+Conduit stack is up (${stack.instances.length} API instances${autoscale ? `, autoscaling ${autoscale.min}-${autoscale.max}, workers ${autoscale.workers.min}-${autoscale.workers.max}` : ''}). Logs: ${stack.runDir}/logs
   App (through HAProxy)   ${urls.lb}${urls.web ? '   (web front end at /, API at /api)' : '   (API at /api)'}
   HAProxy stats           ${urls.lbStats}/stats
 ${stack.instances.map((h) => `  ${h.id.padEnd(22)}  ${h.url}  (/health/ready, /metrics)`).join('\n')}
@@ -96,15 +98,25 @@ setInterval(async () => {
   else if (line.replace(/\d+ req|^\S+/g, '') !== last.replace(/\d+ req|^\S+/g, '')) console.log(line);
   last = line;
 }, 2_000).unref();
-function parseAutoscale(value: string | undefined) {
-  if (value === undefined) return undefined;
-  const m = /^(\d+):(\d+)$/.exec(value);
-  if (!m) {
-    console.error('--autoscale takes MIN:MAX, e.g. --autoscale 2:6');
-    process.exit(2);
+function parseAutoscale(value: string | undefined, workers: string | undefined) {
+  if (value === undefined) {
+    if (workers !== undefined) usage('--autoscale-workers needs --autoscale MIN:MAX');
+    return undefined;
   }
+  const api = range(value) ?? usage('--autoscale takes MIN:MAX, e.g. --autoscale 2:6');
   const { worker } = loadAutoscalePolicy();
-  return { min: Number(m[1]), max: Number(m[2]), workers: { min: worker.minReplicas, max: worker.maxReplicas } };
+  const workerRange = workers === undefined ? { min: worker.minReplicas, max: worker.maxReplicas } : (range(workers) ?? usage('--autoscale-workers takes MIN:MAX, e.g. --autoscale-workers 1:4'));
+  return { ...api, workers: workerRange };
+}
+
+function range(value: string): { min: number; max: number } | undefined {
+  const m = /^(\d+):(\d+)$/.exec(value);
+  return m ? { min: Number(m[1]), max: Number(m[2]) } : undefined;
+}
+
+function usage(message: string): never {
+  console.error(message);
+  process.exit(2);
 }
 
 // Keep the process alive until a signal arrives.

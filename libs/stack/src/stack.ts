@@ -1,4 +1,5 @@
 import { appEnvironment, planConnections } from './app-environment.js';
+import type { PoolMember } from './autoscale/scale-event.js';
 import { startAutoscaler } from './autoscale/start-autoscaler.js';
 import { startApiInstances } from './api-instances.js';
 import { prepareDatabase } from './database.js';
@@ -31,9 +32,17 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     const web = await startWeb(ctx);
     const lb = await startHaproxy(ctx, instances, web);
     const prometheus = await startPrometheus(ctx, instances, withWorker);
-    const autoscaler = ctx.options.autoscale ? startAutoscaler(ctx, { appEnv, instances, lb, worker, workerPool }) : undefined;
+    // Instances the autoscaler adds are scraped too: it rewrites the job's file_sd targets on each change.
+    const onPoolChange =
+      prometheus &&
+      ((job: 'api' | 'worker', members: PoolMember[]) =>
+        prometheus.setTargets(
+          job,
+          members.map((m) => [new URL(m.url).host, m.id]),
+        ));
+    const autoscaler = ctx.options.autoscale ? startAutoscaler(ctx, { appEnv, instances, lb, worker, workerPool, onPoolChange: onPoolChange || undefined }) : undefined;
     ctx.processes.writePids();
-    return createStackHandle(ctx, { instances, lb, budget, autoscaler, urls: { worker, web, prometheus, ...redis } });
+    return createStackHandle(ctx, { instances, lb, budget, autoscaler, urls: { worker, web, prometheus: prometheus?.url, ...redis } });
   } catch (error) {
     await ctx.processes.stop().catch(() => {});
     throw error;

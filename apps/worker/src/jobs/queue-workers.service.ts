@@ -39,6 +39,8 @@ export class QueueWorkersService {
     };
     for (const queue of Object.values(QUEUES)) {
       const worker = new Worker(queue, (job, token) => this.process(queue, job, token), {
+        // Stored on every job it runs (job.processedBy): which replica ran what, once workers scale.
+        name: this.config.WORKER_INSTANCE_ID,
         // Own connections (BullMQ duplicates this for its blocking one), maxRetriesPerRequest: null.
         connection: { url: this.config.QUEUE_REDIS_URL, ...queueConnectionOptions('worker', `${this.config.WORKER_INSTANCE_ID}-${queue}`) } as ConnectionOptions,
         prefix: this.config.QUEUE_PREFIX,

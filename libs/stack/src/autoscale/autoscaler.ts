@@ -2,7 +2,7 @@ import { HpaAlgorithm, perPodProposal, totalProposal, type Decision, type Metric
 import { InstanceWindow, parseMetric, processCpuSeconds, scrape } from './metric-sampler.js';
 import type { AutoscalePolicy } from './policy.js';
 import type { ApiPool } from './api-pool.js';
-import type { ScaleEvent, StackAutoscaler } from './scale-event.js';
+import type { PoolMember, ScaleEvent, StackAutoscaler } from './scale-event.js';
 import type { WorkerPool } from './worker-pool.js';
 
 export type { ScaleEvent } from './scale-event.js';
@@ -12,6 +12,8 @@ export interface AutoscalerParts {
   api: { pool: ApiPool; min: number; max: number };
   worker?: { pool: WorkerPool; min: number; max: number };
   log: (line: string) => void;
+  /** Called with a pool's members each time an instance has joined or left it (the stack rewrites Prometheus's targets). */
+  onPoolChange?: (target: ScaleEvent['target'], members: PoolMember[]) => void;
   /** How often instances are sampled (default 1 s). */
   sampleIntervalMs?: number;
 }
@@ -23,7 +25,7 @@ const now = () => Date.now();
  * Kubernetes HPA would from the same policy file (infra/autoscaling/policy.json), CPU utilisation
  * of the pod's request and requests in flight per pod averaged over the window for the API, waiting
  * jobs for the worker (KEDA's query), and carries it out with ApiPool / WorkerPool. Each change is
- * printed with its reason and metric values. Tested in infra/test/stack/autoscale.e2e.spec.ts.
+ * printed with its reason and metric values. Tested in load-tests/elastic/autoscale.e2e.spec.ts (API) and worker-autoscale.e2e.spec.ts (workers).
  */
 export class Autoscaler implements StackAutoscaler {
   readonly events: ScaleEvent[] = [];
@@ -34,7 +36,8 @@ export class Autoscaler implements StackAutoscaler {
   private timers: NodeJS.Timeout[] = [];
   private busy = false;
   private stopped = false;
-  private lastHold = '';
+  /** The last "hold" line printed per pool: a hold is printed again only when its wording (not its numbers) changes. */
+  private readonly lastHold = new Map<ScaleEvent['target'], string>();
   private running = Promise.resolve();
 
   constructor(private readonly parts: AutoscalerParts) {
@@ -47,6 +50,11 @@ export class Autoscaler implements StackAutoscaler {
   start(): void {
     this.timers.push(setInterval(() => void this.sample(), this.parts.sampleIntervalMs ?? 1_000));
     this.timers.push(setInterval(() => void this.tick(), this.parts.policy.syncPeriodSeconds * 1000));
+  }
+
+  members(target: ScaleEvent['target']): PoolMember[] {
+    if (target === 'api') return this.parts.api.pool.running().map((h) => ({ id: h.id, url: h.url }));
+    return this.parts.worker?.pool.running() ?? [];
   }
 
   /** Stops deciding and waits for a change in progress to finish. */
@@ -147,23 +155,26 @@ export class Autoscaler implements StackAutoscaler {
     const values = d.proposals.map((p) => p.detail).join('; ') || 'no metrics yet';
     if (d.desired === d.current) {
       const hold = d.proposed !== d.current ? `autoscale ${target}: hold at ${d.current}: ${d.reason} [${values}]` : '';
-      if (hold && hold.replace(/[\d.]+/g, '#') !== this.lastHold.replace(/[\d.]+/g, '#')) this.parts.log(hold);
-      this.lastHold = hold;
+      if (hold && hold.replace(/[\d.]+/g, '#') !== (this.lastHold.get(target) ?? '').replace(/[\d.]+/g, '#')) this.parts.log(hold);
+      this.lastHold.set(target, hold);
       return;
     }
-    this.lastHold = '';
+    this.lastHold.delete(target);
     const event: ScaleEvent = { target, at: d.at, doneAt: d.at, from: d.current, to: d.desired, reason: d.reason };
     this.events.push(event);
     this.parts.log(`autoscale ${target}: ${d.current} -> ${d.desired}: ${d.reason} [${values}]`);
     hpa.recordScale(d.at, d.desired - d.current);
+    const changed = () => this.parts.onPoolChange?.(target, this.members(target));
     try {
       // New instances start in parallel (as pods do); removals one after another, each drained.
-      await Promise.all(Array.from({ length: Math.max(0, d.desired - d.current) }, () => add()));
-      for (let n = d.current; n > d.desired; n--) await remove();
+      await Promise.all(Array.from({ length: Math.max(0, d.desired - d.current) }, () => add().then(changed)));
+      for (let n = d.current; n > d.desired; n--) await remove().then(changed);
       event.doneAt = now();
+      event.members = this.members(target).map((m) => m.id);
       this.parts.log(`autoscale ${target}: now ${d.desired} (${((event.doneAt - event.at) / 1000).toFixed(1)} s after the decision)`);
     } catch (error) {
       event.error = (error as Error).message;
+      changed();
       this.parts.log(`autoscale ${target}: ${d.current} -> ${d.desired} failed: ${event.error}`);
     }
   }

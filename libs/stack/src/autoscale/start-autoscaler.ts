@@ -1,7 +1,7 @@
 import type { LoadBalancer } from '../haproxy.js';
 import type { InstanceHandle, StackContext } from '../types.js';
 import { ApiPool } from './api-pool.js';
-import { Autoscaler } from './autoscaler.js';
+import { Autoscaler, type AutoscalerParts } from './autoscaler.js';
 import { compressTime, loadAutoscalePolicy } from './policy.js';
 import { WorkerPool } from './worker-pool.js';
 
@@ -12,6 +12,8 @@ export interface AutoscaledParts {
   /** The first worker's URL when the stack runs one. */
   worker?: string;
   workerPool: number;
+  /** A pool gained or lost an instance: Prometheus's file_sd targets follow it. */
+  onPoolChange?: AutoscalerParts['onPoolChange'];
 }
 
 /** Builds the pools from what startStack started and starts the control loop (options.autoscale). */
@@ -24,7 +26,7 @@ export function startAutoscaler(ctx: StackContext, parts: AutoscaledParts): Auto
     options.workers && parts.worker && firstWorker
       ? { pool: new WorkerPool(ctx, parts.appEnv, parts.workerPool, parts.worker, firstWorker), min: options.workers.min, max: options.workers.max }
       : undefined;
-  const autoscaler = new Autoscaler({ policy, api, worker, log: ctx.log });
+  const autoscaler = new Autoscaler({ policy, api, worker, log: ctx.log, onPoolChange: parts.onPoolChange });
   autoscaler.start();
   ctx.log(
     `autoscale: api ${options.min}-${options.max}${worker ? `, workers ${worker.min}-${worker.max}` : ''}; policy infra/autoscaling/policy.json` +

@@ -1,5 +1,6 @@
 import { freePort } from '@conduit/testing';
 import type { StackContext } from '../types.js';
+import type { PoolMember } from './scale-event.js';
 import { httpOk, waitFor } from '../wait-for.js';
 import { spawnWorker, type WorkerHandle } from '../worker.js';
 
@@ -28,6 +29,10 @@ export class WorkerPool {
 
   urls(): string[] {
     return this.workers.map((w) => w.url);
+  }
+
+  running(): PoolMember[] {
+    return this.workers.map((w) => ({ id: `worker-${w.index}`, url: w.url }));
   }
 
   async add(): Promise<void> {
