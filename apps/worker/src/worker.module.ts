@@ -40,6 +40,7 @@ export class WorkerModule {
               statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
               idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
               applicationName: `conduit-${config.WORKER_INSTANCE_ID}`,
+              transactionPooler: config.DB_TRANSACTION_POOLER,
               onError: (err) => logger.warn({ err: { message: err.message } }, 'idle database connection lost'),
             }),
         },

@@ -48,6 +48,12 @@ export const appConfigSchema = z.object({
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   // Connections the pool opens during warm-up and keeps open when idle (capped at DB_POOL_MAX).
   DB_POOL_MIN: int(0, 500).default(4),
+  // DATABASE_URL is a transaction-mode pooler (PgBouncer; libs/stack/src/pgbouncer/): a connection
+  // belongs to this process for one transaction only. The pool then sends no named prepared
+  // statements (PgBouncer before 1.21 cannot route them) and no session settings at login
+  // (PgBouncer refuses `options` and `statement_timeout` there; the pooler sets them on its server
+  // connections instead). Off: a direct connection, as before.
+  DB_TRANSACTION_POOLER: bool.default(false),
 
   // Redis for cache, rate limits and Socket.IO (evicting, no persistence).
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

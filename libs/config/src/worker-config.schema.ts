@@ -17,6 +17,7 @@ export const workerConfigSchema = appConfigSchema
     DB_POOL_ACQUIRE_TIMEOUT_MS: true,
     DB_STATEMENT_TIMEOUT_MS: true,
     DB_IDLE_TIMEOUT_MS: true,
+    DB_TRANSACTION_POOLER: true,
     HEALTH_CHECK_TIMEOUT_MS: true,
     METRICS_ENABLED: true,
     // The cache Redis, only to invalidate cached profiles after the worker changes a user's image.

@@ -1,4 +1,5 @@
 import pg from 'pg';
+import { UnnamedStatementClient } from './unnamed-statement-client.js';
 
 export interface PoolSettings {
   connectionString: string;
@@ -14,6 +15,12 @@ export interface PoolSettings {
   applicationName: string;
   /** Called when an idle pooled connection dies (e.g. pg_terminate_backend, PostgreSQL restart). */
   onError?: (err: Error) => void;
+  /**
+   * connectionString is a transaction-mode pooler (PgBouncer): unnamed statements only, and no
+   * session settings at login (PgBouncer 1.18 refuses `options` and `statement_timeout` there, so
+   * the pooler sets statement_timeout and jit on its server connections: pgbouncer-config.ts).
+   */
+  transactionPooler?: boolean;
 }
 
 /**
@@ -23,7 +30,9 @@ export interface PoolSettings {
  * Pattern "bounded pool with fail-fast acquire": see apps/api/test/db/pool-exhaustion.spec.ts.
  */
 export function createPool(settings: PoolSettings): pg.Pool {
+  const pooled = settings.transactionPooler === true;
   const pool = new pg.Pool({
+    ...(pooled ? { Client: UnnamedStatementClient } : {}),
     connectionString: settings.connectionString,
     max: settings.max,
     min: Math.min(settings.min ?? 0, settings.max),
@@ -31,7 +40,7 @@ export function createPool(settings: PoolSettings): pg.Pool {
     idleTimeoutMillis: settings.idleTimeoutMs,
     // Server-side cancellation, plus a client-side guard slightly above it in case the
     // server itself is unresponsive (a frozen PostgreSQL never sends the cancel).
-    statement_timeout: settings.statementTimeoutMs,
+    statement_timeout: pooled ? undefined : settings.statementTimeoutMs,
     query_timeout: settings.statementTimeoutMs + 1_000,
     application_name: settings.applicationName,
     // No JIT compilation: this is OLTP (page-bounded queries of a few ms). PostgreSQL JIT-compiles
@@ -40,7 +49,7 @@ export function createPool(settings: PoolSettings): pg.Pool {
     // compiling), and the stall sent admission control into shedding. Test: create-pool.spec.ts.
     // (Forcing generic plans, which would stop the 1M-article re-planning bench:growth found on the
     // tag page, is not on: the release gate at 400 users failed with it and the cause is unproven.)
-    options: '-c jit=off',
+    options: pooled ? undefined : '-c jit=off',
     keepAlive: true,
   });
   // Without a listener, an idle client dying (pg_terminate_backend, server restart) emits an

@@ -1,4 +1,5 @@
 export { createPool, type PoolSettings } from './create-pool.js';
+export { UnnamedStatementClient } from './unnamed-statement-client.js';
 export { createPrismaClient, Prisma, type PrismaClient } from './prisma.js';
 export { isDatabaseUnavailableError, isForeignKeyViolation, isInvalidTextError, uniqueViolationFields } from './db-errors.js';
 export { applyMigrations, ensureDatabase } from './apply-migrations.js';

@@ -8,8 +8,8 @@ export { Prisma } from './generated/client.js';
 
 /**
  * Named prepared statements: PostgreSQL plans each distinct SQL text once per connection
- * instead of on every execution. (With PgBouncer in transaction mode this needs
- * max_prepared_statements > 0, available since PgBouncer 1.21.)
+ * instead of on every execution. Behind a transaction-mode pooler the pool's client drops the
+ * names (unnamed-statement-client.ts): PgBouncer routes named statements only from 1.21.
  */
 const statementName = (query: { sql: string }) => `p_${createHash('sha1').update(query.sql).digest('base64url').slice(0, 20)}`;
 

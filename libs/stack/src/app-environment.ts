@@ -16,17 +16,19 @@ export async function planConnections(ctx: StackContext, withWorker: boolean): P
   // Autoscaling: the budget must hold at max instances and max workers (as next to the HPA's maxReplicas).
   const autoscale = ctx.options.autoscale;
   const workers = withWorker ? (autoscale?.workers?.max ?? 1) : 0;
-  const budget = await connectionBudget(ctx.databaseUrl, autoscale?.max ?? ctx.instances, wanted, workerPool * workers);
+  const budget = await connectionBudget(ctx.databaseUrl, autoscale?.max ?? ctx.instances, wanted, workerPool * workers, ctx.options.pgbouncer === true);
   return { budget, workerPool };
 }
 
 /** The environment of the API instances and the worker (before their own PORT / instance id). */
-export function appEnvironment(ctx: StackContext, redis: RedisUrls, budget: ConnectionBudget): NodeJS.ProcessEnv {
+/** `pooledUrl`: PgBouncer's URL when it runs; the apps then use it (migrations stay direct). */
+export function appEnvironment(ctx: StackContext, redis: RedisUrls, budget: ConnectionBudget, pooledUrl?: string): NodeJS.ProcessEnv {
   const { fileEnv, ports } = ctx;
   return {
     ...ctx.systemEnv,
     ...fileEnv,
     DATABASE_URL: ctx.databaseUrl,
+    ...(pooledUrl ? { DATABASE_URL: pooledUrl, DB_TRANSACTION_POOLER: 'true' } : {}),
     REDIS_URL: redis.cacheRedis,
     QUEUE_REDIS_URL: redis.queueRedis,
     DB_POOL_MAX: String(budget.perInstance),

@@ -4,7 +4,10 @@
 //   await stack.stop();
 export { startStack } from './stack.js';
 export type { Stack, StackOptions, StackUrls, InstanceHandle } from './types.js';
-export type { ConnectionBudget } from './connection-budget.js';
+export { describeBudget, poolerBudget, type ConnectionBudget, type PoolerBudget } from './connection-budget.js';
+export { PgBouncer, type SpawnPgBouncer } from './pgbouncer/pgbouncer.js';
+export { renderPgBouncerIni, pooledUrl, type PgBouncerSettings } from './pgbouncer/pgbouncer-config.js';
+export { ManagedProcess } from './managed-process.js';
 export { waitFor } from './wait-for.js';
 export { fixedPorts, randomPorts, isListening, type StackPorts } from './ports.js';
 export { fetchLbStatus, type LbServerStatus } from './haproxy-stats.js';

@@ -13,6 +13,8 @@ export interface StackPorts {
   prometheus: number;
   cacheRedis: number;
   queueRedis: number;
+  /** PgBouncer (only used with the pgbouncer option; optional in explicit port sets). */
+  pgbouncer?: number;
 }
 
 export const MAX_INSTANCES = 8; // HAProxy config has slots API_1_ADDR..API_8_ADDR
@@ -20,7 +22,7 @@ export const MAX_INSTANCES = 8; // HAProxy config has slots API_1_ADDR..API_8_AD
 /**
  * Fixed layout within the project's port ranges, shifted by `offset` (0-4) so two stacks don't
  * collide: LB 8080+o, stats 8085+o, API 3001+4o.., worker 4150+o, web 4155+o, Prometheus 9090+o,
- * queue Redis 6380+2o, cache Redis 6381+2o. Offset 0 allows up to 8 instances (3001-3008); with
+ * queue Redis 6380+2o, cache Redis 6381+2o, PgBouncer 6433+o (6432 is the Debian package's service). Offset 0 allows up to 8 instances (3001-3008); with
  * other offsets keep instances <= 4 or pass explicit ports.
  */
 export function fixedPorts(instances: number, offset = 0): StackPorts {
@@ -34,6 +36,7 @@ export function fixedPorts(instances: number, offset = 0): StackPorts {
     prometheus: 9090 + offset,
     cacheRedis: 6381 + 2 * offset,
     queueRedis: 6380 + 2 * offset,
+    pgbouncer: 6433 + offset,
   };
 }
 
@@ -50,7 +53,17 @@ export async function randomPorts(instances: number): Promise<StackPorts> {
   };
   const api: number[] = [];
   for (let i = 0; i < instances; i++) api.push(await next());
-  return { lb: await next(), lbStats: await next(), api, worker: await next(), web: await next(), prometheus: await next(), cacheRedis: await next(), queueRedis: await next() };
+  return {
+    lb: await next(),
+    lbStats: await next(),
+    api,
+    worker: await next(),
+    web: await next(),
+    prometheus: await next(),
+    cacheRedis: await next(),
+    queueRedis: await next(),
+    pgbouncer: await next(),
+  };
 }
 
 /** True when something accepts TCP connections on 127.0.0.1:port. */

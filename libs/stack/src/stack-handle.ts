@@ -2,6 +2,7 @@ import { waitUntilReady } from './api-instances.js';
 import type { StackAutoscaler } from './autoscale/scale-event.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import type { LoadBalancer } from './haproxy.js';
+import type { PgBouncer } from './pgbouncer/pgbouncer.js';
 import type { InstanceHandle, Stack, StackContext, StackUrls } from './types.js';
 
 export interface StartedParts {
@@ -9,6 +10,7 @@ export interface StartedParts {
   lb: LoadBalancer;
   budget: ConnectionBudget;
   autoscaler?: StackAutoscaler;
+  pgbouncer?: PgBouncer;
   urls: Omit<StackUrls, 'lb' | 'lbStats' | 'instances'>;
 }
 
@@ -20,9 +22,10 @@ export function createStackHandle(ctx: StackContext, parts: StartedParts): Stack
     if (!h) throw new Error(`no instance ${index}`);
     return h;
   };
-  const { worker, web, prometheus, cacheRedis, queueRedis } = parts.urls;
+  const { worker, web, prometheus, pgbouncer, cacheRedis, queueRedis } = parts.urls;
   const stack: Stack = {
-    urls: { lb: `http://127.0.0.1:${ctx.ports.lb}`, lbStats: lb.statsUrl, instances: instances.map((h) => h.url), worker, web, prometheus, cacheRedis, queueRedis },
+    urls: { lb: `http://127.0.0.1:${ctx.ports.lb}`, lbStats: lb.statsUrl, instances: instances.map((h) => h.url), worker, web, prometheus, pgbouncer, cacheRedis, queueRedis },
+    pgbouncer: parts.pgbouncer,
     ports: ctx.ports,
     runDir: ctx.runDir,
     instances,

@@ -12,7 +12,7 @@ export interface RunDirectory {
 }
 
 // LB first (no new traffic), then the apps (they drain), then what they depend on.
-const STOP_ORDER = ['haproxy', 'prometheus', 'api', 'worker', 'redis'];
+const STOP_ORDER = ['haproxy', 'prometheus', 'api', 'worker', 'pgbouncer', 'redis'];
 
 /**
  * Every child process one stack run started (and its static web server): spawns them with their

@@ -9,10 +9,12 @@
 //        --autoscale MIN:MAX (API instances follow infra/autoscaling/policy.json like the Kubernetes HPA,
 //          workers on queue depth; each decision is printed)
 //        --autoscale-workers MIN:MAX (worker bounds with --autoscale; default the policy's minReplicas:maxReplicas)
+//        --pgbouncer (PgBouncer in transaction mode between the apps and PostgreSQL; the budget printed
+//          becomes app pools -> default_pool_size -> max_connections)
 // Config: .env.example, overridden by the same variables in the environment.
 import { parseArgs } from 'node:util';
 import { loadAutoscalePolicy } from './autoscale/policy.js';
-import { startStack, type Stack } from './index.js';
+import { describeBudget, startStack, type Stack } from './index.js';
 import { stopWhenTold } from './stop-when-told.js';
 
 const { values } = parseArgs({
@@ -27,11 +29,14 @@ const { values } = parseArgs({
     'random-ports': { type: 'boolean', default: false },
     autoscale: { type: 'string' },
     'autoscale-workers': { type: 'string' },
+    pgbouncer: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
-  console.log('usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6 [--autoscale-workers 1:4]]');
+  console.log(
+    'usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6 [--autoscale-workers 1:4]] [--pgbouncer]',
+  );
   process.exit(0);
 }
 
@@ -59,6 +64,7 @@ try {
     worker: !values['no-worker'],
     web: !values['no-web'],
     autoscale,
+    pgbouncer: values.pgbouncer,
     inheritEnv: true,
     log: (line) => {
       process.stdout.write('\r\x1b[K');
@@ -76,8 +82,8 @@ Conduit stack is up (${stack.instances.length} API instances${autoscale ? `, aut
   App (through HAProxy)   ${urls.lb}${urls.web ? '   (web front end at /, API at /api)' : '   (API at /api)'}
   HAProxy stats           ${urls.lbStats}/stats
 ${stack.instances.map((h) => `  ${h.id.padEnd(22)}  ${h.url}  (/health/ready, /metrics)`).join('\n')}
-${urls.worker ? `  worker                  ${urls.worker}/metrics\n` : ''}${urls.prometheus ? `  Prometheus              ${urls.prometheus}  (alerts: ${urls.prometheus}/alerts)\n` : ''}  Redis cache / queue     ${urls.cacheRedis} / ${urls.queueRedis}
-  DB pool budget          ${budget.instances} x ${budget.perInstance} + worker ${budget.workerPool} + reserve ${budget.reserve} <= max_connections ${budget.maxConnections}
+${urls.worker ? `  worker                  ${urls.worker}/metrics\n` : ''}${urls.pgbouncer ? `  PgBouncer               ${urls.pgbouncer.replace(/\/\/[^@]*@/, '//')}  (admin console: database pgbouncer)\n` : ''}${urls.prometheus ? `  Prometheus              ${urls.prometheus}  (alerts: ${urls.prometheus}/alerts)\n` : ''}  Redis cache / queue     ${urls.cacheRedis} / ${urls.queueRedis}
+  DB connection budget    ${describeBudget(budget)}
 Ctrl-C stops everything.
 `);
 

@@ -3,6 +3,7 @@ import type { PoolMember } from './autoscale/scale-event.js';
 import { startAutoscaler } from './autoscale/start-autoscaler.js';
 import { startApiInstances } from './api-instances.js';
 import { prepareDatabase } from './database.js';
+import { startPgBouncer } from './pgbouncer/start-pgbouncer.js';
 import { startHaproxy } from './haproxy.js';
 import { ensurePrerequisites } from './prerequisites.js';
 import { startPrometheus } from './prometheus.js';
@@ -15,7 +16,7 @@ import { startWorker, workerWanted } from './worker.js';
 
 /**
  * Starts the no-Docker stack: the two Redis roles, the database (migrated, optionally seeded),
- * N API instances, the worker, the static web front end, HAProxy and Prometheus, in that order.
+ * PgBouncer (when asked), N API instances, the worker, the static web front end, HAProxy and Prometheus, in that order.
  * On any failure everything already started is stopped again.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -26,7 +27,8 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await prepareDatabase(ctx);
     const withWorker = workerWanted(ctx);
     const { budget, workerPool } = await planConnections(ctx, withWorker);
-    const appEnv = appEnvironment(ctx, redis, budget);
+    const pgbouncer = budget.pooler ? await startPgBouncer(ctx, budget.pooler) : undefined;
+    const appEnv = appEnvironment(ctx, redis, budget, pgbouncer?.url);
     const instances = await startApiInstances(ctx, appEnv);
     const worker = withWorker ? await startWorker(ctx, appEnv, workerPool) : undefined;
     const web = await startWeb(ctx);
@@ -42,7 +44,7 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ));
     const autoscaler = ctx.options.autoscale ? startAutoscaler(ctx, { appEnv, instances, lb, worker, workerPool, onPoolChange: onPoolChange || undefined }) : undefined;
     ctx.processes.writePids();
-    return createStackHandle(ctx, { instances, lb, budget, autoscaler, urls: { worker, web, prometheus: prometheus?.url, ...redis } });
+    return createStackHandle(ctx, { instances, lb, budget, autoscaler, pgbouncer, urls: { worker, web, prometheus: prometheus?.url, pgbouncer: pgbouncer?.url, ...redis } });
   } catch (error) {
     await ctx.processes.stop().catch(() => {});
     throw error;

@@ -2,6 +2,7 @@ import type { StackAutoscaler } from './autoscale/scale-event.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import type { LbServerStatus } from './haproxy-stats.js';
 import type { ManagedProcess } from './managed-process.js';
+import type { PgBouncer } from './pgbouncer/pgbouncer.js';
 import type { StackPorts } from './ports.js';
 import type { StackProcesses } from './stack-processes.js';
 
@@ -42,6 +43,11 @@ export interface StackOptions {
    * duration of the policy (tests); 1 by default.
    */
   autoscale?: AutoscaleOptions;
+  /**
+   * PgBouncer in transaction mode between the apps and PostgreSQL (migrations stay direct); the
+   * connection budget becomes app pools -> default_pool_size -> max_connections. Default false.
+   */
+  pgbouncer?: boolean;
 }
 
 export interface AutoscaleOptions {
@@ -67,6 +73,8 @@ export interface StackUrls {
   worker?: string;
   web?: string;
   prometheus?: string;
+  /** PgBouncer's URL (what the apps use as DATABASE_URL) when it runs. */
+  pgbouncer?: string;
   cacheRedis: string;
   queueRedis: string;
 }
@@ -96,6 +104,8 @@ export interface Stack {
   restartInstance(index: number): Promise<void>;
   /** Restarts every instance in turn; the next one only once HAProxy has ramped the last one in (slowstart). */
   rollingRestart(): Promise<void>;
+  /** PgBouncer when `pgbouncer` was given (its process, URL and admin console). */
+  pgbouncer?: PgBouncer;
   /** The autoscaler when `autoscale` was given: its decisions, events and pools. */
   autoscaler?: StackAutoscaler;
   stop(): Promise<void>;

@@ -23,6 +23,7 @@ export const PRISMA = Symbol('PRISMA');
           statementTimeoutMs: config.DB_STATEMENT_TIMEOUT_MS,
           idleTimeoutMs: config.DB_IDLE_TIMEOUT_MS,
           applicationName: `conduit-${config.INSTANCE_ID}`,
+          transactionPooler: config.DB_TRANSACTION_POOLER,
           onError: (err) => logger.warn(`idle database connection lost: ${err.message}`),
         });
       },
