@@ -13,7 +13,7 @@ const base = (parse(read('compose.yaml'), { merge: true }) as { services: Servic
 const overlay = (parse(read('compose.pgbouncer.yaml'), { merge: true }) as { services: Services }).services;
 const ini = read('infra/pgbouncer/pgbouncer.ini');
 const setting = (name: string) => new RegExp(`^${name}\\s*=\\s*(.*)$`, 'm').exec(ini)?.[1].trim();
-const merged = (name: string) => ({ ...base[name].environment, ...overlay[name].environment, JWT_SECRET: 'a8f0c3e91b7d4f62a5e8c0d3b9f1e7a4' });
+const merged = (name: string): Record<string, string> => ({ ...base[name].environment, ...overlay[name].environment, JWT_SECRET: 'a8f0c3e91b7d4f62a5e8c0d3b9f1e7a4' });
 const apps = Object.keys(base).filter((name) => /^api-\d+$/.test(name) || name === 'worker');
 
 describe('compose.pgbouncer.yaml', () => {

@@ -106,7 +106,7 @@ describe.skipIf(skip)(`${INSTANCES} API instances x ${POOL_PER_INSTANCE} connect
   it(`through PgBouncer (default_pool_size ${BUDGET.poolSize}): every instance ready, no failed request, PostgreSQL never above the pool`, async () => {
     const fleet = await startApiFleet(INSTANCES, fleetEnv(db.pgbouncer.url, true));
     try {
-      expect(fleet.ready).toBe(INSTANCES);
+      expect(fleet.ready, fleet.notReadyLogs()).toBe(INSTANCES);
       ({ token } = await new ApiClient(fleet.urls[0]).actingAsNewUser('pooled'));
       const { result: outcomes, peak } = await peakBackends(load(fleet.urls));
       expect(outcomes).toHaveLength(INSTANCES * 30);

@@ -42,7 +42,8 @@ export class DependencyProbe {
   private running = false;
   private stopped = false;
 
-  constructor(private readonly options: { databaseUrl: string; redis: Redis; timeoutMs: number; intervalMs: number; applicationName: string }) {}
+  /** transactionPooler: DATABASE_URL is PgBouncer, which refuses statement_timeout at login (query_timeout still bounds the probe). */
+  constructor(private readonly options: { databaseUrl: string; redis: Redis; timeoutMs: number; intervalMs: number; applicationName: string; transactionPooler?: boolean }) {}
 
   start(): Promise<void> {
     this.stopped = false;
@@ -88,7 +89,7 @@ export class DependencyProbe {
         connectionString: this.options.databaseUrl,
         connectionTimeoutMillis: this.options.timeoutMs,
         query_timeout: this.options.timeoutMs,
-        statement_timeout: this.options.timeoutMs,
+        statement_timeout: this.options.transactionPooler ? undefined : this.options.timeoutMs,
         application_name: `${this.options.applicationName}-health`,
       });
       // A dropped connection emits 'error'; unhandled it would crash the process.

@@ -51,6 +51,7 @@ export class HealthState implements OnApplicationBootstrap, OnModuleDestroy {
       timeoutMs: config.HEALTH_CHECK_TIMEOUT_MS,
       intervalMs: PROBE_INTERVAL_MS,
       applicationName: `conduit-${config.INSTANCE_ID}`,
+      transactionPooler: config.DB_TRANSACTION_POOLER,
     });
   }
 

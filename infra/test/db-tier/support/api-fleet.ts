@@ -1,6 +1,6 @@
 import { ManagedProcess, readEnvFile } from '@conduit/stack';
 import { freePort } from '@conduit/testing';
-import { existsSync, mkdtempSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -12,6 +12,8 @@ export interface ApiFleet {
   urls: string[];
   /** Instances whose /health/ready answered 200 within the wait. */
   ready: number;
+  /** The last log lines of the instances that never became ready (for an assertion's message). */
+  notReadyLogs(): string;
   stop(): Promise<void>;
 }
 
@@ -44,6 +46,11 @@ export async function startApiFleet(count: number, env: Record<string, string>, 
   return {
     urls: members.map((m) => m.url),
     ready: readiness.filter(Boolean).length,
+    notReadyLogs: () =>
+      members
+        .filter((_, i) => !readiness[i])
+        .map((m) => `${m.process.name}: ${tail(m.process.options.logFile)}`)
+        .join('\n'),
     async stop() {
       await Promise.all(members.map((m) => m.process.stop('SIGTERM', 15_000)));
       rmSync(logs, { recursive: true, force: true });
@@ -63,4 +70,12 @@ async function becomesReady(url: string, timeoutMs: number): Promise<boolean> {
     await new Promise((resolve) => setTimeout(resolve, 250));
   }
   return false;
+}
+
+function tail(file: string): string {
+  try {
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join('\n');
+  } catch {
+    return '(no log)';
+  }
 }
