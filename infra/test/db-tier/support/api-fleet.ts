@@ -14,6 +14,8 @@ export interface ApiFleet {
   ready: number;
   /** The last log lines of the instances that never became ready (for an assertion's message). */
   notReadyLogs(): string;
+  /** Every instance's whole log. */
+  logs(): string;
   stop(): Promise<void>;
 }
 
@@ -51,6 +53,7 @@ export async function startApiFleet(count: number, env: Record<string, string>, 
         .filter((_, i) => !readiness[i])
         .map((m) => `${m.process.name}: ${tail(m.process.options.logFile)}`)
         .join('\n'),
+    logs: () => members.map((m) => tail(m.process.options.logFile, Infinity)).join('\n'),
     async stop() {
       await Promise.all(members.map((m) => m.process.stop('SIGTERM', 15_000)));
       rmSync(logs, { recursive: true, force: true });
@@ -72,9 +75,9 @@ async function becomesReady(url: string, timeoutMs: number): Promise<boolean> {
   return false;
 }
 
-function tail(file: string): string {
+function tail(file: string, lines = 3): string {
   try {
-    return readFileSync(file, 'utf8').trim().split('\n').slice(-3).join('\n');
+    return readFileSync(file, 'utf8').trim().split('\n').slice(-lines).join('\n');
   } catch {
     return '(no log)';
   }
