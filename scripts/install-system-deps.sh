@@ -9,6 +9,8 @@ missing=()
 if [ "${1:-}" != "--stack" ]; then
   # chromium: the web app's end-to-end test (apps/web/e2e) drives Debian's Chromium with playwright-core.
   command -v chromium >/dev/null 2>&1 || missing+=(chromium)
+  # pgbouncer: the database-tier suite (npm run test:db-tier) and `npm run stack -- --pgbouncer`.
+  command -v pgbouncer >/dev/null 2>&1 || missing+=(pgbouncer)
 fi
 # haproxy: the load balancer of the no-Docker stack (npm run stack, infra/test/stack/*).
 command -v haproxy >/dev/null 2>&1 || missing+=(haproxy)

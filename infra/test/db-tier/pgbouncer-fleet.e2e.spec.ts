@@ -3,7 +3,7 @@ import { poolerBudget } from '@conduit/stack';
 import { TestRedisServer } from '@conduit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hasCommand } from '../support/tools.js';
+import { DB_TIER, requireDbTierTools } from './support/db-tier-gate.js';
 import { describeFailures, failed, startTraffic, type Outcome } from '../support/traffic.js';
 import { startApiFleet } from './support/api-fleet.js';
 import { startPooledCluster, type PooledCluster } from './support/pooled-cluster.js';
@@ -13,7 +13,6 @@ const POOL_PER_INSTANCE = 10;
 const MAX_CONNECTIONS = 50;
 // PostgreSQL keeps 3 of max_connections for superusers; the budget's reserve covers them, psql and this test.
 const BUDGET = poolerBudget(MAX_CONNECTIONS, 15, INSTANCES * POOL_PER_INSTANCE);
-const skip = !hasCommand('pgbouncer') && !process.env.CI;
 
 /**
  * The connection problem PgBouncer solves, shown both ways on a PostgreSQL of the test's own with
@@ -22,7 +21,7 @@ const skip = !hasCommand('pgbouncer') && !process.env.CI;
  * and a bounded load passes without an error; connected directly, the same instances and load get
  * "too many clients" and answer 503s. Counts only, no timings.
  */
-describe.skipIf(skip)(`${INSTANCES} API instances x ${POOL_PER_INSTANCE} connections, max_connections ${MAX_CONNECTIONS}`, () => {
+describe.skipIf(!DB_TIER)(`${INSTANCES} API instances x ${POOL_PER_INSTANCE} connections, max_connections ${MAX_CONNECTIONS}`, () => {
   let db: PooledCluster;
   let redis: TestRedisServer;
   let token: string;
@@ -93,6 +92,7 @@ describe.skipIf(skip)(`${INSTANCES} API instances x ${POOL_PER_INSTANCE} connect
   };
 
   beforeAll(async () => {
+    requireDbTierTools();
     db = await startPooledCluster([`max_connections=${MAX_CONNECTIONS}`], { poolSize: BUDGET.poolSize, maxClientConn: BUDGET.maxClientConn, queryWaitTimeoutMs: 5_000, statementTimeoutMs: 5_000 });
     redis = new TestRedisServer(['--maxmemory-policy', 'noeviction']);
     await redis.start();

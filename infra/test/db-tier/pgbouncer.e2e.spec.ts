@@ -1,11 +1,10 @@
 import { createPool, UnnamedStatementClient } from '@conduit/db';
-import { hasCommand } from '../support/tools.js';
+import { DB_TIER, requireDbTierTools } from './support/db-tier-gate.js';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startPooledCluster, type PooledCluster } from './support/pooled-cluster.js';
 
 const STATEMENT_TIMEOUT_MS = 1_500;
-const skip = !hasCommand('pgbouncer') && !process.env.CI;
 
 /**
  * What the app does, through PgBouncer 1.18 in transaction mode (the stack's --pgbouncer), and what
@@ -14,7 +13,7 @@ const skip = !hasCommand('pgbouncer') && !process.env.CI;
  * Server connections are handed out last-in first-out (PgBouncer's default), which makes the
  * sequences below deterministic: a client's next transaction gets the most recently freed server.
  */
-describe.skipIf(skip)('PgBouncer in transaction mode: what works and what it forbids', () => {
+describe.skipIf(!DB_TIER)('PgBouncer in transaction mode: what works and what it forbids', () => {
   let db: PooledCluster;
   const clients: pg.Client[] = [];
   const client = async (Client: typeof pg.Client = pg.Client) => {
@@ -25,6 +24,7 @@ describe.skipIf(skip)('PgBouncer in transaction mode: what works and what it for
   };
 
   beforeAll(async () => {
+    requireDbTierTools();
     db = await startPooledCluster(['max_connections=50'], { poolSize: 4, maxClientConn: 50, queryWaitTimeoutMs: 5_000, statementTimeoutMs: STATEMENT_TIMEOUT_MS });
   }, 120_000);
 
