@@ -19,7 +19,7 @@ const REPO = fileURLToPath(new URL('../../../', import.meta.url));
 const WEB = fileURLToPath(new URL('../', import.meta.url));
 const ADMIN_DB_URL = process.env.E2E_ADMIN_DATABASE_URL ?? 'postgresql://postgres@127.0.0.1:5432/postgres';
 // The whole run is bounded: a hung browser or stack fails the run instead of blocking CI.
-const RUN_DEADLINE_MS = Number(process.env.WEB_E2E_DEADLINE_MS ?? 240_000);
+const RUN_DEADLINE_MS = Number(process.env.WEB_E2E_DEADLINE_MS ?? 300_000);
 
 async function dropDatabase(name: string): Promise<void> {
   const admin = new pg.Client({ connectionString: ADMIN_DB_URL, connectionTimeoutMillis: 5_000 });
