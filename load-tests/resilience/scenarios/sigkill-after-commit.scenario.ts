@@ -17,7 +17,9 @@ const FAULT = { 'x-test-fault': 'crash-after-commit' };
 interface Crash {
   key: string;
   title: string;
-  /** What the faulted request got (0 = no answer, 502 = the LB saw the instance die). */
+  /** Sent through the LB, or straight to the instance that then died. */
+  via: string;
+  /** What the faulted request got (0 = no answer; 201 through the LB = HAProxy's replay on the other instance). */
   firstStatus: number;
   killed?: string;
   retryStatus: number;
@@ -45,13 +47,16 @@ async function crashCreates(ctx: FaultContext, kills: number): Promise<FaultOutc
       const pids = stack.instances.map((h) => h.process.pid);
       const key = `crash-${run}-${i}`;
       const title = `resilience crash-after-commit ${run} ${i}`;
-      const first = await requestWithKey(stack.urls.lb, pool, i, token, key, title, FAULT);
+      // Through the LB, HAProxy itself replays the keyed create on the other instance after the
+      // empty response; straight to an instance (every other kill), only the client's retry can.
+      const direct = i % 2 === 1 ? stack.instances[i % stack.instances.length] : undefined;
+      const first = await requestWithKey(direct?.url ?? stack.urls.lb, pool, i, token, key, title, FAULT);
       const died = await timeUntil(() => stack.instances.some((h, j) => h.process.pid !== pids[j]), 10_000, 20);
       const killed = died === undefined ? undefined : stack.instances.find((h, j) => h.process.pid !== pids[j]);
       if (killed) ctx.expectExit(killed.id);
       // The client's retry: same key, same body, no fault header, until answered (409 while the claim is settled).
       const retry = await sendWithRetries(() => requestWithKey(stack.urls.lb, pool, i, token, key, title), tally);
-      crashes.push({ key, title, firstStatus: first.status, killed: killed?.id, retryStatus: retry.status, replayed: retry.replayed, slug: slugOf(retry) });
+      crashes.push({ key, title, via: direct ? direct.id : 'LB', firstStatus: first.status, killed: killed?.id, retryStatus: retry.status, replayed: retry.replayed, slug: slugOf(retry) });
       if (killed) {
         // Restarted by the supervisor and ready before the next kill: never both instances down at once.
         const oldPid = pids[killed.index - 1];
@@ -94,7 +99,7 @@ async function verify(ctx: FaultContext, run: string, crashes: Crash[]): Promise
   return {
     figures: {
       'kills at the fault point': crashes.length,
-      'faulted requests answered': JSON.stringify(crashes.map((c) => c.firstStatus)),
+      'faulted requests answered': crashes.map((c) => `${c.firstStatus || 'no answer'} (via ${c.via})`).join(', '),
       'retries answered': JSON.stringify(crashes.map((c) => `${c.retryStatus}${c.replayed ? ' replayed' : ''}`)),
       'duplicate articles': duplicates,
     },
