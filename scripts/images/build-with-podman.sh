@@ -232,7 +232,7 @@ smoke_web() {
   echo "web /settings (SPA fallback) $code"
   [ "$code" = 200 ]
   no_systemd_noise podman healthcheck run "smoke-web-$$" && echo "web HEALTHCHECK passes"
-  podman stop -t 10 "smoke-web-$$" >/dev/null
+  no_systemd_noise podman stop -t 10 "smoke-web-$$" >/dev/null
   code="$(podman inspect --format '{{.State.ExitCode}}' "smoke-web-$$")"
   echo "web exit code after stop: $code"
   [ "$code" = 0 ]
