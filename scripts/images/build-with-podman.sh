@@ -172,10 +172,11 @@ wait_ready() {
     [ "$(curl -s -o /dev/null -w '%{http_code}' "$1")" = 200 ] && return 0
     sleep 0.5
   done
-  echo "not ready: $1" >&2 && return 1
+  echo "not ready: $1" >&2
+  return 1
 }
 
-# Runs both images against this machine's PostgreSQL (a scratch database, created and dropped) and
+# Runs the api and worker images against this machine's PostgreSQL (a scratch database, created and dropped) and
 # two private redis-servers on free ports (cache and queue roles, the repo's configs): migrations with
 # the image's own runner, /health/ready 200 on both, one registration through the API, the
 # HEALTHCHECK, then SIGTERM and exit code 0.
@@ -203,15 +204,18 @@ smoke() {
   no_systemd_noise podman run -d --name "smoke-worker-$$" --network host -e WORKER_HOST=127.0.0.1 -e WORKER_PORT="$worker_port" \
     -e DATABASE_URL="$db_url" -e REDIS_URL="redis://127.0.0.1:$cache_port" \
     -e QUEUE_REDIS_URL="redis://127.0.0.1:$queue_port" conduit-worker:local >/dev/null
-  wait_ready "http://127.0.0.1:$api_port/health/ready" && echo "api /health/ready 200"
-  wait_ready "http://127.0.0.1:$worker_port/health/ready" && echo "worker /health/ready 200"
+  wait_ready "http://127.0.0.1:$api_port/health/ready"
+  echo "api /health/ready 200"
+  wait_ready "http://127.0.0.1:$worker_port/health/ready"
+  echo "worker /health/ready 200"
   code="$(curl -s -o /dev/null -w '%{http_code}' -H 'content-type: application/json' \
     -d '{"user":{"username":"smoke","email":"smoke@example.com","password":"smoke-password-1"}}' \
     "http://127.0.0.1:$api_port/api/users")"
   echo "api POST /api/users $code"
   [ "$code" = 201 ]
   for target in api worker; do
-    no_systemd_noise podman healthcheck run "smoke-$target-$$" && echo "$target HEALTHCHECK passes"
+    no_systemd_noise podman healthcheck run "smoke-$target-$$"
+    echo "$target HEALTHCHECK passes"
     podman kill --signal TERM "smoke-$target-$$" >/dev/null
     code="$(podman wait "smoke-$target-$$")"
     echo "$target exit code after SIGTERM: $code"
@@ -227,11 +231,13 @@ smoke_web() {
   port="$(free_port)"
   CLEANUP+=("podman rm -f -i smoke-web-$$ >/dev/null 2>&1")
   no_systemd_noise podman run -d --name "smoke-web-$$" -p "127.0.0.1:$port:8080" conduit-web:local >/dev/null
-  wait_ready "http://127.0.0.1:$port/" && echo "web / 200"
+  wait_ready "http://127.0.0.1:$port/"
+  echo "web / 200"
   code="$(curl -s -o /dev/null -w '%{http_code}' "http://127.0.0.1:$port/settings")"
   echo "web /settings (SPA fallback) $code"
   [ "$code" = 200 ]
-  no_systemd_noise podman healthcheck run "smoke-web-$$" && echo "web HEALTHCHECK passes"
+  no_systemd_noise podman healthcheck run "smoke-web-$$"
+  echo "web HEALTHCHECK passes"
   no_systemd_noise podman stop -t 10 "smoke-web-$$" >/dev/null
   code="$(podman inspect --format '{{.State.ExitCode}}' "smoke-web-$$")"
   echo "web exit code after stop: $code"
