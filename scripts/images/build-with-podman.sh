@@ -57,12 +57,11 @@ EOF
   echo "wrote $conf"
 }
 
+# Sets ROOTFS (not echoed: a command substitution's subshell would lose the CLEANUP entry).
 new_rootfs() {
-  local rootfs
-  rootfs="$(mktemp -d)"
-  CLEANUP+=("rm -rf '$rootfs'")
-  debootstrap --variant=minbase "$@" bookworm "$rootfs" "$DEBIAN_MIRROR" >&2
-  echo "$rootfs"
+  ROOTFS="$(mktemp -d)"
+  CLEANUP+=("rm -rf '$ROOTFS'")
+  debootstrap --variant=minbase "$@" bookworm "$ROOTFS" "$DEBIAN_MIRROR"
 }
 
 # Nothing at run time needs apt's lists, docs or locales.
@@ -81,7 +80,8 @@ have_image() {
 base() {
   have_image "$BASE_IMAGE" && return
   local rootfs node_bin npm_dir
-  rootfs="$(new_rootfs)"
+  new_rootfs
+  rootfs="$ROOTFS"
   node_bin="$(readlink -f "$(command -v node)")"
   npm_dir="$(dirname "$(readlink -f "$(command -v npm)")")/.."
   # The official node images' layout: node and npm under /usr/local, user "node" with uid 1000.
@@ -108,7 +108,8 @@ base() {
 nginx_base() {
   have_image "$NGINX_BASE_IMAGE" && return
   local rootfs
-  rootfs="$(new_rootfs --include=nginx,wget)"
+  new_rootfs --include=nginx,wget
+  rootfs="$ROOTFS"
   chroot "$rootfs" useradd --system --uid 101 --user-group --no-create-home --shell /usr/sbin/nologin nginx
   rm -f "$rootfs"/etc/nginx/sites-enabled/*
   cat >"$rootfs/etc/nginx/nginx.conf" <<'EOF'
