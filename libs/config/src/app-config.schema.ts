@@ -54,6 +54,15 @@ export const appConfigSchema = z.object({
   // (PgBouncer refuses `options` and `statement_timeout` there; the pooler sets them on its server
   // connections instead). Off: a direct connection, as before.
   DB_TRANSACTION_POOLER: bool.default(false),
+  // A streaming read replica (apps/api/src/database/replica/). Unset: every read goes to DATABASE_URL.
+  // Reads that tolerate staleness (lists, articles, profiles, tags, comments, cache fills) go to it
+  // only while its probe (every DB_REPLICA_PROBE_INTERVAL_MS) answered within the last second, its
+  // lag is at most DB_REPLICA_MAX_LAG_MS and it has replayed the app's last write (read-your-writes);
+  // otherwise to the primary.
+  DATABASE_REPLICA_URL: url(['postgresql:', 'postgres:']).optional(),
+  DB_REPLICA_POOL_MAX: int(1, 500).default(10),
+  DB_REPLICA_MAX_LAG_MS: int(0, 600_000).default(1_000),
+  DB_REPLICA_PROBE_INTERVAL_MS: int(20, 10_000).default(200),
 
   // Redis for cache, rate limits and Socket.IO (evicting, no persistence).
   REDIS_URL: url(['redis:', 'rediss:']).default('redis://127.0.0.1:6379'),

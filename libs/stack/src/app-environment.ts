@@ -22,13 +22,14 @@ export async function planConnections(ctx: StackContext, withWorker: boolean): P
 
 /** The environment of the API instances and the worker (before their own PORT / instance id). */
 /** `pooledUrl`: PgBouncer's URL when it runs; the apps then use it (migrations stay direct). */
-export function appEnvironment(ctx: StackContext, redis: RedisUrls, budget: ConnectionBudget, pooledUrl?: string): NodeJS.ProcessEnv {
+export function appEnvironment(ctx: StackContext, redis: RedisUrls, budget: ConnectionBudget, pooledUrl?: string, replicaUrl?: string): NodeJS.ProcessEnv {
   const { fileEnv, ports } = ctx;
   return {
     ...ctx.systemEnv,
     ...fileEnv,
     DATABASE_URL: ctx.databaseUrl,
     ...(pooledUrl ? { DATABASE_URL: pooledUrl, DB_TRANSACTION_POOLER: 'true' } : {}),
+    ...(replicaUrl ? { DATABASE_REPLICA_URL: replicaUrl } : {}),
     REDIS_URL: redis.cacheRedis,
     QUEUE_REDIS_URL: redis.queueRedis,
     DB_POOL_MAX: String(budget.perInstance),

@@ -15,6 +15,8 @@ export interface StackPorts {
   queueRedis: number;
   /** PgBouncer (only used with the pgbouncer option; optional in explicit port sets). */
   pgbouncer?: number;
+  /** The read replica (only with the replica option). */
+  replica?: number;
 }
 
 export const MAX_INSTANCES = 8; // HAProxy config has slots API_1_ADDR..API_8_ADDR
@@ -22,7 +24,8 @@ export const MAX_INSTANCES = 8; // HAProxy config has slots API_1_ADDR..API_8_AD
 /**
  * Fixed layout within the project's port ranges, shifted by `offset` (0-4) so two stacks don't
  * collide: LB 8080+o, stats 8085+o, API 3001+4o.., worker 4150+o, web 4155+o, Prometheus 9090+o,
- * queue Redis 6380+2o, cache Redis 6381+2o, PgBouncer 6433+o (6432 is the Debian package's service). Offset 0 allows up to 8 instances (3001-3008); with
+ * queue Redis 6380+2o, cache Redis 6381+2o, PgBouncer 6433+o (6432 is the Debian package's service),
+ * read replica 5450+o. Offset 0 allows up to 8 instances (3001-3008); with
  * other offsets keep instances <= 4 or pass explicit ports.
  */
 export function fixedPorts(instances: number, offset = 0): StackPorts {
@@ -37,6 +40,7 @@ export function fixedPorts(instances: number, offset = 0): StackPorts {
     cacheRedis: 6381 + 2 * offset,
     queueRedis: 6380 + 2 * offset,
     pgbouncer: 6433 + offset,
+    replica: 5450 + offset,
   };
 }
 
@@ -63,6 +67,7 @@ export async function randomPorts(instances: number): Promise<StackPorts> {
     cacheRedis: await next(),
     queueRedis: await next(),
     pgbouncer: await next(),
+    replica: await next(),
   };
 }
 

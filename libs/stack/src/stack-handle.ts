@@ -3,6 +3,7 @@ import type { StackAutoscaler } from './autoscale/scale-event.js';
 import type { ConnectionBudget } from './connection-budget.js';
 import type { LoadBalancer } from './haproxy.js';
 import type { PgBouncer } from './pgbouncer/pgbouncer.js';
+import type { PostgresReplica } from './replica/postgres-replica.js';
 import type { InstanceHandle, Stack, StackContext, StackUrls } from './types.js';
 
 export interface StartedParts {
@@ -11,6 +12,7 @@ export interface StartedParts {
   budget: ConnectionBudget;
   autoscaler?: StackAutoscaler;
   pgbouncer?: PgBouncer;
+  replica?: PostgresReplica;
   urls: Omit<StackUrls, 'lb' | 'lbStats' | 'instances'>;
 }
 
@@ -22,10 +24,11 @@ export function createStackHandle(ctx: StackContext, parts: StartedParts): Stack
     if (!h) throw new Error(`no instance ${index}`);
     return h;
   };
-  const { worker, web, prometheus, pgbouncer, cacheRedis, queueRedis } = parts.urls;
+  const { worker, web, prometheus, pgbouncer, replica, cacheRedis, queueRedis } = parts.urls;
   const stack: Stack = {
-    urls: { lb: `http://127.0.0.1:${ctx.ports.lb}`, lbStats: lb.statsUrl, instances: instances.map((h) => h.url), worker, web, prometheus, pgbouncer, cacheRedis, queueRedis },
+    urls: { lb: `http://127.0.0.1:${ctx.ports.lb}`, lbStats: lb.statsUrl, instances: instances.map((h) => h.url), worker, web, prometheus, pgbouncer, replica, cacheRedis, queueRedis },
     pgbouncer: parts.pgbouncer,
+    replica: parts.replica,
     ports: ctx.ports,
     runDir: ctx.runDir,
     instances,

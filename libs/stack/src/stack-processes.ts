@@ -12,7 +12,7 @@ export interface RunDirectory {
 }
 
 // LB first (no new traffic), then the apps (they drain), then what they depend on.
-const STOP_ORDER = ['haproxy', 'prometheus', 'api', 'worker', 'pgbouncer', 'redis'];
+const STOP_ORDER = ['haproxy', 'prometheus', 'api', 'worker', 'pgbouncer', 'postgres-replica', 'redis'];
 
 /**
  * Every child process one stack run started (and its static web server): spawns them with their
@@ -22,6 +22,7 @@ export class StackProcesses {
   readonly list: ManagedProcess[] = [];
   staticServer?: Server;
   private stopped?: Promise<void>;
+  private readonly cleanups: Array<() => Promise<void>> = [];
   private readonly killAll = () => this.list.forEach((p) => p.killNow());
 
   constructor(
@@ -43,6 +44,11 @@ export class StackProcesses {
     writeFileSync(this.run.pidFile, JSON.stringify(entries));
   }
 
+  /** Runs after every process has stopped (e.g. dropping the replica's slot on the primary). */
+  afterStop(cleanup: () => Promise<void>): void {
+    this.cleanups.push(cleanup);
+  }
+
   /** Idempotent: every caller gets the same stop. */
   stop(): Promise<void> {
     return (this.stopped ??= this.stopEverything());
@@ -56,6 +62,7 @@ export class StackProcesses {
       await Promise.all(this.list.filter((p) => p.name.startsWith(prefix)).map((p) => p.stop('SIGTERM', 15_000)));
     }
     await new Promise<void>((resolve) => (this.staticServer ? this.staticServer.close(() => resolve()) : resolve()));
+    for (const cleanup of this.cleanups) await cleanup().catch((error: Error) => this.log(`cleanup failed: ${error.message}`));
     this.list.forEach((p) => p.closeLog());
     rmSync(this.run.pidFile, { force: true });
     if (this.run.temporary) rmSync(this.run.dir, { recursive: true, force: true });

@@ -9,6 +9,8 @@
 //        --autoscale MIN:MAX (API instances follow infra/autoscaling/policy.json like the Kubernetes HPA,
 //          workers on queue depth; each decision is printed)
 //        --autoscale-workers MIN:MAX (worker bounds with --autoscale; default the policy's minReplicas:maxReplicas)
+//        --replica (a streaming read replica: pg_basebackup + replication slot, its own port and data
+//          directory; stale-tolerant reads go there, read-your-writes by WAL position)
 //        --pgbouncer (PgBouncer in transaction mode between the apps and PostgreSQL; the budget printed
 //          becomes app pools -> default_pool_size -> max_connections)
 // Config: .env.example, overridden by the same variables in the environment.
@@ -30,12 +32,13 @@ const { values } = parseArgs({
     autoscale: { type: 'string' },
     'autoscale-workers': { type: 'string' },
     pgbouncer: { type: 'boolean', default: false },
+    replica: { type: 'boolean', default: false },
     help: { type: 'boolean', short: 'h', default: false },
   },
 });
 if (values.help) {
   console.log(
-    'usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6 [--autoscale-workers 1:4]] [--pgbouncer]',
+    'usage: npm run stack -- [--instances 2] [--port-offset 0 | --random-ports] [--seed-scale 0.1] [--no-prometheus] [--no-worker] [--no-web] [--autoscale 2:6 [--autoscale-workers 1:4]] [--pgbouncer] [--replica]',
   );
   process.exit(0);
 }
@@ -65,6 +68,7 @@ try {
     web: !values['no-web'],
     autoscale,
     pgbouncer: values.pgbouncer,
+    replica: values.replica,
     inheritEnv: true,
     log: (line) => {
       process.stdout.write('\r\x1b[K');
@@ -82,7 +86,7 @@ Conduit stack is up (${stack.instances.length} API instances${autoscale ? `, aut
   App (through HAProxy)   ${urls.lb}${urls.web ? '   (web front end at /, API at /api)' : '   (API at /api)'}
   HAProxy stats           ${urls.lbStats}/stats
 ${stack.instances.map((h) => `  ${h.id.padEnd(22)}  ${h.url}  (/health/ready, /metrics)`).join('\n')}
-${urls.worker ? `  worker                  ${urls.worker}/metrics\n` : ''}${urls.pgbouncer ? `  PgBouncer               ${urls.pgbouncer.replace(/\/\/[^@]*@/, '//')}  (admin console: database pgbouncer)\n` : ''}${urls.prometheus ? `  Prometheus              ${urls.prometheus}  (alerts: ${urls.prometheus}/alerts)\n` : ''}  Redis cache / queue     ${urls.cacheRedis} / ${urls.queueRedis}
+${urls.worker ? `  worker                  ${urls.worker}/metrics\n` : ''}${urls.replica ? `  Read replica            ${urls.replica.replace(/\/\/[^@]*@/, '//')}  (streaming; reads routed by apps/api/src/database/replica)\n` : ''}${urls.pgbouncer ? `  PgBouncer               ${urls.pgbouncer.replace(/\/\/[^@]*@/, '//')}  (admin console: database pgbouncer)\n` : ''}${urls.prometheus ? `  Prometheus              ${urls.prometheus}  (alerts: ${urls.prometheus}/alerts)\n` : ''}  Redis cache / queue     ${urls.cacheRedis} / ${urls.queueRedis}
   DB connection budget    ${describeBudget(budget)}
 Ctrl-C stops everything.
 `);

@@ -4,6 +4,7 @@ import { startAutoscaler } from './autoscale/start-autoscaler.js';
 import { startApiInstances } from './api-instances.js';
 import { prepareDatabase } from './database.js';
 import { startPgBouncer } from './pgbouncer/start-pgbouncer.js';
+import { startReplica } from './replica/start-replica.js';
 import { startHaproxy } from './haproxy.js';
 import { ensurePrerequisites } from './prerequisites.js';
 import { startPrometheus } from './prometheus.js';
@@ -16,7 +17,7 @@ import { startWorker, workerWanted } from './worker.js';
 
 /**
  * Starts the no-Docker stack: the two Redis roles, the database (migrated, optionally seeded),
- * PgBouncer (when asked), N API instances, the worker, the static web front end, HAProxy and Prometheus, in that order.
+ * the read replica and PgBouncer (when asked), N API instances, the worker, the static web front end, HAProxy and Prometheus, in that order.
  * On any failure everything already started is stopped again.
  */
 export async function startStack(options: StackOptions = {}): Promise<Stack> {
@@ -25,10 +26,11 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
     await ensurePrerequisites(ctx.log);
     const redis = await startRedisRoles(ctx);
     await prepareDatabase(ctx);
+    const replica = ctx.options.replica ? await startReplica(ctx) : undefined;
     const withWorker = workerWanted(ctx);
     const { budget, workerPool } = await planConnections(ctx, withWorker);
     const pgbouncer = budget.pooler ? await startPgBouncer(ctx, budget.pooler) : undefined;
-    const appEnv = appEnvironment(ctx, redis, budget, pgbouncer?.url);
+    const appEnv = appEnvironment(ctx, redis, budget, pgbouncer?.url, replica?.url);
     const instances = await startApiInstances(ctx, appEnv);
     const worker = withWorker ? await startWorker(ctx, appEnv, workerPool) : undefined;
     const web = await startWeb(ctx);
@@ -44,7 +46,15 @@ export async function startStack(options: StackOptions = {}): Promise<Stack> {
         ));
     const autoscaler = ctx.options.autoscale ? startAutoscaler(ctx, { appEnv, instances, lb, worker, workerPool, onPoolChange: onPoolChange || undefined }) : undefined;
     ctx.processes.writePids();
-    return createStackHandle(ctx, { instances, lb, budget, autoscaler, pgbouncer, urls: { worker, web, prometheus: prometheus?.url, pgbouncer: pgbouncer?.url, ...redis } });
+    return createStackHandle(ctx, {
+      instances,
+      lb,
+      budget,
+      autoscaler,
+      pgbouncer,
+      replica,
+      urls: { worker, web, prometheus: prometheus?.url, pgbouncer: pgbouncer?.url, replica: replica?.url, ...redis },
+    });
   } catch (error) {
     await ctx.processes.stop().catch(() => {});
     throw error;

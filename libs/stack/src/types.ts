@@ -3,6 +3,7 @@ import type { ConnectionBudget } from './connection-budget.js';
 import type { LbServerStatus } from './haproxy-stats.js';
 import type { ManagedProcess } from './managed-process.js';
 import type { PgBouncer } from './pgbouncer/pgbouncer.js';
+import type { PostgresReplica } from './replica/postgres-replica.js';
 import type { StackPorts } from './ports.js';
 import type { StackProcesses } from './stack-processes.js';
 
@@ -48,6 +49,11 @@ export interface StackOptions {
    * connection budget becomes app pools -> default_pool_size -> max_connections. Default false.
    */
   pgbouncer?: boolean;
+  /**
+   * A streaming read replica of the database (pg_basebackup + replication slot, own port and data
+   * directory in the run directory); the apps get DATABASE_REPLICA_URL. Default false.
+   */
+  replica?: boolean;
 }
 
 export interface AutoscaleOptions {
@@ -73,6 +79,8 @@ export interface StackUrls {
   worker?: string;
   web?: string;
   prometheus?: string;
+  /** The read replica's URL when it runs. */
+  replica?: string;
   /** PgBouncer's URL (what the apps use as DATABASE_URL) when it runs. */
   pgbouncer?: string;
   cacheRedis: string;
@@ -104,6 +112,8 @@ export interface Stack {
   restartInstance(index: number): Promise<void>;
   /** Restarts every instance in turn; the next one only once HAProxy has ramped the last one in (slowstart). */
   rollingRestart(): Promise<void>;
+  /** The read replica when `replica` was given (its process; stop/start it for fault tests). */
+  replica?: PostgresReplica;
   /** PgBouncer when `pgbouncer` was given (its process, URL and admin console). */
   pgbouncer?: PgBouncer;
   /** The autoscaler when `autoscale` was given: its decisions, events and pools. */

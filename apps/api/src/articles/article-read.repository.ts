@@ -2,6 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { sqlRows } from '../common/sql.js';
 import { PG_POOL } from '../database/database.module.js';
+import { ReadRouter } from '../database/replica/read-router.js';
 import { ARTICLE_LIST_COLUMNS, buildCombinedPageSql, buildSourcedPageSql, sourceForFilter } from './article-list.sql.js';
 import type { ArticleCore, ArticleFilter, ArticlePage, PageWindow, ViewerFlags } from './article.types.js';
 import { chooseFeedPlan, type FeedStats } from './feed-plan.js';
@@ -31,7 +32,10 @@ interface ArticleRow {
  */
 @Injectable()
 export class ArticleReadRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly router: ReadRouter,
+  ) {}
 
   /** A page + total in one statement (indexes and bounds: see article-list.sql.ts). */
   page(filter: ArticleFilter, window: PageWindow): Promise<ArticlePage> {
@@ -62,21 +66,23 @@ export class ArticleReadRepository {
    * article_totals shard rows.
    */
   async feedStats(viewerId: number): Promise<FeedStats> {
-    const rows = await sqlRows<{ ids: number[]; followed: number; total: number }>(
-      this.pool,
-      `SELECT COALESCE(array_agg(f.following_id), '{}') AS ids, COALESCE(sum(u.articles_count), 0)::int AS followed,
+    const rows = await this.router.read((db) =>
+      sqlRows<{ ids: number[]; followed: number; total: number }>(
+        db,
+        `SELECT COALESCE(array_agg(f.following_id), '{}') AS ids, COALESCE(sum(u.articles_count), 0)::int AS followed,
   (SELECT COALESCE(sum(articles_count), 0)::int FROM article_totals) AS total
 FROM follows f
 CROSS JOIN LATERAL (SELECT articles_count FROM users WHERE id = f.following_id LIMIT 1) u
 WHERE f.follower_id = $1`,
-      [viewerId],
+        [viewerId],
+      ),
     );
     const row = rows[0];
     return { authorIds: row?.ids ?? [], followedArticles: row?.followed ?? 0, totalArticles: row?.total ?? 0 };
   }
 
   private async runPage(text: string, values: unknown[]): Promise<ArticlePage> {
-    const rows = await sqlRows<ArticleRow & { total: number; id: number | null }>(this.pool, text, values);
+    const rows = await this.router.read((db) => sqlRows<ArticleRow & { total: number; id: number | null }>(db, text, values));
     return {
       articlesCount: rows[0]?.total ?? 0,
       // An offset past the end yields one row with the total and NULL article columns.
@@ -86,11 +92,11 @@ WHERE f.follower_id = $1`,
 
   /** Index: articles_slug_key (unique); author by users_pkey. */
   async bySlug(slug: string): Promise<ArticleCore | null> {
-    const rows = await sqlRows<ArticleRow>(this.pool, `SELECT ${ARTICLE_LIST_COLUMNS}, a.body FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $1`, [slug]);
+    const rows = await this.router.read((db) => sqlRows<ArticleRow>(db, `SELECT ${ARTICLE_LIST_COLUMNS}, a.body FROM articles a JOIN users u ON u.id = a.author_id WHERE a.slug = $1`, [slug]));
     return rows[0] ? toCore(rows[0]) : null;
   }
 
-  /** Id and owner of an article, for authorization before a write. Index: articles_slug_key. */
+  /** Id and owner of an article, for authorization before a write (on the primary). Index: articles_slug_key. */
   async ownerBySlug(slug: string): Promise<{ id: number; authorId: number } | null> {
     const rows = await sqlRows<{ id: number; author_id: number }>(this.pool, 'SELECT id, author_id FROM articles WHERE slug = $1', [slug]);
     return rows[0] ? { id: rows[0].id, authorId: rows[0].author_id } : null;
@@ -102,12 +108,14 @@ WHERE f.follower_id = $1`,
    * Indexes: follows_pkey (follower_id, following_id), favorites_pkey (user_id, article_id).
    */
   async viewerFlags(viewerId: number, authorIds: number[], articleIds: number[]): Promise<ViewerFlags> {
-    const rows = await sqlRows<{ kind: 'follow' | 'favorite'; id: number }>(
-      this.pool,
-      `SELECT 'follow' AS kind, following_id AS id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])
+    const rows = await this.router.read((db) =>
+      sqlRows<{ kind: 'follow' | 'favorite'; id: number }>(
+        db,
+        `SELECT 'follow' AS kind, following_id AS id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])
 UNION ALL
 SELECT 'favorite' AS kind, article_id AS id FROM favorites WHERE user_id = $1 AND article_id = ANY($3::int[])`,
-      [viewerId, [...new Set(authorIds)], articleIds],
+        [viewerId, [...new Set(authorIds)], articleIds],
+      ),
     );
     const followedAuthorIds = new Set<number>();
     const favoritedArticleIds = new Set<number>();

@@ -1,6 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import type { VersionedCache } from '@conduit/cache';
 import { CacheTags } from '@conduit/cache';
+import { ReadRouter } from '../database/replica/read-router.js';
 import { READ_CACHE } from './read-cache.token.js';
 
 /** Where an article shows in lists: its author and its tags (old and new ones on an update). */
@@ -36,19 +37,22 @@ export interface ArticlePlacement {
  */
 @Injectable()
 export class CacheInvalidation {
-  constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache) {}
+  constructor(
+    @Inject(READ_CACHE) private readonly cache: VersionedCache,
+    private readonly reads: ReadRouter,
+  ) {}
 
   /**
    * A new article: the lists it enters. Nothing cached embeds it yet. GET /api/tags changes only
    * when one of its tags had no article before (most creates reuse popular tags).
    */
   articleCreated(placement: ArticlePlacement, { tagsEnteredUse }: { tagsEnteredUse: boolean }): Promise<void> {
-    return this.cache.invalidate([CacheTags.listAll, ...(tagsEnteredUse ? [CacheTags.tagList] : []), CacheTags.listAuthor(placement.authorUsername), ...placement.tags.map(CacheTags.listTag)]);
+    return this.invalidate([CacheTags.listAll, ...(tagsEnteredUse ? [CacheTags.tagList] : []), CacheTags.listAuthor(placement.authorUsername), ...placement.tags.map(CacheTags.listTag)]);
   }
 
   /** Update (old and new slug, old and new tags) or delete of an article. */
   articleChanged(placement: ArticlePlacement): Promise<void> {
-    return this.cache.invalidate([
+    return this.invalidate([
       CacheTags.listAll,
       CacheTags.listFavorited,
       CacheTags.tagList,
@@ -60,7 +64,7 @@ export class CacheInvalidation {
 
   /** Favorite / unfavorite: favoritesCount wherever the article shows, and the viewer's flags. */
   favoriteChanged(placement: ArticlePlacement, viewerId: number): Promise<void> {
-    return this.cache.invalidate([
+    return this.invalidate([
       CacheTags.listAll,
       CacheTags.listFavorited,
       CacheTags.listAuthor(placement.authorUsername),
@@ -72,16 +76,26 @@ export class CacheInvalidation {
 
   /** Follow / unfollow: only the follower's `following` flags change. */
   followChanged(followerId: number): Promise<void> {
-    return this.cache.invalidate([CacheTags.viewer(followerId)]);
+    return this.invalidate([CacheTags.viewer(followerId)]);
   }
 
   /** A comment added or deleted. */
   commentsChanged(slug: string): Promise<void> {
-    return this.cache.invalidate([CacheTags.comments(slug)]);
+    return this.invalidate([CacheTags.comments(slug)]);
+  }
+
+  /**
+   * Before any version moves, the write's WAL position becomes the replica watermark
+   * (database/replica/write-watermark.ts): from then on no read, and so no cache fill, can come
+   * from a replica that has not replayed this write.
+   */
+  private async invalidate(tags: string[]): Promise<void> {
+    await this.reads.recordWrite();
+    await this.cache.invalidate(tags);
   }
 
   /** Username, bio or image changed: every embedded copy of the profile. (Rare.) */
   profileChanged(): Promise<void> {
-    return this.cache.invalidate([CacheTags.people]);
+    return this.invalidate([CacheTags.people]);
   }
 }

@@ -3,6 +3,7 @@ import { isForeignKeyViolation, type PrismaClient } from '@conduit/db';
 import type pg from 'pg';
 import { sqlRows } from '../common/sql.js';
 import { PG_POOL, PRISMA } from '../database/database.module.js';
+import { ReadRouter } from '../database/replica/read-router.js';
 import { ClaimLost } from '../idempotency/claim-lost.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
 
@@ -32,6 +33,7 @@ export class CommentRepository {
   constructor(
     @Inject(PG_POOL) private readonly pool: pg.Pool,
     @Inject(PRISMA) private readonly prisma: PrismaClient,
+    private readonly router: ReadRouter,
   ) {}
 
   /** Index: articles_slug_key. */
@@ -55,14 +57,16 @@ export class CommentRepository {
    * Indexes: comments_article_created_at_id_idx (article_id, created_at DESC, id DESC), users_pkey.
    */
   async listByArticle(articleId: number, limit: number): Promise<CommentRecord[]> {
-    const rows = await sqlRows<CommentRow>(
-      this.pool,
-      `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
+    const rows = await this.router.read((db) =>
+      sqlRows<CommentRow>(
+        db,
+        `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
 FROM comments c JOIN users u ON u.id = c.author_id
 WHERE c.article_id = $1
 ORDER BY c.created_at DESC, c.id DESC
 LIMIT $2`,
-      [articleId, limit],
+        [articleId, limit],
+      ),
     );
     return rows.map(toRecord);
   }

@@ -2,16 +2,20 @@ import { Inject, Injectable } from '@nestjs/common';
 import type pg from 'pg';
 import { sqlRows } from '../common/sql.js';
 import { PG_POOL } from '../database/database.module.js';
+import { ReadRouter } from '../database/replica/read-router.js';
 import type { ProfileCore } from './profile.types.js';
 
 /** Profile and follow queries. */
 @Injectable()
 export class ProfileRepository {
-  constructor(@Inject(PG_POOL) private readonly pool: pg.Pool) {}
+  constructor(
+    @Inject(PG_POOL) private readonly pool: pg.Pool,
+    private readonly router: ReadRouter,
+  ) {}
 
   /** Index: users_username_key (unique). */
   async findByUsername(username: string): Promise<ProfileCore | null> {
-    const rows = await sqlRows<ProfileCore>(this.pool, 'SELECT id, username, bio, image FROM users WHERE username = $1', [username]);
+    const rows = await this.router.read((db) => sqlRows<ProfileCore>(db, 'SELECT id, username, bio, image FROM users WHERE username = $1', [username]));
     return rows[0] ?? null;
   }
 
@@ -22,7 +26,9 @@ export class ProfileRepository {
    */
   async followedAmong(followerId: number, userIds: number[]): Promise<Set<number>> {
     if (userIds.length === 0) return new Set();
-    const rows = await sqlRows<{ following_id: number }>(this.pool, 'SELECT following_id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])', [followerId, [...new Set(userIds)]]);
+    const rows = await this.router.read((db) =>
+      sqlRows<{ following_id: number }>(db, 'SELECT following_id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])', [followerId, [...new Set(userIds)]]),
+    );
     return new Set(rows.map((r) => r.following_id));
   }
 

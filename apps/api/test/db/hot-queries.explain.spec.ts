@@ -8,6 +8,7 @@ import { MAX_OFFSET } from '../../src/articles/article.schemas.js';
 import { CommentRepository } from '../../src/comments/comment.repository.js';
 import { ProfileRepository } from '../../src/profiles/profile.repository.js';
 import { TagRepository } from '../../src/tags/tag.repository.js';
+import { ReadRouter } from '../../src/database/replica/read-router.js';
 import { RecordingRealPool, analyzeBoth, renderPlan, seqScansOn, type CapturedQuery } from './support/explain.js';
 
 /**
@@ -70,10 +71,12 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
     await client.connect();
     realPool = new pg.Pool({ connectionString: url, max: 1 });
     pool = new RecordingRealPool(realPool);
-    articles = new ArticleReadRepository(pool as unknown as pg.Pool);
-    comments = new CommentRepository(pool as unknown as pg.Pool, null as never);
-    profiles = new ProfileRepository(pool as unknown as pg.Pool);
-    tags = new TagRepository(pool as unknown as pg.Pool);
+    // No replica: every routed read runs on the recording pool.
+    const router = new ReadRouter(pool as unknown as pg.Pool);
+    articles = new ArticleReadRepository(pool as unknown as pg.Pool, router);
+    comments = new CommentRepository(pool as unknown as pg.Pool, null as never, router);
+    profiles = new ProfileRepository(pool as unknown as pg.Pool, router);
+    tags = new TagRepository(pool as unknown as pg.Pool, router);
     const one = async <T extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => (await client.query<T>(sql, values)).rows[0];
     const page = (await client.query<{ id: number; author_id: number }>('SELECT id, author_id FROM articles ORDER BY created_at DESC, id DESC LIMIT 20')).rows;
     const heavyFollowing = heavyReaderFollowing(plan.users)[0];
