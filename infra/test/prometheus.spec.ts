@@ -35,6 +35,8 @@ describe('Prometheus alert rules (infra/prometheus)', () => {
       'LoadBalancerNoBackends',
       'PostgreSQLUnreachable',
       'QueueBacklogGrowing',
+      'ReadReplicaDown',
+      'ReadReplicaLagging',
       'RedisUnreachable',
     ]);
     for (const alert of alerts) {

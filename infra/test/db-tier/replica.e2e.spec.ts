@@ -41,13 +41,15 @@ describe.skipIf(!DB_TIER)('read replica: routing, read-your-writes, fallback', (
   let fleet: ApiFleet;
   let api: string;
   let replicaClient: pg.Client;
+  /** The API's settings: this file's primary, replica and Redis. */
+  let fleetEnv: Record<string, string> = {};
 
   beforeAll(async () => {
     requireDbTierTools();
     db = await startReplicatedCluster(APPLY_DELAY_MS);
     redis = new TestRedisServer(['--maxmemory-policy', 'noeviction']);
     await redis.start();
-    fleet = await startApiFleet(1, {
+    fleetEnv = {
       DATABASE_URL: db.primaryUrl,
       DATABASE_REPLICA_URL: db.replica.url,
       // Lag beyond this sends reads to the primary even without a pending write of the app.
@@ -59,7 +61,8 @@ describe.skipIf(!DB_TIER)('read replica: routing, read-your-writes, fallback', (
       LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
       LOG_LEVEL: 'warn',
       JWT_SECRET: 'db-tier-test-secret-0123456789abcdef',
-    });
+    };
+    fleet = await startApiFleet(1, fleetEnv);
     expect(fleet.ready, fleet.notReadyLogs()).toBe(1);
     api = fleet.urls[0];
     replicaClient = new pg.Client({ connectionString: db.replica.url, query_timeout: 5_000 });
@@ -117,6 +120,29 @@ describe.skipIf(!DB_TIER)('read replica: routing, read-your-writes, fallback', (
       APPLY_DELAY_MS * 5,
     );
   }, 60_000);
+
+  it('sends reads to the primary while the replica lags past DB_REPLICA_MAX_LAG_MS', async () => {
+    // A second instance with a 1 s bound: during the 4 s apply delay the replica's lag (age of the
+    // last replayed commit) is at least 4 s, so its reads go to the primary as `lagging`.
+    const strict = await startApiFleet(1, { ...fleetEnv, DB_REPLICA_MAX_LAG_MS: '1000' });
+    try {
+      expect(strict.ready, strict.notReadyLogs()).toBe(1);
+      const url = strict.urls[0];
+      const writer = await new ApiClient(url).actingAsNewUser('lagging');
+      expect((await writer.client.post('/api/articles', { article: { title: `Lag ${Date.now()}`, description: 'd', body: 'b', tagList: [] } })).status).toBe(201);
+      const before = await routedReads(url);
+      await until(
+        'reads routed to the primary as lagging',
+        async () => {
+          expect((await fetch(`${url}/api/articles?limit=${2 + Math.floor(Math.random() * 60)}`)).status).toBe(200);
+          return delta(await routedReads(url), before, 'primary:lagging') >= 3;
+        },
+        APPLY_DELAY_MS,
+      );
+    } finally {
+      await strict.stop();
+    }
+  }, 90_000);
 
   it('falls back to the primary when the replica stops, with no failed request, and returns to it when back', async () => {
     const client = new ApiClient(api);
