@@ -18,6 +18,8 @@ export const workerConfigSchema = appConfigSchema
     DB_STATEMENT_TIMEOUT_MS: true,
     DB_IDLE_TIMEOUT_MS: true,
     DB_TRANSACTION_POOLER: true,
+    // Only to record the read-your-writes watermark the API's replica reads wait for.
+    DATABASE_REPLICA_URL: true,
     HEALTH_CHECK_TIMEOUT_MS: true,
     METRICS_ENABLED: true,
     // The cache Redis, only to invalidate cached profiles after the worker changes a user's image.

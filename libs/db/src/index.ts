@@ -1,5 +1,7 @@
 export { createPool, type PoolSettings } from './create-pool.js';
 export { UnnamedStatementClient } from './unnamed-statement-client.js';
+export { WriteWatermark, writeWatermarkKey } from './replica/write-watermark.js';
+export { lsnReached, lsnToNumber } from './replica/lsn.js';
 export { createPrismaClient, Prisma, type PrismaClient } from './prisma.js';
 export { isDatabaseUnavailableError, isForeignKeyViolation, isInvalidTextError, uniqueViolationFields } from './db-errors.js';
 export { applyMigrations, ensureDatabase } from './apply-migrations.js';

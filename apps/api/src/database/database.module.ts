@@ -1,13 +1,12 @@
 import { Global, Inject, Logger, Module, type OnApplicationShutdown } from '@nestjs/common';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
-import { createPool, createPrismaClient, type PrismaClient } from '@conduit/db';
+import { createPool, createPrismaClient, writeWatermarkKey, WriteWatermark, type PrismaClient } from '@conduit/db';
 import type pg from 'pg';
 import type { Redis } from 'ioredis';
 import { CACHE_REDIS } from '../redis/redis.module.js';
 import { PoolWarmer } from './pool-warmer.js';
 import { ReadRouter } from './replica/read-router.js';
 import { ReplicaMonitor } from './replica/replica-monitor.js';
-import { WriteWatermark } from './replica/write-watermark.js';
 import { WriteWatermarkInterceptor } from './replica/write-watermark.interceptor.js';
 import { APP_INTERCEPTOR } from '@nestjs/core';
 
@@ -73,6 +72,6 @@ function createReadRouter(primary: pg.Pool, config: AppConfig, redis: Redis): Re
   const monitor = new ReplicaMonitor(pool, config.DB_REPLICA_PROBE_INTERVAL_MS, new URL(config.DATABASE_REPLICA_URL).host);
   monitor.start();
   // The watermark outlives any lag the router accepts; past it the lag bound alone protects reads.
-  const watermark = new WriteWatermark(primary, redis, `${config.REDIS_KEY_PREFIX}db:write-lsn`, Math.max(60_000, 10 * config.DB_REPLICA_MAX_LAG_MS));
+  const watermark = new WriteWatermark(primary, redis, writeWatermarkKey(config.REDIS_KEY_PREFIX), Math.max(60_000, 10 * config.DB_REPLICA_MAX_LAG_MS));
   return new ReadRouter(primary, { pool, monitor, watermark, maxLagMs: config.DB_REPLICA_MAX_LAG_MS });
 }

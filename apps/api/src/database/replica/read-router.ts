@@ -1,9 +1,8 @@
-import { isDatabaseUnavailableError } from '@conduit/db';
+import { isDatabaseUnavailableError, type WriteWatermark } from '@conduit/db';
 import type pg from 'pg';
 import { pgErrorCode } from '../../common/sql.js';
 import type { ReplicaMonitor } from './replica-monitor.js';
 import { dbReads } from './replica.metrics.js';
-import type { WriteWatermark } from './write-watermark.js';
 
 /**
  * The one routing point for reads that tolerate staleness (pattern: read replica). Repositories

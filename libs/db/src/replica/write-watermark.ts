@@ -14,15 +14,20 @@ end
 redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
 return 1`;
 
+/** The one Redis key of the watermark, under the app's REDIS_KEY_PREFIX (API and worker alike). */
+export const writeWatermarkKey = (redisKeyPrefix: string) => `${redisKeyPrefix}db:write-lsn`;
+
 /**
  * Read-your-writes across instances (pattern: LSN watermark). After every write the app makes
- * (CacheInvalidation runs after each commit, before the response and before any cache version
- * moves), the primary's WAL position is stored in Redis; reads go to the replica only once it has
- * replayed that far (read-router.ts). One key for the whole app, not one per user: the shared
+ * (the API: CacheInvalidation after each commit, before any cache version moves, and every write
+ * request before its response; the worker: before it bumps a cached profile), the primary's WAL
+ * position is stored in Redis; the API's reads go to the replica only once it has replayed that far
+ * (apps/api/src/database/replica/read-router.ts). One key for the whole app, not one per user: the shared
  * cache is filled by whichever reader misses first, so a fill from a replica that has not replayed
  * user A's write would serve A's stale page to A (and everyone) until the next write. The cost: while
  * the replica lags behind the latest write, all routed reads go to the primary.
- * Test: infra/test/db-tier/replica.e2e.spec.ts (replica delayed by recovery_min_apply_delay).
+ * Tests: write-watermark.int.spec.ts, infra/test/db-tier/replica.e2e.spec.ts (replica delayed by
+ * recovery_min_apply_delay).
  */
 export class WriteWatermark {
   constructor(
