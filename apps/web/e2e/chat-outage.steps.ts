@@ -1,6 +1,6 @@
 import type { Page } from 'playwright-core';
 import { redisAnswers } from '../../../libs/stack/src/redis-probe.js';
-import { expectOnce, send, status, waitUntil, type ChatScenario } from './chat.steps.js';
+import { expectOnce, send, status, waitUntil, type ChatScenario } from './chat-helpers.js';
 import type { StepRunner } from './e2e-harness.js';
 
 /**
