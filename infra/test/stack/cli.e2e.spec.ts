@@ -61,7 +61,7 @@ describe('npm run stack (CLI)', () => {
     const cli = await startCli(db.url);
     try {
       expect(cli.apiPorts).toHaveLength(2);
-      expect(cli.output()).toMatch(/DB pool budget\s+2 x \d+ \+ worker 0 \+ reserve \d+ <= max_connections \d+/);
+      expect(cli.output()).toMatch(/DB connection budget\s+2 x \d+ \+ worker 0 \+ reserve \d+ <= max_connections \d+/);
       const res = await fetch(`http://127.0.0.1:${cli.lbPort}/api/tags`);
       expect(res.status).toBe(200);
       cli.wrapper.kill('SIGTERM');
