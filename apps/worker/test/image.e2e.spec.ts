@@ -118,10 +118,10 @@ describe('image upload -> resize in the worker -> served by the API (real proces
     const res = await upload([{ field: 'image', data: corrupt, type: 'image/png' }]);
     expect(res.status, await res.clone().text()).toBe(202);
     const { upload: accepted } = (await res.json()) as { upload: { id: string; status: string } };
-    const job = await waitFor(async () => {
-      const j = await f.queue(QUEUES.image).getJob(`process-image-${accepted.id}`);
-      return j && (await j.getState()) === 'failed' ? j : null;
-    }, 'the image job to fail');
+    const jobId = `process-image-${accepted.id}`;
+    await waitFor(async () => (await f.queue(QUEUES.image).getJobState(jobId)) === 'failed', 'the image job to fail');
+    // Read the job after it failed: a copy fetched earlier holds no failedReason yet.
+    const job = (await f.queue(QUEUES.image).getJob(jobId))!;
     expect(job.failedReason).toMatch(/cannot process image/);
     expect(job.attemptsMade).toBe(1);
     expect((await user.get('/api/user')).body.user.image).toBe(me.body.user.image);

@@ -53,6 +53,8 @@ export interface WarmupReport {
 export class WarmupState {
   private readonly logger = new Logger('Warmup');
   private readonly report: WarmupReport;
+  /** Warm-up requests still queued when the lanes stopped at the deadline. */
+  private requestsLeft = 0;
 
   constructor(
     @Inject(APP_CONFIG) private readonly config: AppConfig,
@@ -89,9 +91,12 @@ export class WarmupState {
     );
     const outcome = await Promise.race([work, sleep(this.config.WARMUP_TIMEOUT_MS, 'timed out' as const, { signal: bound.signal, ref: false }).catch(() => 'finished' as const)]);
     bound.abort();
-    Object.assign(this.report, { status: 'done', timedOut: outcome === 'timed out', tookMs: Math.round(performance.now() - started) });
+    // The request lanes also stop at the deadline, so the work can "finish" in the same tick the
+    // timer fires: requests left unsent count as timed out too.
+    const timedOut = outcome === 'timed out' || this.requestsLeft > 0;
+    Object.assign(this.report, { status: 'done', timedOut, tookMs: Math.round(performance.now() - started) });
     const steps = Object.entries(this.report.steps).map(([name, s]) => `${name} ${s.ok ? 'ok' : 'FAILED'} (${s.detail}, ${s.ms} ms)`);
-    this.logger.log(`warm-up ${outcome} in ${this.report.tookMs} ms (bound ${this.config.WARMUP_TIMEOUT_MS} ms): ${steps.join('; ')}`);
+    this.logger.log(`warm-up ${timedOut ? 'timed out' : 'finished'} in ${this.report.tookMs} ms (bound ${this.config.WARMUP_TIMEOUT_MS} ms): ${steps.join('; ')}`);
   }
 
   private async steps(fastify: FastifyInstance, deadline: number): Promise<void> {
@@ -140,6 +145,7 @@ export class WarmupState {
       }
     };
     await Promise.all(Array.from({ length: CONCURRENCY }, lane));
+    this.requestsLeft = queue.length;
     if (counts.failed > 0) throw new Error(`${counts.failed} of ${counts.sent} requests failed`);
     return `${counts.sent} requests`;
   }

@@ -40,6 +40,9 @@ describe('uncaught exception: unready first, drain, then exit 1 (built server)',
       REDIS_KEY_PREFIX: `t${randomBytes(4).toString('hex')}:`,
       JWT_SECRET: 'test-secret-test-secret-test-secret',
       LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: '60000',
+      // The drain loop below sends as fast as the box allows (over 600 a minute on a fast one):
+      // the per-client rate limit is not what this test is about.
+      RATE_LIMIT_MAX: '10000000',
       SHUTDOWN_DRAIN_DELAY_MS: '1500',
       SHUTDOWN_TIMEOUT_MS: '8000',
       NODE_OPTIONS: `--import ${FAULT_PRELOAD}`,
