@@ -2,17 +2,20 @@ import type { Redis } from 'ioredis';
 
 /**
  * Reads all version keys (creating a fresh random version for a missing one) and the entries,
- * in one round trip. A missing version is never read as "0": after an eviction or a Redis
- * restart it gets a new unique value, so an entry written under an older value can never match.
+ * in one round trip and one MGET (a read costs two commands, the script call and its MGET, however
+ * many tags it has; the SET runs only for a missing version). A missing version is never read as
+ * "0": after an eviction or a Redis restart it gets a new unique value, so an entry written under
+ * an older value can never match.
  * KEYS: n version keys, then entry keys. ARGV: n, version TTL ms, fresh-version prefix, and
  * optionally the version of the caller's in-process copy: if the shared entry was written under
  * it, '=' comes back instead of the body (the caller still checks it is the current version).
+ * Command count tested in apps/api/test/cache/redis-commands.e2e.spec.ts.
  */
 const READ_SCRIPT = `
 local n = tonumber(ARGV[1])
-local out = {}
+local out = redis.call('MGET', unpack(KEYS))
 for i = 1, #KEYS do
-  local v = redis.call('GET', KEYS[i])
+  local v = out[i]
   if (not v) and i <= n then
     v = ARGV[3] .. i
     redis.call('SET', KEYS[i], v, 'PX', ARGV[2])
