@@ -64,6 +64,26 @@ describe('BatchedWindow', () => {
     expect(shared.total()).toBe(10); // every hit reached Redis: 3 on k from a, 5 from b, 2 on other
   });
 
+  it('a batch answer without the time left (-1: same window) keeps the known reset', async () => {
+    let now = 0;
+    const shared = sharedCounter(60_000, () => now);
+    const batch = async (items: Array<{ key: string; amount: number }>) =>
+      Promise.all(
+        items.map(async (i): Promise<SyncResult> => {
+          const r = await shared.sync(i.key, i.amount);
+          return r === 'unavailable' ? r : [r[0], -1];
+        }),
+      );
+    const w = new BatchedWindow(shared.sync, { syncEvery: 100, syncMs: 500 }, () => now, batch);
+    await w.hit('k');
+    await w.hit('k');
+    now = 600;
+    await w.flush();
+    expect(await w.hit('k')).toEqual({ count: 3, resetInMs: 59_400 });
+    now = 60_000;
+    expect(await w.hit('k')).toEqual({ count: 1, resetInMs: 60_000 });
+  });
+
   it('starts a new window after the reset', async () => {
     let now = 0;
     const shared = sharedCounter(1_000, () => now);

@@ -1,3 +1,4 @@
+/** The global count and the time left in its window; resetInMs -1: the same window as the last sync (not re-read). */
 export type SyncResult = readonly [count: number, resetInMs: number] | 'unavailable';
 
 interface WindowState {
@@ -111,7 +112,7 @@ export class BatchedWindow {
         return r;
       }
       state.known = r[0];
-      state.resetAt = state.lastSyncAt + r[1];
+      if (r[1] >= 0 || state.resetAt === 0) state.resetAt = state.lastSyncAt + Math.max(0, r[1]);
       return r;
     });
   }

@@ -51,13 +51,19 @@ if ttl < 0 then
 end
 return {count, ttl}`;
 
-/** FIXED_WINDOW_SCRIPT for many keys in one call: ARGV = windowMs, then one amount per key; returns count, ttl pairs. */
+/**
+ * The background flush of many keys in one call: ARGV = windowMs, then one amount per key; returns
+ * count, ttl pairs. One command per key (INCRBY): the caller already knows each window's reset from
+ * the key's first (blocking) sync, so the time left is read only when INCRBY created the key (a new
+ * window, which gets its PEXPIRE in the same atomic step); otherwise ttl comes back as -1, "unchanged".
+ */
 const FIXED_WINDOW_MANY_SCRIPT = `
 local out = {}
 for i, key in ipairs(KEYS) do
-  local count = redis.call('INCRBY', key, ARGV[i + 1])
-  local ttl = redis.call('PTTL', key)
-  if ttl < 0 then
+  local amount = tonumber(ARGV[i + 1])
+  local count = redis.call('INCRBY', key, amount)
+  local ttl = -1
+  if count == amount then
     redis.call('PEXPIRE', key, ARGV[1])
     ttl = tonumber(ARGV[1])
   end
@@ -82,7 +88,8 @@ type LimiterRedis = Redis & {
  * every 500 ms instead of one call per request).
  * Redis down: rules with whenRedisDown 'allow' fail open (availability first; load shedding still
  * protects the instance), 'memory' rules count per instance so brute force stays bounded.
- * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts.
+ * Tested in apps/api/test/traffic/rate-limit.e2e.spec.ts; Redis commands of the flush counted in
+ * apps/api/test/cache/redis-commands.e2e.spec.ts.
  */
 export class RateLimiter {
   private readonly breaker: RedisBreaker;

@@ -2,6 +2,7 @@ import { ApiClient, TestRedisServer } from '@conduit/testing';
 import { Redis } from 'ioredis';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createArticle } from '../support/article-fixtures.js';
+import { requestFrom } from '../support/request-from.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** Not per request: this file's own INFO, and the periodic health probes (PING) of the Redis clients. */
@@ -79,5 +80,45 @@ describe('Redis commands per signed-in read (e2e, own redis-server)', () => {
     expect((await reader.client.get('/api/articles?tag=commands')).body.articles[0]).toMatchObject({ slug, favorited: true, author: { following: true } });
     expect((await reader.client.get(`/api/profiles/${author.username}`)).body.profile.following).toBe(true);
     expect(await commandsPerRead('/api/articles?tag=commands')).toEqual({ evalsha: 1, mget: 1 });
+  });
+});
+
+/**
+ * The general rate limit's background flush: one INCRBY per client key, the time left in the
+ * window read only on a key's first (blocking) sync. Counted on a redis-server owned by this file.
+ */
+describe('Redis commands of the batched rate limit (e2e, own redis-server)', () => {
+  const server = new TestRedisServer();
+  let redis: Redis;
+  let t: TestApp;
+
+  beforeAll(async () => {
+    await server.start();
+    redis = new Redis(server.url, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    await redis.connect();
+    t = await startTestApp({ REDIS_URL: server.url, RATE_LIMIT_MAX: '100000' });
+  });
+  afterAll(async () => {
+    redis?.disconnect();
+    await t?.close();
+    await server.stop();
+  });
+
+  it('first hit of each client: INCRBY + PTTL + PEXPIRE; every later flush: INCRBY only', async () => {
+    const addresses = ['127.0.0.91', '127.0.0.92', '127.0.0.93'];
+    const before = await commandCounts(redis);
+    for (let i = 0; i < 12; i++) {
+      const statuses = await Promise.all(addresses.map((a) => requestFrom(a, t.url, 'GET', '/api/tags')));
+      expect(statuses.map((r) => r.status)).toEqual([200, 200, 200]);
+    }
+    const key = (a: string) => `${t.config.REDIS_KEY_PREFIX}rl:general:ip:${a}`;
+    for (let attempt = 0; attempt < 30 && (await redis.mget(...addresses.map(key))).some((c) => c !== '12'); attempt++) await new Promise((r) => setTimeout(r, 100));
+    expect((await redis.mget(...addresses.map(key))).map(Number)).toEqual([12, 12, 12]);
+    const after = await commandCounts(redis);
+    const delta = (name: string) => (after.get(name) ?? 0) - (before.get(name) ?? 0);
+    expect(delta('pttl')).toBe(3);
+    expect(delta('pexpire')).toBe(3);
+    // 3 first syncs, then the flushes (one or more 500 ms periods) carried the other 33 hits.
+    expect(delta('incrby')).toBeGreaterThanOrEqual(6);
   });
 });

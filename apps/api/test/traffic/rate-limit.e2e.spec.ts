@@ -197,6 +197,8 @@ describe('default limits are sized for real users (e2e)', () => {
         await new Promise((r) => setTimeout(r, 100));
       }
       expect(counts).toEqual([12, 12, 12]);
+      // The batch script reads no TTL for a known window, but every key still expires with its window.
+      for (const ttl of await Promise.all(addresses.map((a) => redis.pttl(key(a))))) expect(ttl).toBeGreaterThan(0);
     } finally {
       redis.disconnect();
     }
