@@ -2,6 +2,8 @@
 // the fault proxy (5441), a seeded database, an SMTP sink for the worker (4190), and the
 // no-Docker stack (libs/stack startStack: 2 API instances, worker, HAProxy, own cache and
 // queue Redis) on this suite's fixed ports. The machine's shared PostgreSQL is never touched.
+// A scenario may ask for a stack variant (PgBouncer, a read replica): main.ts restarts the stack
+// with it before that scenario (useStack), and back to the plain stack for the next one.
 import { FaultProxy } from '@conduit/testing';
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
@@ -11,10 +13,35 @@ import { startStack, type Stack } from '../../libs/stack/src/index.ts';
 import { PostgresCluster } from './postgres-cluster.ts';
 
 export const REPO = fileURLToPath(new URL('../../', import.meta.url));
-export const PORTS = { pg: 5440, pgProxy: 5441, smtp: 4190, lb: 8100, lbStats: 8101, api: [3050, 3051], worker: 4191, web: 4192, prometheus: 9100, cacheRedis: 6430, queueRedis: 6431 };
+export const PORTS = {
+  pg: 5440,
+  pgProxy: 5441,
+  smtp: 4190,
+  lb: 8100,
+  lbStats: 8101,
+  api: [3050, 3051],
+  worker: 4191,
+  web: 4192,
+  prometheus: 9100,
+  cacheRedis: 6430,
+  queueRedis: 6431,
+  pgbouncer: 6440,
+  replica: 5444,
+};
 export const DB_NAME = 'conduit_resilience';
 /** Per-request budget the API is configured with for the suite (REQUEST_TIMEOUT_MS). */
 export const REQUEST_BUDGET_MS = 3_000;
+
+/** DB_REPLICA_MAX_LAG_MS of the replica variant (the .env.example default, stated for the scenarios' checks). */
+export const REPLICA_MAX_LAG_MS = 1_000;
+
+/** The database tier in front of the suite's cluster: PgBouncer and/or a streaming read replica (libs/stack options). */
+export interface StackVariant {
+  pgbouncer?: boolean;
+  replica?: boolean;
+}
+
+export const variantName = (v: StackVariant) => [v.pgbouncer && 'PgBouncer', v.replica && 'replica'].filter(Boolean).join(' + ') || 'plain';
 
 /** Settings of the stack under test (a test configuration: see the results file's notes). */
 export const STACK_ENV: Record<string, string> = {
@@ -83,6 +110,10 @@ export interface Environment {
   proxy: FaultProxy;
   smtp: SmtpSink;
   stack: Stack;
+  /** The running stack's variant. */
+  variant: StackVariant;
+  /** Restarts the stack with `variant` unless it already runs it (the database and Redis data stay). */
+  useStack(variant: StackVariant): Promise<void>;
   /** What the stack uses: through the fault proxy. */
   dbUrl: string;
   /** Straight to the suite's cluster (assertions, pg_terminate_backend). */
@@ -99,6 +130,23 @@ interface DbModule {
 
 export async function loadDb(): Promise<DbModule> {
   return (await import(join(REPO, 'libs/db/dist/index.js'))) as DbModule;
+}
+
+/** The suite's stack on its fixed ports, with the database tier of `variant`. */
+function launchStack(variant: StackVariant, databaseUrl: string, runDir: string, log: (l: string) => void): Promise<Stack> {
+  return startStack({
+    instances: 2,
+    ports: PORTS,
+    databaseUrl,
+    migrate: false,
+    prometheus: false,
+    web: false,
+    runDir,
+    env: variant.replica ? { ...STACK_ENV, DB_REPLICA_MAX_LAG_MS: String(REPLICA_MAX_LAG_MS) } : STACK_ENV,
+    log: (l) => log(`stack: ${l}`),
+    pgbouncer: variant.pgbouncer === true,
+    replica: variant.replica === true,
+  });
 }
 
 export async function startEnvironment(log: (l: string) => void): Promise<Environment> {
@@ -129,20 +177,30 @@ export async function startEnvironment(log: (l: string) => void): Promise<Enviro
     cleanups.push(() => smtp.close());
     const runDir = join(REPO, 'var/resilience-stack');
     mkdirSync(runDir, { recursive: true });
-    const stack = await startStack({
-      instances: 2,
-      ports: PORTS,
-      databaseUrl: dbUrl,
-      migrate: false,
-      prometheus: false,
-      web: false,
-      runDir,
-      env: STACK_ENV,
-      log: (l) => log(`stack: ${l}`),
-    });
-    cleanups.push(() => stack.stop());
-    log(`stack up: LB ${stack.urls.lb}, ${stack.instances.map((h) => h.url).join(' ')}, worker ${stack.urls.worker}`);
-    return { pg, proxy, smtp, stack, dbUrl, directDbUrl, stop: stopAll };
+    const launch = (variant: StackVariant) => launchStack(variant, dbUrl, runDir, log);
+    const upLine = (s: Stack) =>
+      `stack up: LB ${s.urls.lb}, ${s.instances.map((h) => h.url).join(' ')}, worker ${s.urls.worker}${s.urls.pgbouncer ? `, PgBouncer ${s.urls.pgbouncer}` : ''}${s.urls.replica ? `, replica ${s.urls.replica}` : ''}`;
+    const env: Environment = {
+      pg,
+      proxy,
+      smtp,
+      stack: await launch({}),
+      variant: {},
+      dbUrl,
+      directDbUrl,
+      stop: stopAll,
+      async useStack(variant) {
+        if (variantName(variant) === variantName(env.variant)) return;
+        log(`stack: restarting as ${variantName(variant)}`);
+        await env.stack.stop();
+        env.variant = variant;
+        env.stack = await launch(variant);
+        log(upLine(env.stack));
+      },
+    };
+    cleanups.push(() => env.stack.stop());
+    log(upLine(env.stack));
+    return env;
   } catch (error) {
     await stopAll();
     throw error;

@@ -9,7 +9,7 @@
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
-import { REPO, STACK_ENV, startEnvironment, REQUEST_BUDGET_MS } from './environment.ts';
+import { REPLICA_MAX_LAG_MS, REPO, STACK_ENV, startEnvironment, REQUEST_BUDGET_MS } from './environment.ts';
 import { formatTable, writeResults } from './report.ts';
 import { runScenario, type ScenarioResult } from './scenario-runner.ts';
 import { CI, FULL, scenarios } from './scenarios/index.ts';
@@ -82,7 +82,7 @@ const files = writeResults(
     overload: lastOverloadTimeline,
     notes: [
       `Load: ${ci ? '10 anonymous, 6 signed-in readers, 3 writers' : '24 anonymous, 14 signed-in readers, 6 writers'} (load driver journeys, think 150-600 ms, source addresses 127.0.0.2-250) + a login loop (${ci ? 1 : 2}/s) + 6 Socket.IO chat clients in one room (1 message/s each) where the scenario measures chat.`,
-      `Stack: 2 API instances + worker + HAProxy + own cache/queue Redis (libs/stack startStack), own PostgreSQL 15 cluster on 5440 behind a loopback fault proxy (5441).`,
+      `Stack: 2 API instances + worker + HAProxy + own cache/queue Redis (libs/stack startStack), own PostgreSQL 15 cluster on 5440 behind a loopback fault proxy (5441). The database-tier scenarios run on the stack restarted with PgBouncer (6440, transaction mode) and a streaming read replica (5444, DB_REPLICA_MAX_LAG_MS=${REPLICA_MAX_LAG_MS}).`,
       `Test configuration: REQUEST_TIMEOUT_MS=${REQUEST_BUDGET_MS} (the budget), DB_POOL_ACQUIRE_TIMEOUT_MS=${STACK_ENV.DB_POOL_ACQUIRE_TIMEOUT_MS}, DB_STATEMENT_TIMEOUT_MS=${STACK_ENV.DB_STATEMENT_TIMEOUT_MS}; load shedding on event-loop delay off (shared 2-core box); worker lock 5 s / stalled check 2 s.`,
       'A "failure" is no response or a 5xx; 4xx answers (429 rate limits, 404 on a just-deleted object) are counted by status but are not failures. Over budget = slower than the budget + 1 s.',
       'Phases: a request belongs to the phase in which it was sent.',

@@ -5,7 +5,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
 import { accountEmail } from '../shared/settings.ts';
 import { ChatProbe, type ChatFigures } from './chat-probe.ts';
-import type { Environment } from './environment.ts';
+import type { Environment, StackVariant } from './environment.ts';
 import { PhaseClock, figuresFor, type PhaseFigures, type Sample } from './phase-stats.ts';
 import { ProcessWatch, type ExitEvent } from './process-watch.ts';
 import { SteadyLoad } from './steady-load.ts';
@@ -59,6 +59,8 @@ export interface ScenarioSpec {
   chat?: boolean;
   beforeS: number;
   afterS: number;
+  /** The database tier this scenario needs (PgBouncer, replica); the plain stack when absent. */
+  stack?: StackVariant;
   /** Dependency whose loss the instances should notice (conduit_dependency_up on /metrics): detect/recover times. */
   dependency?: 'redis_cache' | 'postgres';
   /**
@@ -91,6 +93,7 @@ export async function runScenario(spec: ScenarioSpec, o: RunnerOptions): Promise
   let chat: ChatProbe | undefined;
   const result: ScenarioResult = { name: spec.name, expected: spec.expected, pass: false, checks: [], phases: [], exits: [], figures: {}, durationS: 0 };
   try {
+    await env.useStack(spec.stack ?? {});
     watch.start();
     const quiet = spec.quiet ? await spec.quiet({ env, expectExit: (n) => expected.add(n), log }) : undefined;
     load.start();

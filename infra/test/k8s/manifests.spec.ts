@@ -49,7 +49,9 @@ describe.each(overlays.map((o) => [o.name, o] as const))('overlay %s', (_name, r
 
   it('runs the app workloads non-root with a read-only root filesystem, requests and limits', () => {
     const workloads = appWorkloads(rendered);
-    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(['api', 'migrate', 'web', 'worker']);
+    // PgBouncer (overlays/production-pgbouncer) is held to the same rules.
+    const pooler = rendered.all('Deployment').some((d) => d.metadata.name === 'pgbouncer') ? ['pgbouncer'] : [];
+    expect(workloads.map((w) => w.metadata.name).sort()).toEqual(['api', 'migrate', ...pooler, 'web', 'worker']);
     for (const w of workloads) {
       const spec = (w.spec as { template: { spec: { securityContext?: { runAsNonRoot?: boolean }; containers: Container[] } } }).template.spec;
       expect(spec.securityContext?.runAsNonRoot, w.metadata.name).toBe(true);
@@ -121,17 +123,17 @@ describe.each(overlays.map((o) => [o.name, o] as const))('overlay %s', (_name, r
     expect(rendered.container('Deployment', 'api').command).toBeUndefined();
   });
 
-  it('lets only the ingress controller (and Prometheus) reach the API, and only api/worker/migrate reach data-store ports', () => {
+  it('lets only the ingress controller (and Prometheus) reach the API, and only api/worker/migrate (and PgBouncer) reach data-store ports', () => {
     const policies = rendered.all('NetworkPolicy');
     const deny = rendered.get('NetworkPolicy', 'default-deny').spec as { podSelector: object; policyTypes: string[] };
     expect(deny.podSelector).toEqual({});
     expect(deny.policyTypes).toEqual(['Ingress', 'Egress']);
     const apiFrom = (rendered.get('NetworkPolicy', 'api').spec as { ingress: Array<{ from: Array<{ namespaceSelector: { matchLabels: Record<string, string> } }> }> }).ingress.flatMap((r) => r.from);
     expect(apiFrom.map((f) => f.namespaceSelector.matchLabels['kubernetes.io/metadata.name']).sort()).toEqual(['ingress-nginx', 'monitoring']);
-    const dataPorts = [5432, 6379, 6380];
+    const dataPorts = [5432, 6379, 6380, 6432];
     for (const policy of policies) {
       const egressPorts = ((policy.spec as { egress?: Array<{ ports?: Array<{ port: number }> }> }).egress ?? []).flatMap((r) => r.ports ?? []).map((p) => p.port);
-      if (egressPorts.some((p) => dataPorts.includes(p))) expect(['api', 'worker', 'migrate'], policy.metadata.name).toContain(policy.metadata.name);
+      if (egressPorts.some((p) => dataPorts.includes(p))) expect(['api', 'worker', 'migrate', 'pgbouncer'], policy.metadata.name).toContain(policy.metadata.name);
     }
   });
 
@@ -153,10 +155,10 @@ describe('the checks can fail', () => {
     await expect(schemaProblems({ apiVersion: 'example.com/v1', kind: 'Nothing', metadata: { name: 'x' } })).rejects.toThrow(/no schema/);
   });
 
-  it('renders two overlays, one with the not-for-production data stores', () => {
-    expect(overlays.map((o) => o.name).sort()).toEqual(['local', 'production']);
+  it('renders three overlays, one with the not-for-production data stores', () => {
+    expect(overlays.map((o) => o.name).sort()).toEqual(['local', 'production', 'production-pgbouncer']);
     const local = overlays.find((o) => o.name === 'local')!;
     for (const name of ['postgres', 'redis-cache', 'redis-queue']) expect(local.get('StatefulSet', name).metadata.labels?.['conduit.example.com/not-for-production']).toBe('true');
-    expect(overlays.find((o) => o.name === 'production')!.all('StatefulSet')).toEqual([]);
+    for (const name of ['production', 'production-pgbouncer']) expect(overlays.find((o) => o.name === name)!.all('StatefulSet'), name).toEqual([]);
   });
 });

@@ -82,3 +82,11 @@ export function envExampleKeys(): string[] {
 export function appWorkloads(rendered: Rendered): K8sObject[] {
   return rendered.objects.filter((o) => ['Deployment', 'StatefulSet', 'Job'].includes(o.kind) && o.metadata.labels?.['conduit.example.com/not-for-production'] !== 'true');
 }
+
+/** "api 6 x DB_POOL_MAX 10 + worker 4 x WORKER_DB_POOL_MAX 5 + reserve 20 = 100 <= max_connections 100" */
+export function parseBudget(text: string) {
+  const m = /^api (\d+) x DB_POOL_MAX (\d+) \+ worker (\d+) x WORKER_DB_POOL_MAX (\d+) \+ reserve (\d+) = (\d+) <= max_connections (\d+)$/.exec(text);
+  if (!m) throw new Error(`connection budget annotation not understood: ${text}`);
+  const [api, pool, workers, workerPool, reserve, total, max] = m.slice(1).map(Number);
+  return { api, pool, workers, workerPool, reserve, total, max };
+}

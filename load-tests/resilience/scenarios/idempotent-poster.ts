@@ -21,6 +21,7 @@ type KeyedResponse = Awaited<ReturnType<typeof requestWithKey>>;
 
 export const slugOf = (res: KeyedResponse) => (res.body as { article?: { slug?: string } })?.article?.slug;
 
+/** `statuses`: the answers it retried, by status; `created`: articles acknowledged. */
 export function idempotentPoster(ctx: FaultContext) {
   const pool = new SourceAddressPool({ first: 180, last: 189, connectionsPerAddress: 4 });
   const run = `${process.pid}-${Date.now()}`;
@@ -31,11 +32,11 @@ export function idempotentPoster(ctx: FaultContext) {
     ctx.log(`idempotent poster: ${e.message}`);
   });
   return {
-    async stop(): Promise<{ summary: string; checks: Check[] }> {
+    async stop(): Promise<{ summary: string; checks: Check[]; statuses: Record<string, number>; created: number }> {
       stopped = true;
       await done;
       await pool.close();
-      return verify(ctx.env, run, tally);
+      return { ...(await verify(ctx.env, run, tally)), statuses: tally.statuses, created: tally.slugs.size };
     },
   };
 }

@@ -8,8 +8,10 @@ import { chatResendStorm } from './chat-resend-storm.scenario.ts';
 import { coldStart } from './cold-start.scenario.ts';
 import type { Durations } from './durations.ts';
 import { postgresSlow } from './postgres-slow.scenario.ts';
+import { pgbouncerRestart } from './pgbouncer-restart.scenario.ts';
 import { postgres } from './postgres.scenario.ts';
 import { redisDown } from './redis-down.scenario.ts';
+import { replicaFaults } from './replica.scenario.ts';
 import { rollingRestart } from './rolling-restart.scenario.ts';
 import { sigkillAfterCommit } from './sigkill-after-commit.scenario.ts';
 import { uncaughtException } from './uncaught-exception.scenario.ts';
@@ -34,5 +36,9 @@ export function scenarios(d: Durations): ScenarioSpec[] {
     uncaughtException(d),
     coldStart(d),
     warmStart(d),
+    // The database tier (stack restarted with PgBouncer and a read replica; last, so once).
+    replicaFaults('stopped', d),
+    replicaFaults('lagging', d),
+    pgbouncerRestart(d),
   ];
 }

@@ -13,6 +13,11 @@ import { dbReads } from './replica.metrics.js';
  *  3. it has replayed the app's last write (write-watermark.ts; else: `behind_write`).
  * A read the replica fails (it died between probes) is retried once on the primary, so a replica
  * outage costs latency, never a 5xx. Without DATABASE_REPLICA_URL everything is the primary.
+ * Not through here, on purpose: the Prisma client (database.module.ts) is built on the primary pool,
+ * so users lookups (sign-in, the token's user recheck), chat membership and room checks and comment
+ * ownership checks always see the latest commit. An authorization or write-path check answered by
+ * a lagging replica could let a removed member post or refuse an author's own delete. Never give
+ * Prisma the replica pool; a new stale-tolerant read goes through `read()`.
  * Tests: infra/test/db-tier/replica.e2e.spec.ts. Bench: npm run bench:db-tier.
  */
 export class ReadRouter {
