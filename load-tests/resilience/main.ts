@@ -4,7 +4,7 @@
 // mixed load from the load driver's journeys (cached and uncached GETs, POSTs, logins) plus
 // Socket.IO chat clients. Prints one table (scenario, outcome, figures), writes
 // load-tests/resilience/results/latest.{md,json} (--ci: ci-latest.*), exits 1 if any scenario
-// misses its expected outcome. --ci (or RESILIENCE_CI=1) shortens every phase (~5 min in all).
+// misses its expected outcome. --ci (or RESILIENCE_CI=1) shortens every phase (~9 min in all).
 // Loopback only; everything it starts, it stops (the shared PostgreSQL on 5432 is never used).
 import { cpus, loadavg, totalmem } from 'node:os';
 import { join } from 'node:path';
