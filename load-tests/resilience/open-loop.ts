@@ -15,6 +15,8 @@ export interface OpenLoopSample {
   ms: number;
   status: number;
   priority: Priority;
+  /** What was asked, e.g. "POST /api/users/login" (path without ids). */
+  route: string;
 }
 
 export interface SecondFigures {
@@ -35,7 +37,8 @@ export interface Account {
 }
 
 /** 70% low, 20% normal, 10% critical (8% writes: favorite/unfavorite, 2% sign-ins). */
-function pickCall(r: number, n: number, accounts: Account[], slugs: string[], password: string): { call: HttpCall; priority: Priority; token?: string; vu: number } {
+function pickCall(r: number, n: number, o: GeneratorOptions): { call: HttpCall; priority: Priority; token?: string; vu: number } {
+  const { accounts, slugs, password, signIns } = o;
   const a = accounts[n % accounts.length];
   const slug = slugs[n % slugs.length];
   if (r < 0.45) return { call: { method: 'GET', path: `/api/articles?limit=10&offset=${(n % 5) * 10}`, auth: false }, priority: 'low', vu: n };
@@ -46,12 +49,42 @@ function pickCall(r: number, n: number, accounts: Account[], slugs: string[], pa
     const method = n % 2 ? 'POST' : 'DELETE';
     return { call: { method, path: `/api/articles/${encodeURIComponent(slug)}/favorite`, auth: true }, priority: 'critical', token: a.token, vu: a.vu };
   }
-  return { call: { method: 'POST', path: '/api/users/login', body: { user: { email: a.email, password } }, auth: false }, priority: 'critical', vu: a.vu };
+  // Sign-ins rotate over many accounts (a surge is many people arriving): the per-account login
+  // limit (10 per 15 min) is for one account under attack, not what this scenario measures.
+  const who = signIns[n % signIns.length];
+  return { call: { method: 'POST', path: '/api/users/login', body: { user: { email: who.email, password } }, auth: false }, priority: 'critical', vu: who.vu };
+}
+
+const routeOf = (call: HttpCall) => `${call.method} ${call.path.replace(/\?.*$/, '').replace(/\/articles\/(?!feed)[^/]+/, '/articles/:slug')}`;
+
+/** Answers per route and status with their p99, e.g. {"POST /api/users/login 429": "12 (p99 4 ms)"}: where each share went. */
+export function statusesByRoute(samples: readonly OpenLoopSample[], from: number, to: number, priority?: Priority): Record<string, string> {
+  const groups = new Map<string, number[]>();
+  for (const s of samples) {
+    if (s.at < from || s.at >= to || (priority && s.priority !== priority)) continue;
+    const key = `${s.route} ${s.status}`;
+    groups.set(key, [...(groups.get(key) ?? []), s.ms]);
+  }
+  return Object.fromEntries(
+    [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, ms]) => [key, `${ms.length} (p99 ${Math.round(percentile(ms.sort((a, b) => a - b), 99) ?? 0)} ms)`]),
+  );
 }
 
 /** A 2xx, or a 4xx that is the API's correct answer (not shed, not a failure). */
 export const isGood = (s: OpenLoopSample) => s.status >= 200 && s.status < 500 && s.status !== 429;
 export const isShed = (s: OpenLoopSample) => s.status === 503 || s.status === 429;
+
+export interface GeneratorOptions {
+  baseUrl: string;
+  /** Signed-in users (their tokens) for reads and writes. */
+  accounts: Account[];
+  /** Who signs in: the account's email and the virtual user number whose source address it uses. */
+  signIns: Array<{ vu: number; email: string }>;
+  slugs: string[];
+  password: string;
+  maxOutstanding?: number;
+  timeoutMs?: number;
+}
 
 export class OpenLoopGenerator {
   readonly samples: OpenLoopSample[] = [];
@@ -65,7 +98,7 @@ export class OpenLoopGenerator {
   skipped = 0;
   readonly startedAt = performance.now();
 
-  constructor(private readonly o: { baseUrl: string; accounts: Account[]; slugs: string[]; password: string; maxOutstanding?: number; timeoutMs?: number }) {}
+  constructor(private readonly o: GeneratorOptions) {}
 
   setRate(perSecond: number): void {
     this.ratePerS = perSecond;
@@ -89,12 +122,12 @@ export class OpenLoopGenerator {
       return;
     }
     const n = this.n++;
-    const pick = pickCall(Math.random(), n, this.o.accounts, this.o.slugs, this.o.password);
+    const pick = pickCall(Math.random(), n, this.o);
     const at = performance.now();
     this.outstanding++;
     void sendHttp(this.o.baseUrl, this.pool.agentFor(pick.vu), pick.call, pick.token, this.o.timeoutMs ?? 10_000).then((res) => {
       this.outstanding--;
-      this.samples.push({ at, ms: res.ms, status: res.status, priority: pick.priority });
+      this.samples.push({ at, ms: res.ms, status: res.status, priority: pick.priority, route: routeOf(pick.call) });
     });
   }
 

@@ -8,7 +8,7 @@
 import { setTimeout as sleep } from 'node:timers/promises';
 import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
 import { accountEmail } from '../shared/settings.ts';
-import { OpenLoopGenerator, figures, timeline, type Account, type SecondFigures } from './open-loop.ts';
+import { OpenLoopGenerator, figures, statusesByRoute, timeline, type Account, type SecondFigures } from './open-loop.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
 
 export interface OverloadDurations {
@@ -166,6 +166,9 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacit
       failed: f.failed,
     });
     log(
+      `overload: ${multiple}x answers ${JSON.stringify(statusesByRoute(gen.samples, w.from + 2000, w.to))}`,
+    );
+    log(
       `overload: ${multiple}x (${f.offered.toFixed(0)}/s) -> goodput ${f.goodput.toFixed(0)}/s (${((f.goodput / capacity) * 100).toFixed(0)}% of peak), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(f.admittedP50)}/${fmt(f.admittedP99)} ms, shed p99 ${fmt(f.shedP99)} ms, critical ok ${f.criticalOk}/${f.criticalSent}`,
     );
   }
@@ -255,7 +258,9 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   const accounts = await signIn(baseUrl, settings.accountPassword, (n) => accountEmail(settings, n));
   const slugs = await articleSlugs(baseUrl);
   const downBefore = await downTransitions(stack.urls.lbStats);
-  const gen = new OpenLoopGenerator({ baseUrl, accounts, slugs, password: settings.accountPassword });
+  // Accounts 100..499 of the seed's 1000: the steady load's users sign in below 100, its login loop from 500.
+  const signIns = Array.from({ length: 400 }, (_, i) => ({ vu: 100 + i, email: accountEmail(settings, 100 + i) }));
+  const gen = new OpenLoopGenerator({ baseUrl, accounts, signIns, slugs, password: settings.accountPassword });
   const drive = loadDriver(gen);
   const { capacity, probe } = await probeCapacity(gen, drive, d, ctx.log);
   const { base, phases } = await overloadPhases(gen, drive, capacity, d, ctx.log);

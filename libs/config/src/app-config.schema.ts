@@ -111,17 +111,23 @@ export const appConfigSchema = z.object({
   // LOAD_SHED_MAX_LATENCY_MS, or twice its usual level when above 100 ms); requests over it get a fast 503 + Retry-After,
   // anonymous reads first. Past the event-loop delay only sign-ins and writes are admitted.
   LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
-  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(50),
+  // The floor the limit never shrinks below, per instance. Low enough that a saturated instance
+  // can stop queueing (at 50 on the 2-core box, admitted requests waited ~300 ms for CPU at 2x
+  // overload and shed answers ~600 ms); a healthy instance never gets near it (the limit only
+  // shrinks when a window's mean latency passes 100 ms).
+  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(10),
   LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(250),
   // A backstop for a blocked loop (sync work): the adaptive limit already sees ordinary CPU queueing.
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(1_000),
 
   // Password hashing bulkhead (apps/api/src/auth/hashing-bulkhead.ts): argon2id runs at most this
   // many at once per instance (~25 ms of CPU each), the rest queue (bounded, first come first
-  // served); a sign-in that cannot start within the wait gets a 503 + Retry-After.
+  // served); a sign-in that cannot start within the wait gets a 503 + Retry-After, at once when the
+  // queue ahead of it already holds more than the wait. One second: a sign-in is a request like any
+  // other, and under overload an admitted one should still answer within a second.
   PASSWORD_HASH_CONCURRENCY: int(1, 64).default(1),
   PASSWORD_HASH_MAX_QUEUED: int(0, 100_000).default(200),
-  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(5_000),
+  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(1_000),
 
   // Rate limits, fixed windows counted in Redis (shared by all instances). Keyed on the user when
   // authenticated, else on the client address. Sized so 1000 real users (a few per address) pass.

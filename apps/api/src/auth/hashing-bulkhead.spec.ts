@@ -64,4 +64,33 @@ describe('HashingBulkhead', () => {
     expect(ran).toBe(false);
     expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
   });
+
+  it('refuses at once when the work already queued would outlast maxWaitMs (from the recent task times)', async () => {
+    let clock = 0;
+    const bulkhead = new HashingBulkhead({ concurrency: 2, maxQueued: 100, maxWaitMs: 100, now: () => clock });
+    // Teach it that a task takes 40 ms.
+    await bulkhead.run(async () => {
+      clock += 40;
+    });
+    expect(bulkhead.expectedWaitMs()).toBe(20);
+    const gates = Array.from({ length: 2 + 5 }, gate);
+    const started: number[] = [];
+    const accepted = gates.slice(0, 2 + 4).map((g, i) =>
+      bulkhead.run(async () => {
+        started.push(i);
+        await g.opened;
+      }),
+    );
+    // 2 running, 4 queued: a fifth in the queue would wait (5 / 2) x 40 = 100 ms, still within the bound...
+    expect(bulkhead.stats()).toEqual({ running: 2, queued: 4 });
+    expect(bulkhead.expectedWaitMs()).toBe(100);
+    const fifth = bulkhead.run(() => gates[6].opened);
+    // ...a sixth would wait 120 ms: refused without waiting, and nothing it asked for runs.
+    await expect(bulkhead.run(async () => started.push(99))).rejects.toEqual(new BulkheadFull('expected_wait'));
+    expect(bulkhead.stats()).toEqual({ running: 2, queued: 5 });
+    gates.forEach((g) => g.open());
+    await Promise.all([...accepted, fifth]);
+    expect(started).not.toContain(99);
+    expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
 });

@@ -8,11 +8,14 @@
  * control sees the latency and sheds cheap reads. Bounded, hashing uses at most `concurrency`
  * cores per instance, sign-ins queue (fairly, first come first served) and the rest of the
  * traffic keeps its latency. A sign-in that cannot start in time is refused with a 503 +
- * Retry-After (BulkheadFull) instead of waiting without bound.
+ * Retry-After (BulkheadFull) instead of waiting without bound, and at once when the queue ahead
+ * of it already holds more than `maxWaitMs` of work (queued / concurrency x the recent mean task
+ * time): under a sustained surge the excess is refused in microseconds, not after waiting out
+ * the whole bound (which would also hold an admission slot and a client for that long).
  * Test: apps/api/src/auth/hashing-bulkhead.spec.ts; the login storm: `npm run loadtest:login-storm`.
  */
 export class BulkheadFull extends Error {
-  constructor(readonly reason: 'queue_full' | 'wait_timeout') {
+  constructor(readonly reason: 'queue_full' | 'expected_wait' | 'wait_timeout') {
     super(`password hashing is busy (${reason})`);
     this.name = 'BulkheadFull';
   }
@@ -28,28 +31,53 @@ export interface BulkheadStats {
   queued: number;
 }
 
+export interface HashingBulkheadOptions {
+  concurrency: number;
+  maxQueued: number;
+  maxWaitMs: number;
+  /** Clock for task times (tests); performance.now() by default. */
+  now?: () => number;
+}
+
+/** Weight of the newest task time in the running mean (about the last ten tasks). */
+const TASK_MS_WEIGHT = 0.1;
+
 export class HashingBulkhead {
   private running = 0;
   private readonly queue: Waiter[] = [];
+  /** Running mean of a task's wall time, ms (undefined until the first one finished). */
+  private taskMs?: number;
+  private readonly now: () => number;
 
-  constructor(private readonly options: { concurrency: number; maxQueued: number; maxWaitMs: number }) {}
+  constructor(private readonly options: HashingBulkheadOptions) {
+    this.now = options.now ?? (() => performance.now());
+  }
 
   stats(): BulkheadStats {
     return { running: this.running, queued: this.queue.length };
   }
 
+  /** How long a task arriving now would wait before it starts, from the recent task times (ms). */
+  expectedWaitMs(): number {
+    return this.taskMs === undefined ? 0 : ((this.queue.length + 1) / this.options.concurrency) * this.taskMs;
+  }
+
   async run<T>(work: () => Promise<T>): Promise<T> {
     if (this.running >= this.options.concurrency) await this.waitForSlot();
     else this.running++;
+    const started = this.now();
     try {
       return await work();
     } finally {
+      const ms = this.now() - started;
+      this.taskMs = this.taskMs === undefined ? ms : this.taskMs + (ms - this.taskMs) * TASK_MS_WEIGHT;
       this.release();
     }
   }
 
   private waitForSlot(): Promise<void> {
     if (this.queue.length >= this.options.maxQueued) return Promise.reject(new BulkheadFull('queue_full'));
+    if (this.expectedWaitMs() > this.options.maxWaitMs) return Promise.reject(new BulkheadFull('expected_wait'));
     return new Promise<void>((resolve, reject) => {
       const waiter: Waiter = {
         // The slot is handed over by release(): `running` stays counted.

@@ -7,7 +7,7 @@ import { Counter, Gauge } from 'prom-client';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
 import { isWarmupRequest } from '../warmup/warmup-marker.js';
 import { AdaptiveConcurrencyLimit } from './adaptive-concurrency-limit.js';
-import { PRIORITY_SHARE, requestPriority, type RequestPriority } from './request-priority.js';
+import { PRIORITY_SHARE, hasOwnBulkhead, requestPriority, type RequestPriority } from './request-priority.js';
 import { RequestDeadlines } from './request-deadlines.js';
 import type { LoadReport } from './load-report.js';
 
@@ -69,6 +69,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   private readonly deadlines: RequestDeadlines;
   private readonly limiter: AdaptiveConcurrencyLimit;
   private readonly shedCounts: Record<RequestPriority, number> = { critical: 0, normal: 0, low: 0 };
+  /** Requests in flight that the adaptive limit governs (all but those with their own bulkhead). */
+  private limitedInFlight = 0;
 
   constructor(
     private readonly lifecycle: LifecycleService,
@@ -78,7 +80,10 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     const maxLimit = config.LOAD_SHED_MAX_IN_FLIGHT;
     const minLimit = Math.min(config.LOAD_SHED_MIN_CONCURRENCY, maxLimit);
     const maxLatencyMs = config.LOAD_SHED_MAX_LATENCY_MS;
-    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit: Math.min(maxLimit, minLimit * 2), minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
+    // Starts well above the floor: a fresh instance in a ramp must not shed before the limit has
+    // had a chance to learn (it grows only by about sqrt(limit) per second).
+    const initialLimit = Math.min(maxLimit, Math.max(minLimit * 2, 100));
+    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
   }
 
   eventLoopDelayMs(): number {
@@ -86,7 +91,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   }
 
   figures(): Record<string, unknown> {
-    return { inFlight: this.lifecycle.inFlight, limit: this.limiter.limit, shed: { ...this.shedCounts }, shedding: this.isShedding() };
+    return { inFlight: this.lifecycle.inFlight, limitedInFlight: this.limitedInFlight, limit: this.limiter.limit, shed: { ...this.shedCounts }, shedding: this.isShedding() };
   }
 
   onApplicationBootstrap(): void {
@@ -113,7 +118,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     // instance's first latencies must not teach the adaptive limit anything).
     if (EXEMPT.test(request.url) || isWarmupRequest(request.headers)) return done();
     const priority = requestPriority(request.method, request.headers.authorization);
-    const reason = this.refusal(priority);
+    const limited = !hasOwnBulkhead(request.method, request.url);
+    const reason = limited ? this.refusal(priority) : null;
     if (reason) {
       this.shedCounts[priority]++;
       shedTotal.inc({ reason: reason === 'event-loop' ? 'event_loop' : 'concurrency_limit', priority });
@@ -123,8 +129,11 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
         .send({ errors: { server: [`overloaded (${reason}), please retry`] } });
       return;
     }
+    // Every admitted request counts for the drain on shutdown and the in-flight gauge; only the
+    // limited ones for the adaptive limit (request-priority.ts: hasOwnBulkhead).
     const lifecycle = this.lifecycle;
-    const inFlight = ++lifecycle.inFlight;
+    lifecycle.inFlight++;
+    const inFlight = limited ? ++this.limitedInFlight : 0;
     inFlightGauge.inc();
     const started = performance.now();
     const untrack = this.deadlines.track(request, reply);
@@ -133,6 +142,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
       lifecycle.inFlight--;
       inFlightGauge.dec();
       untrack();
+      if (!limited) return;
+      this.limitedInFlight--;
       this.limiter.addSample(performance.now() - started, inFlight);
     });
     done();
@@ -141,7 +152,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   private refusal(priority: RequestPriority): ShedReason | null {
     if (priority !== 'critical' && this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
     const allowed = Math.max(1, Math.floor(this.limiter.limit * PRIORITY_SHARE[priority]));
-    return this.lifecycle.inFlight >= allowed ? 'concurrency limit' : null;
+    return this.limitedInFlight >= allowed ? 'concurrency limit' : null;
   }
 
   /** True while the lowest priority is being turned away. */

@@ -19,3 +19,17 @@ export function requestPriority(method: string, authorization: string | string[]
   if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') return 'critical';
   return authorization ? 'normal' : 'low';
 }
+
+/**
+ * Sign-in and registration: their cost is password hashing, which has its own admission control
+ * (auth/hashing-bulkhead.ts: bounded concurrency, refused at once when the queue is too long).
+ * The adaptive limit neither counts nor times them: a sign-in waiting its turn for a hashing
+ * thread is not the event loop queueing, and counted here it would fill the slots anonymous
+ * reads may use and raise the mean latency the limit adapts to, so a sign-in surge would shed
+ * the cheapest reads and shrink the limit for everyone (goodput collapsing under overload).
+ */
+export function hasOwnBulkhead(method: string, url: string): boolean {
+  if (method !== 'POST') return false;
+  const path = url.split('?', 1)[0].replace(/\/$/, '');
+  return path === '/api/users/login' || path === '/api/users';
+}

@@ -29,12 +29,14 @@ describe('admission control: concurrency limit with priorities (e2e)', () => {
   let t: TestApp;
   let api: ApiClient;
   let token: string;
+  let email: string;
+  let password: string;
 
   beforeAll(async () => {
     // Limit pinned at 4 (min = max): critical may fill 4, signed-in reads 3, anonymous reads 2.
     t = await startTestApp({ LOAD_SHED_MAX_IN_FLIGHT: '4', LOAD_SHED_MIN_CONCURRENCY: '4', DB_POOL_MAX: '8' });
     api = new ApiClient(t.url);
-    ({ token } = await api.actingAsNewUser('shed'));
+    ({ token, email, password } = await api.actingAsNewUser('shed'));
   });
   afterAll(() => t?.close());
 
@@ -79,6 +81,25 @@ describe('admission control: concurrency limit with priorities (e2e)', () => {
     await until(async () => (await inFlight()) === 0, 'in-flight back to 0');
     expect((await api.get('/api/tags')).status).toBe(200);
     expect((await api.get('/health/ready')).body.details.load.shedding).toBe(false);
+  });
+
+  it('does not count sign-ins against the limit: they have their own bulkhead, and reads keep their share', async () => {
+    const unlock = await lockUsers(t.db.url);
+    let signIns: Promise<{ status: number }>[] = [];
+    try {
+      // Five sign-ins stuck on the locked table: more than the whole limit of 4.
+      signIns = Array.from({ length: 5 }, () => api.post('/api/users/login', { user: { email, password } }));
+      await until(async () => (await inFlight()) === 5, 'five sign-ins in flight');
+      const load = (await api.get('/health/ready')).body.details.load;
+      expect(load).toMatchObject({ inFlight: 5, limitedInFlight: 0, shedding: false });
+      // Anonymous reads (share 2 of 4) are still admitted.
+      for (const res of await Promise.all([1, 2, 3].map(() => api.get('/api/tags')))) expect(res.status).toBe(200);
+    } finally {
+      await unlock();
+    }
+    // The sign-ins were admitted and answered.
+    expect((await Promise.all(signIns)).map((r) => r.status)).toEqual([200, 200, 200, 200, 200]);
+    await until(async () => (await inFlight()) === 0, 'in-flight back to 0');
   });
 
   it('answers health checks ahead of admission control, even when everything else is refused', async () => {
