@@ -85,7 +85,7 @@ describe('admission control: concurrency limit with priorities (e2e)', () => {
 
   it('does not count sign-ins against the limit: they have their own bulkhead, and reads keep their share', async () => {
     const unlock = await lockUsers(t.db.url);
-    let signIns: Promise<{ status: number }>[] = [];
+    let signIns: Promise<{ status: number }>[];
     try {
       // Five sign-ins stuck on the locked table: more than the whole limit of 4.
       signIns = Array.from({ length: 5 }, () => api.post('/api/users/login', { user: { email, password } }));
