@@ -66,7 +66,17 @@ export function statusesByRoute(samples: readonly OpenLoopSample[], from: number
     groups.set(key, [...(groups.get(key) ?? []), s.ms]);
   }
   return Object.fromEntries(
-    [...groups].sort(([a], [b]) => a.localeCompare(b)).map(([key, ms]) => [key, `${ms.length} (p99 ${Math.round(percentile(ms.sort((a, b) => a - b), 99) ?? 0)} ms)`]),
+    [...groups]
+      .sort(([a], [b]) => a.localeCompare(b))
+      .map(([key, ms]) => [
+        key,
+        `${ms.length} (p99 ${Math.round(
+          percentile(
+            ms.sort((a, b) => a - b),
+            99,
+          ) ?? 0,
+        )} ms)`,
+      ]),
   );
 }
 

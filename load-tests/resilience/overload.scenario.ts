@@ -165,9 +165,7 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacit
       shedP99: f.shedP99,
       failed: f.failed,
     });
-    log(
-      `overload: ${multiple}x answers ${JSON.stringify(statusesByRoute(gen.samples, w.from + 2000, w.to))}`,
-    );
+    log(`overload: ${multiple}x answers ${JSON.stringify(statusesByRoute(gen.samples, w.from + 2000, w.to))}`);
     log(
       `overload: ${multiple}x (${f.offered.toFixed(0)}/s) -> goodput ${f.goodput.toFixed(0)}/s (${((f.goodput / capacity) * 100).toFixed(0)}% of peak), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(f.admittedP50)}/${fmt(f.admittedP99)} ms, shed p99 ${fmt(f.shedP99)} ms, critical ok ${f.criticalOk}/${f.criticalSent}`,
     );
