@@ -7,7 +7,7 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
   },
   { match: /^writeUtf8String$/, note: 'Mostly ioredis command writes: the general rate limit no longer syncs per request (BatchedWindow background flush, one multi-key script call).' },
   { match: /^\(garbage collector\)$/, note: 'Fewer allocations per anonymous read (fast path skips the Nest execution context, guards, pipes and rxjs).' },
-  { match: /^runMicrotasks$|processTicksAndRejections/, note: 'Promise chains of the Nest pipeline: anonymous cached reads now bypass it (cache/anonymous-read.fast-path.ts).' },
+  { match: /^runMicrotasks$|processTicksAndRejections/, note: 'Promise chains of the Nest pipeline: cached reads, anonymous and signed in, now bypass it (cache/cached-read.fast-path.ts).' },
   {
     match: /crypto\/util|crypto\/hash/,
     note: 'Sign-ins (argon2id runs off the main thread; JWT signing/HMAC here). Stress ramp now paces password sign-ins (10/s) and returning users keep their token.',

@@ -10,8 +10,10 @@ import type { DestinationStream } from 'pino';
 import { AppModule } from '../app.module.js';
 import { ChatIoAdapter } from '../chat/chat-io.adapter.js';
 import { ArticleCache } from '../articles/article.cache.js';
-import { anonymousReadFastPath } from '../cache/anonymous-read.fast-path.js';
+import { cachedReadFastPath } from '../cache/cached-read.fast-path.js';
 import { CommentsCache } from '../comments/comments.cache.js';
+import { ProfileCache } from '../profiles/profile.cache.js';
+import { TokenService } from '../auth/token.service.js';
 import { installApiDocs } from '../docs/api-docs.js';
 import { TagsCache } from '../tags/tags.cache.js';
 import { RateLimitGuard } from '../traffic/rate-limit.guard.js';
@@ -49,9 +51,18 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
   await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
   app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
-  // Cached anonymous reads answered without the Nest pipeline, in a preHandler hook (after the
-  // load shedder, helmet and CORS): cache/anonymous-read.fast-path.ts.
-  await app.register(anonymousReadFastPath({ articles: app.get(ArticleCache), comments: app.get(CommentsCache), tags: app.get(TagsCache), rateLimit: app.get(RateLimitGuard) }));
+  // Cached reads (anonymous, or signed in with a valid token) answered without the Nest pipeline,
+  // in a preHandler hook (after the load shedder, helmet and CORS): cache/cached-read.fast-path.ts.
+  await app.register(
+    cachedReadFastPath({
+      articles: app.get(ArticleCache),
+      comments: app.get(CommentsCache),
+      profiles: app.get(ProfileCache),
+      tags: app.get(TagsCache),
+      rateLimit: app.get(RateLimitGuard),
+      tokens: app.get(TokenService),
+    }),
+  );
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
   // OpenAPI document and Swagger UI (API_DOCS_ENABLED): plain Fastify routes, built on first request.
   installApiDocs(app, config);

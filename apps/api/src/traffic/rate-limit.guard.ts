@@ -65,10 +65,13 @@ export class RateLimitGuard implements CanActivate {
     throw tooManyRequests(Math.max(...denied.map((d) => d.retryAfterSeconds)));
   }
 
-  /** The general limit of an anonymous request (by client address), for the anonymous fast path: throws the same 429. */
-  async checkAnonymous(request: FastifyRequest): Promise<void> {
+  /**
+   * The general limit of a request, keyed as canActivate keys it (the user when signed in, else the
+   * client address), for the cached-read fast path (cache/cached-read.fast-path.ts): throws the same 429.
+   */
+  async checkGeneral(request: FastifyRequest, user: AuthUser | undefined): Promise<void> {
     if (!this.config.RATE_LIMIT_ENABLED || isWarmupRequest(request.headers)) return;
-    const decision = await this.limiter.hit(this.general, `ip:${request.ip}`);
+    const decision = await this.limiter.hit(this.general, user ? `u:${user.id}` : `ip:${request.ip}`);
     if (!decision.allowed) throw tooManyRequests(decision.retryAfterSeconds);
   }
 }

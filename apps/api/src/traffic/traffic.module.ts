@@ -14,7 +14,7 @@ import { RateLimitGuard } from './rate-limit.guard.js';
   providers: [
     LoadShedder,
     RateLimitGuard,
-    // The same instance as the global guard and for the anonymous fast path (cache/anonymous-read.fast-path.ts).
+    // The same instance as the global guard and for the cached-read fast path (cache/cached-read.fast-path.ts).
     { provide: APP_GUARD, useExisting: RateLimitGuard },
     { provide: LOAD_REPORT, useExisting: LoadShedder },
   ],

@@ -11,7 +11,7 @@ const VOLATILE = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
 const stable = (res: RawResponse) => Object.fromEntries(Object.entries(res.headers).filter(([k]) => !VOLATILE.has(k)));
 
 /**
- * The anonymous fast path (src/cache/anonymous-read.fast-path.ts) must answer exactly as the Nest
+ * The anonymous fast path (src/cache/cached-read.fast-path.ts) must answer exactly as the Nest
  * pipeline does. An empty Authorization header takes the Nest path (the fast path only takes
  * requests without one) while Nest still treats it as anonymous, so each read is compared both ways.
  */
