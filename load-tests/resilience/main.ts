@@ -18,11 +18,12 @@ import { OVERLOAD_CI, OVERLOAD_FULL, lastOverloadTimeline, overloadScenario } fr
 
 const { values } = parseArgs({ options: { ci: { type: 'boolean', default: false }, only: { type: 'string' }, out: { type: 'string' }, name: { type: 'string' } } });
 const ci = values.ci || process.env.RESILIENCE_CI === '1';
-const durations = ci ? CI : FULL;
 const only = values.only
   ?.split(',')
   .map((s) => s.trim().toLowerCase())
   .filter(Boolean);
+// --only can pick the database-tier scenarios in CI mode too (they are left out of a plain --ci run).
+const durations = ci ? { ...CI, databaseTier: Boolean(only) } : FULL;
 const t0 = Date.now();
 const log = (line: string) => console.log(`[resilience ${((Date.now() - t0) / 1000).toFixed(0).padStart(4)}s] ${line}`);
 const load0 = loadavg()[0];

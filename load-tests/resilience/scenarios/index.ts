@@ -37,8 +37,6 @@ export function scenarios(d: Durations): ScenarioSpec[] {
     coldStart(d),
     warmStart(d),
     // The database tier (stack restarted with PgBouncer and a read replica; last, so once).
-    replicaFaults('stopped', d),
-    replicaFaults('lagging', d),
-    pgbouncerRestart(d),
+    ...(d.databaseTier ? [replicaFaults('stopped', d), replicaFaults('lagging', d), pgbouncerRestart(d)] : []),
   ];
 }

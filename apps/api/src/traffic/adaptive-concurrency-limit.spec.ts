@@ -60,6 +60,17 @@ describe('AdaptiveConcurrencyLimit', () => {
     expect(limit.baselineMs).toBeLessThan(50);
   });
 
+  it('climbs back from the floor within seconds once latency is normal again (a transient must not shed for long)', () => {
+    const limit = new AdaptiveConcurrencyLimit({ ...options, minLimit: 10, initialLimit: 100 });
+    for (let i = 0; i < 10; i++) window(limit, 5, limit.limit);
+    for (let i = 0; i < 100; i++) window(limit, 1_000, limit.limit);
+    expect(limit.limit).toBe(10);
+    // 24 windows: 6 s in the load shedder. (Growing by sqrt(limit) smoothed, as shrinking is, it
+    // was still below 40 after 30 windows.)
+    for (let i = 0; i < 24; i++) window(limit, 5, limit.limit);
+    expect(limit.limit).toBeGreaterThanOrEqual(90);
+  });
+
   it('ignores windows with too few samples and stays within its bounds', () => {
     const limit = new AdaptiveConcurrencyLimit({ ...options, maxLimit: 45 });
     expect(window(limit, 1_000, 40, 2)).toBe(40);

@@ -20,6 +20,9 @@ export interface AdaptiveLimitOptions {
   minSamples?: number;
 }
 
+/** Growth of a limit in use while latency is acceptable, per window (250 ms in the load shedder). */
+const GROWTH_PER_WINDOW = 0.1;
+
 /**
  * Adaptive concurrency limit, gradient family (pattern: admission control; after Netflix
  * concurrency-limits' Gradient2 and Envoy's adaptive concurrency filter).
@@ -85,8 +88,14 @@ export class AdaptiveConcurrencyLimit {
     const gradient = Math.max(0.5, Math.min(1, acceptableMs / shortMs));
     // Not using the limit (app-limited): no evidence it should grow; shrinking still applies.
     if (gradient === 1 && peakInFlight < this.current / 2) return this.limit;
-    const estimate = this.current * gradient + Math.sqrt(this.current);
-    const next = this.current * (1 - this.smoothing) + estimate * this.smoothing;
+    // Latency acceptable and the limit in use: grow by 10% a window (at least sqrt(limit)), not
+    // smoothed. Shrinking is smoothed (at most ~10% a window) and can overshoot on a transient (a
+    // stall of the box, a burst); recovering at the same pace keeps a healthy instance from
+    // shedding for tens of seconds after it (measured: the overload scenario's capacity probe).
+    const next =
+      gradient === 1
+        ? this.current + Math.max(Math.sqrt(this.current), this.current * GROWTH_PER_WINDOW)
+        : this.current * (1 - this.smoothing) + (this.current * gradient + Math.sqrt(this.current)) * this.smoothing;
     this.current = Math.min(this.options.maxLimit, Math.max(this.options.minLimit, next));
     return this.limit;
   }
