@@ -5,11 +5,14 @@
 // Retry-After), sign-ins and writes served, no process exit, 0 DOWN transitions in HAProxy, and
 // latency back to normal within 10 s of the load dropping. Writes the per-second timeline
 // (offered, goodput, shed, admitted p50/p99) for the "behaviour under overload" charts.
+import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
-import { SourceAddressPool, sendHttp } from '../driver/http-client.ts';
 import { accountEmail } from '../shared/settings.ts';
-import { OpenLoopGenerator, figures, statusesByRoute, timeline, type Account, type SecondFigures } from './open-loop.ts';
+import { OpenLoopGenerator, figures, statusesByRoute, timeline, type SecondFigures } from './open-loop.ts';
+import { REPO } from './environment.ts';
+import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
+import { loadWorkWeights, workPerSecond, type WorkWeights } from './work-weights.ts';
 
 export interface OverloadDurations {
   /** Seconds per capacity-probe step. */
@@ -24,7 +27,6 @@ export const OVERLOAD_CI: OverloadDurations = { stepS: 3, overloadS: 10, recover
 
 /** Capacity probe: offered rates (req/s), climbed until goodput stops following the offer. */
 const PROBE_RATES = [100, 200, 300, 400, 550, 700, 900, 1150, 1450, 1800, 2200];
-const ACCOUNTS = 100;
 const GOODPUT_SHARE = 0.9;
 const ADMITTED_P99_MS = 1_000;
 const RECOVERY_S = 10;
@@ -32,57 +34,19 @@ const RECOVERY_S = 10;
 const check = (label: string, pass: boolean, detail: string): Check => ({ label, pass, detail });
 const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
 
-/** UP->DOWN transitions per server of backend api, from HAProxy's stats (chkdown column). */
-async function downTransitions(statsUrl: string): Promise<number> {
-  const res = await fetch(`${statsUrl}/stats;csv;norefresh`, { signal: AbortSignal.timeout(2_000) });
-  const [header, ...rows] = (await res.text()).trim().split('\n');
-  const cols = header.replace(/^# /, '').split(',');
-  const at = (cells: string[], name: string) => cells[cols.indexOf(name)];
-  return rows
-    .map((r) => r.split(','))
-    .filter((c) => at(c, 'pxname') === 'api' && !['FRONTEND', 'BACKEND'].includes(at(c, 'svname')))
-    .reduce((n, c) => n + Number(at(c, 'chkdown') || 0), 0);
-}
-
-async function signIn(baseUrl: string, password: string, email: (n: number) => string): Promise<Account[]> {
-  const pool = new SourceAddressPool({ first: 2, last: 250, connectionsPerAddress: 2 });
-  const accounts: Account[] = [];
-  try {
-    const vus = Array.from({ length: ACCOUNTS }, (_, i) => 600 + i);
-    for (let i = 0; i < vus.length; i += 8) {
-      await Promise.all(
-        vus.slice(i, i + 8).map(async (vu) => {
-          const res = await sendHttp(baseUrl, pool.agentFor(vu), { method: 'POST', path: '/api/users/login', body: { user: { email: email(vu), password } }, auth: false }, undefined, 10_000);
-          const token = (res.body as { user?: { token?: string } })?.user?.token;
-          if (token) accounts.push({ vu, token, email: email(vu) });
-        }),
-      );
-    }
-  } finally {
-    await pool.close();
-  }
-  if (accounts.length < ACCOUNTS / 2) throw new Error(`only ${accounts.length} of ${ACCOUNTS} accounts signed in`);
-  return accounts;
-}
-
-async function articleSlugs(baseUrl: string): Promise<string[]> {
-  const res = await fetch(`${baseUrl}/api/articles?limit=50`);
-  const body = (await res.json()) as { articles?: Array<{ slug: string }> };
-  const slugs = (body.articles ?? []).map((a) => a.slug);
-  if (!slugs.length) throw new Error('no articles to read');
-  return slugs;
-}
-
 /** Shared result of one run: the chart data lands in the results JSON via figures. */
 export interface OverloadTimeline {
   capacity: number;
-  probe: Array<{ offered: number; goodput: number; shedRate: number; admittedP99?: number }>;
+  probe: Array<{ offered: number; goodput: number; shedRate: number; admittedP99?: number; work?: number }>;
   phases: Array<{
     name: string;
     multiple: number;
     offered: number;
     goodput: number;
     goodputShare: number;
+    /** Cores of stack work served per second (work-weights.ts), and its share of the probe's peak. */
+    work?: number;
+    workShare?: number;
     shedRate: number;
     admittedP50?: number;
     admittedP99?: number;
@@ -126,7 +90,7 @@ type LoadDriver = ReturnType<typeof loadDriver>;
  * Capacity = peak goodput: climb until goodput stops growing (two steps without +5%). Not "the
  * first step that sheds": on a shared box one busy second must not set the capacity.
  */
-async function probeCapacity(gen: OpenLoopGenerator, drive: LoadDriver, d: OverloadDurations, log: (line: string) => void) {
+async function probeCapacity(gen: OpenLoopGenerator, drive: LoadDriver, d: OverloadDurations, weights: WorkWeights | undefined, log: (line: string) => void) {
   drive.mark('capacity probe');
   const probe: OverloadTimeline['probe'] = [];
   let flat = 0;
@@ -134,17 +98,20 @@ async function probeCapacity(gen: OpenLoopGenerator, drive: LoadDriver, d: Overl
     const w = await drive.run(rate, d.stepS);
     // Skip the first second of a step (the previous step's answers still arrive).
     const f = figures(gen.samples, w.from + 1000, w.to);
-    probe.push({ offered: Math.round(f.offered), goodput: Math.round(f.goodput), shedRate: f.shedRate, admittedP99: f.admittedP99 });
-    log(`overload: probe ${rate}/s -> goodput ${f.goodput.toFixed(0)}/s, shed ${(f.shedRate * 100).toFixed(1)}%, admitted p99 ${fmt(f.admittedP99)} ms`);
+    const work = workPerSecond(gen.samples, w.from + 1000, w.to, weights);
+    probe.push({ offered: Math.round(f.offered), goodput: Math.round(f.goodput), shedRate: f.shedRate, admittedP99: f.admittedP99, work });
+    log(`overload: probe ${rate}/s -> goodput ${f.goodput.toFixed(0)}/s (work ${fmt(work, 2)} cores), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p99 ${fmt(f.admittedP99)} ms`);
     const best = Math.max(...probe.slice(0, -1).map((p) => p.goodput), 0);
     flat = f.goodput < best * 1.05 ? flat + 1 : 0;
     if (flat >= 2) break;
   }
-  return { capacity: Math.max(...probe.map((p) => p.goodput)), probe };
+  const works = probe.map((p) => p.work).filter((w): w is number => w !== undefined);
+  return { capacity: Math.max(...probe.map((p) => p.goodput)), peakWork: works.length ? Math.max(...works) : undefined, probe };
 }
 
 /** Baseline at half capacity, then 2x and 3x. */
-async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacity: number, d: OverloadDurations, log: (line: string) => void) {
+async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, peak: { capacity: number; peakWork?: number; weights?: WorkWeights }, d: OverloadDurations, log: (line: string) => void) {
+  const { capacity } = peak;
   drive.mark('0.5x');
   const base = await drive.run(capacity * 0.5, Math.max(4, d.stepS));
   const phases: OverloadTimeline['phases'] = [];
@@ -153,12 +120,16 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacit
     const w = await drive.run(capacity * multiple, d.overloadS);
     // The first 2 s are the transition (the limit adapts); figures cover the rest.
     const f = figures(gen.samples, w.from + 2000, w.to);
+    const work = workPerSecond(gen.samples, w.from + 2000, w.to, peak.weights);
+    const workShare = work !== undefined && peak.peakWork ? work / peak.peakWork : undefined;
     phases.push({
       name: `${multiple}x`,
       multiple,
       offered: Math.round(f.offered),
       goodput: Math.round(f.goodput),
       goodputShare: f.goodput / capacity,
+      work,
+      workShare,
       shedRate: f.shedRate,
       admittedP50: f.admittedP50,
       admittedP99: f.admittedP99,
@@ -167,7 +138,7 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, capacit
     });
     log(`overload: ${multiple}x answers ${JSON.stringify(statusesByRoute(gen.samples, w.from + 2000, w.to))}`);
     log(
-      `overload: ${multiple}x (${f.offered.toFixed(0)}/s) -> goodput ${f.goodput.toFixed(0)}/s (${((f.goodput / capacity) * 100).toFixed(0)}% of peak), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(f.admittedP50)}/${fmt(f.admittedP99)} ms, shed p99 ${fmt(f.shedP99)} ms, critical ok ${f.criticalOk}/${f.criticalSent}`,
+      `overload: ${multiple}x (${f.offered.toFixed(0)}/s) -> goodput ${f.goodput.toFixed(0)}/s (${((f.goodput / capacity) * 100).toFixed(0)}% of peak; work ${fmt(work, 2)} cores, ${fmt(workShare === undefined ? undefined : workShare * 100)}% of peak work), shed ${(f.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(f.admittedP50)}/${fmt(f.admittedP99)} ms, shed p99 ${fmt(f.shedP99)} ms, critical ok ${f.criticalOk}/${f.criticalSent}`,
     );
   }
   return { base, phases };
@@ -241,7 +212,7 @@ function overloadFigures({ capacity, phases, downs, recoverS }: OverloadVerdict)
     ...Object.fromEntries(
       phases.map((p) => [
         `${p.name}`,
-        `offered ${p.offered}/s, goodput ${p.goodput}/s (${(p.goodputShare * 100).toFixed(0)}%), shed ${(p.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(p.admittedP50)}/${fmt(p.admittedP99)} ms, shed p99 ${fmt(p.shedP99)} ms`,
+        `offered ${p.offered}/s, goodput ${p.goodput}/s (${(p.goodputShare * 100).toFixed(0)}%; work served ${fmt(p.work, 2)} cores, ${fmt(p.workShare === undefined ? undefined : p.workShare * 100)}% of peak), shed ${(p.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(p.admittedP50)}/${fmt(p.admittedP99)} ms, shed p99 ${fmt(p.shedP99)} ms`,
       ]),
     ),
     'DOWN transitions': downs,
@@ -260,8 +231,9 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   const signIns = Array.from({ length: 400 }, (_, i) => ({ vu: 100 + i, email: accountEmail(settings, 100 + i) }));
   const gen = new OpenLoopGenerator({ baseUrl, accounts, signIns, slugs, password: settings.accountPassword });
   const drive = loadDriver(gen);
-  const { capacity, probe } = await probeCapacity(gen, drive, d, ctx.log);
-  const { base, phases } = await overloadPhases(gen, drive, capacity, d, ctx.log);
+  const weights = loadWorkWeights(join(REPO, 'bench/results/cost-per-request.json'));
+  const { capacity, peakWork, probe } = await probeCapacity(gen, drive, d, weights, ctx.log);
+  const { base, phases } = await overloadPhases(gen, drive, { capacity, peakWork, weights }, d, ctx.log);
   // Back to half capacity (recovery).
   drive.mark('0.5x (recovery)');
   const dropAt = performance.now();
