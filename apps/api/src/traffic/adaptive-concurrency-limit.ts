@@ -28,7 +28,8 @@ const GROWTH_PER_WINDOW = 0.1;
  * concurrency-limits' Gradient2 and Envoy's adaptive concurrency filter).
  * Every window, the mean latency of the requests that finished in it (short) is compared with a
  * long-term moving average (long): gradient = clamp(tolerance x long / short, 0.5, 1), and
- * newLimit = limit x gradient + sqrt(limit) (room to probe upwards), smoothed. While latency stays
+ * newLimit = limit x gradient + sqrt(limit), smoothed, when latency is too high, and limit + 10% (at least
+ * sqrt(limit)) when it is acceptable and the limit is in use. While latency stays
  * near its usual level the limit grows; once requests queue inside the process the limit falls
  * until they stop queueing. Two guards against the known drift of a pure gradient (the long
  * average slowly following a sustained overload up): the long average is pulled back down when

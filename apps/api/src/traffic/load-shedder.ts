@@ -81,7 +81,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     const minLimit = Math.min(config.LOAD_SHED_MIN_CONCURRENCY, maxLimit);
     const maxLatencyMs = config.LOAD_SHED_MAX_LATENCY_MS;
     // Starts well above the floor: a fresh instance in a ramp must not shed before the limit has
-    // had a chance to learn (it grows only by about sqrt(limit) per second).
+    // had a chance to learn from its first windows.
     const initialLimit = Math.min(maxLimit, Math.max(minLimit * 2, 100));
     this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
   }
