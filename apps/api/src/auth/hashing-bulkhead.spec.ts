@@ -68,10 +68,11 @@ describe('HashingBulkhead', () => {
   it('refuses at once when the work already queued would outlast maxWaitMs (from the recent task times)', async () => {
     let clock = 0;
     const bulkhead = new HashingBulkhead({ concurrency: 2, maxQueued: 100, maxWaitMs: 100, now: () => clock });
-    // Teach it that a task takes 40 ms.
-    await bulkhead.run(async () => {
-      clock += 40;
-    });
+    // Teach it that a task takes 40 ms (ten tasks: the fewest it bases a refusal on).
+    for (let i = 0; i < 10; i++)
+      await bulkhead.run(async () => {
+        clock += 40;
+      });
     expect(bulkhead.expectedWaitMs()).toBe(20);
     const gates = Array.from({ length: 2 + 5 }, gate);
     const started: number[] = [];
@@ -92,5 +93,27 @@ describe('HashingBulkhead', () => {
     await Promise.all([...accepted, fifth]);
     expect(started).not.toContain(99);
     expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it('does not refuse at once on the first, slow tasks of a process: they wait within maxWaitMs instead', async () => {
+    let clock = 0;
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 100, now: () => clock });
+    // A cold first task of 400 ms, then fast ones: the mean rests on too few tasks to refuse anyone.
+    await bulkhead.run(async () => {
+      clock += 400;
+    });
+    expect(bulkhead.expectedWaitMs()).toBe(0);
+    const first = gate();
+    const running = bulkhead.run(() => first.opened);
+    const queued = [bulkhead.run(async () => 'second'), bulkhead.run(async () => 'third')];
+    expect(bulkhead.stats()).toEqual({ running: 1, queued: 2 });
+    first.open();
+    await expect(Promise.all([running, ...queued])).resolves.toEqual([undefined, 'second', 'third']);
+    // From the tenth task on it estimates, from the plain mean of the first ten (the cold one weighs a tenth): 400 + 3 x 0 + 6 x 40 ms.
+    for (let i = 0; i < 6; i++)
+      await bulkhead.run(async () => {
+        clock += 40;
+      });
+    expect(bulkhead.expectedWaitMs()).toBeCloseTo(64, 5);
   });
 });

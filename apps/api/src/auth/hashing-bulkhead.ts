@@ -41,12 +41,20 @@ export interface HashingBulkheadOptions {
 
 /** Weight of the newest task time in the running mean (about the last ten tasks). */
 const TASK_MS_WEIGHT = 0.1;
+/**
+ * Tasks the mean must rest on before it refuses anyone at once. A process's first hashes are the
+ * slowest (measured: ~2x the later ones when idle, more on a busy box, where an instance also
+ * starts while others boot beside it), and a mean seeded by them refused sign-ins that would have
+ * started well within maxWaitMs. Until then the wait itself is the bound (wait_timeout).
+ */
+const MIN_TASKS_FOR_ESTIMATE = 10;
 
 export class HashingBulkhead {
   private running = 0;
   private readonly queue: Waiter[] = [];
   /** Running mean of a task's wall time, ms (undefined until the first one finished). */
   private taskMs?: number;
+  private tasks = 0;
   private readonly now: () => number;
 
   constructor(private readonly options: HashingBulkheadOptions) {
@@ -57,9 +65,9 @@ export class HashingBulkhead {
     return { running: this.running, queued: this.queue.length };
   }
 
-  /** How long a task arriving now would wait before it starts, from the recent task times (ms). */
+  /** How long a task arriving now would wait before it starts, from the recent task times (ms); 0 while they are too few to tell. */
   expectedWaitMs(): number {
-    return this.taskMs === undefined ? 0 : ((this.queue.length + 1) / this.options.concurrency) * this.taskMs;
+    return this.taskMs === undefined || this.tasks < MIN_TASKS_FOR_ESTIMATE ? 0 : ((this.queue.length + 1) / this.options.concurrency) * this.taskMs;
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -70,7 +78,9 @@ export class HashingBulkhead {
       return await work();
     } finally {
       const ms = this.now() - started;
-      this.taskMs = this.taskMs === undefined ? ms : this.taskMs + (ms - this.taskMs) * TASK_MS_WEIGHT;
+      // A plain mean of the first tasks, then the running one: the first (cold) task does not dominate.
+      this.tasks++;
+      this.taskMs = this.taskMs === undefined ? ms : this.taskMs + (ms - this.taskMs) * Math.max(TASK_MS_WEIGHT, 1 / this.tasks);
       this.release();
     }
   }
