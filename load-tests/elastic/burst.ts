@@ -6,10 +6,16 @@ import { Agent } from 'undici';
 
 export interface Outcome {
   kind: 'login' | 'read';
+  path: string;
   status: number; // 0 = network error
   instance: string | null;
   at: number;
+  /** When the answer (or the error) came, ms since epoch. */
+  endedAt: number;
+  /** A failure's explanation: the error (and its cause's code) or the first bytes of a 5xx body. */
   error?: string;
+  /** HAProxy's request id (X-Request-Id), to find the request in its log. */
+  requestId?: string;
 }
 
 export interface BurstOptions {
@@ -33,10 +39,14 @@ export function startBurst(o: BurstOptions) {
     const at = Date.now();
     try {
       const res = await fetch(`${o.baseUrl}${path}`, { ...init, headers: { 'content-type': 'application/json' }, signal: AbortSignal.timeout(20_000), dispatcher: agent } as RequestInit);
-      await res.arrayBuffer();
-      outcomes.push({ kind, status: res.status, instance: res.headers.get('x-instance-id'), at });
+      const body = await res.text();
+      const answer: Outcome = { kind, path, status: res.status, instance: res.headers.get('x-instance-id'), at, endedAt: Date.now() };
+      if (res.status >= 500) Object.assign(answer, { error: body.slice(0, 160), requestId: res.headers.get('x-request-id') ?? undefined });
+      outcomes.push(answer);
     } catch (error) {
-      outcomes.push({ kind, status: 0, instance: null, at, error: (error as Error).message });
+      const e = error as Error & { cause?: { code?: string; message?: string } };
+      const cause = e.cause ? ` (${[e.cause.code, e.cause.message].filter(Boolean).join(': ')})` : '';
+      outcomes.push({ kind, path, status: 0, instance: null, at, endedAt: Date.now(), error: `${e.name}: ${e.message}${cause}` });
     }
   };
   const loop = async (n: number, login: boolean) => {
