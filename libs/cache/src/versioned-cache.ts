@@ -72,10 +72,6 @@ export class VersionedCache {
     // in, read-your-writes) only reuse it once Redis confirmed it is current (no body transfer).
     const useLocal = spec.local === true && !spec.personal;
     const storeLocal = spec.local === true;
-    const known = storeLocal && spec.personal ? this.local.peek(spec.key) : undefined;
-    const allTags = [EPOCH_TAG, ...spec.tags];
-    // Taken before anything is read, so a local invalidation racing with this read wins.
-    const generations = this.local.snapshot(allTags);
     if (useLocal) {
       const hit = this.local.get(spec.key);
       if (hit) {
@@ -84,6 +80,11 @@ export class VersionedCache {
       }
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'miss' });
     }
+    const known = storeLocal && spec.personal ? this.local.peek(spec.key) : undefined;
+    const allTags = [EPOCH_TAG, ...spec.tags];
+    // Taken before anything async, so a local invalidation racing with this read wins (a local
+    // hit above needs none: it returns in the same tick).
+    const generations = this.local.snapshot(allTags);
 
     const values = this.epochRotationPending && !(await this.rotateEpoch()) ? UNAVAILABLE : await this.readVersionsAndEntries(spec, known?.version ?? '');
     if (values === UNAVAILABLE) {

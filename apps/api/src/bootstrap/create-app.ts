@@ -1,5 +1,4 @@
 import 'reflect-metadata';
-import helmet from '@fastify/helmet';
 import multipart from '@fastify/multipart';
 import { NestFactory } from '@nestjs/core';
 import { FastifyAdapter, type NestFastifyApplication } from '@nestjs/platform-fastify';
@@ -21,6 +20,7 @@ import { installFrontDoor } from '../traffic/front-door.js';
 import { isWarmupRequest } from '../warmup/warmup-marker.js';
 import { WarmupState } from '../warmup/warmup-state.js';
 import { fastifyRequestLogging, installSlowRequestLog } from './request-logging.js';
+import { installSecurityHeaders } from './security-headers.js';
 
 const REQUEST_ID = /^[A-Za-z0-9._-]{1,64}$/;
 
@@ -47,12 +47,12 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
   // would be replaced by Nest's, and Fastify warns about exactly that (FSTWRN004).
   acceptEmptyJsonBodies(app, config);
 
-  await app.register(helmet, { contentSecurityPolicy: false });
-  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
-  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
+  await installSecurityHeaders(app.getHttpAdapter().getInstance(), { contentSecurityPolicy: false });
+  // CORS runs in an onRequest hook the Nest adapter added first of all (before the front door).
   app.enableCors({ origin: config.CORS_ORIGINS, methods: ['GET', 'HEAD', 'POST', 'PUT', 'DELETE'], maxAge: 600 });
   // Cached reads (anonymous, or signed in with a valid token) answered without the Nest pipeline,
-  // in a preHandler hook (after the load shedder, helmet and CORS): cache/cached-read.fast-path.ts.
+  // in an onRequest hook right after the load shedder, request id, security and CORS headers:
+  // cache/cached-read.fast-path.ts. Hooks added after it never run for the reads it answers.
   await app.register(
     cachedReadFastPath({
       articles: app.get(ArticleCache),
@@ -63,6 +63,8 @@ export async function createApp(config: AppConfig, options: CreateAppOptions = {
       tokens: app.get(TokenService),
     }),
   );
+  // Uploads (POST /api/user/image): one file, bounded size, few small fields (images/).
+  await app.register(multipart, { limits: { fileSize: config.UPLOAD_MAX_BYTES, files: 1, fields: 4, fieldSize: 1_024, parts: 5, headerPairs: 50 } });
   app.setGlobalPrefix('api', { exclude: ['health/live', 'health/ready', 'metrics'] });
   // OpenAPI document and Swagger UI (API_DOCS_ENABLED): plain Fastify routes, built on first request.
   installApiDocs(app, config);
@@ -104,17 +106,25 @@ function createFastifyAdapter(config: AppConfig, logger: ReturnType<typeof creat
 /** Echoes the request id, logs slow requests, counts and times every response. */
 function installRequestHooks(app: NestFastifyApplication, config: AppConfig): void {
   const fastify = app.getHttpAdapter().getInstance();
-  fastify.addHook('onRequest', async (request, reply) => {
+  // Callback hooks, not async ones: an async hook costs a promise and a microtask per request.
+  fastify.addHook('onRequest', (request, reply, done) => {
     reply.header('x-request-id', request.id);
+    done();
   });
   installSlowRequestLog(fastify, config);
-  fastify.addHook('onResponse', async (request, reply) => {
+  // One label object per method, route and status, reused (no allocation per response).
+  const labelSets = new Map<string, { method: string; route: string; status_code: string }>();
+  fastify.addHook('onResponse', (request, reply, done) => {
     // The warm-up's in-process requests are not traffic (warmup/warmup-marker.ts).
-    if (isWarmupRequest(request.headers)) return;
-    const route = request.routeOptions.url ?? 'unmatched';
-    const labels = { method: request.method, route, status_code: String(reply.statusCode) };
-    httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
-    httpRequestsTotal.inc(labels);
+    if (!isWarmupRequest(request.headers)) {
+      const route = request.routeOptions.url ?? 'unmatched';
+      const key = `${request.method} ${reply.statusCode} ${route}`;
+      let labels = labelSets.get(key);
+      if (!labels) labelSets.set(key, (labels = { method: request.method, route, status_code: String(reply.statusCode) }));
+      httpRequestDuration.observe(labels, reply.elapsedTime / 1000);
+      httpRequestsTotal.inc(labels);
+    }
+    done();
   });
 }
 

@@ -1,5 +1,6 @@
 import type { AppConfig } from '@conduit/config';
-import { LogController, type FastifyInstance } from 'fastify';
+import { LogController, type FastifyBaseLogger, type FastifyInstance, type FastifyReply, type FastifyRequest } from 'fastify';
+import type { Bindings, ChildLoggerOptions } from 'pino';
 import { isWarmupRequest } from '../warmup/warmup-marker.js';
 
 /** At most this many slow/failed-request lines per second per instance; the rest are counted. */
@@ -17,10 +18,66 @@ const MAX_LINES_PER_SECOND = 10;
  *   unavailable, already counted by metrics) or took LOG_SLOW_REQUEST_MS or longer, at most
  *   MAX_LINES_PER_SECOND a second (an overload must not also become a logging storm): the next
  *   line says how many were left out.
+ * Above debug a request's child logger (request.log, bound to its reqId) is also made only when
+ * something logs through it (LazyChildLogger): making it costs a pino child per request.
  * Test: apps/api/test/observability/request-logging.e2e.spec.ts.
  */
-export function fastifyRequestLogging(config: AppConfig): { logController: LogController } {
-  return { logController: new LogController({ disableRequestLogging: perRequestLinesOff(config) }) };
+export function fastifyRequestLogging(config: AppConfig): {
+  logController: LogController;
+  childLoggerFactory?: (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) => FastifyBaseLogger;
+} {
+  const off = perRequestLinesOff(config);
+  return {
+    logController: new LogController({ disableRequestLogging: off }),
+    ...(off && { childLoggerFactory: (logger: FastifyBaseLogger, bindings: Bindings, options: ChildLoggerOptions) => new LazyChildLogger(logger, bindings, options) }),
+  };
+}
+
+type LogArgs = Parameters<FastifyBaseLogger['info']>;
+
+/** A request's child logger, made on first use (most requests never log). */
+class LazyChildLogger implements FastifyBaseLogger {
+  private made?: FastifyBaseLogger;
+
+  constructor(
+    private readonly parent: FastifyBaseLogger,
+    private readonly bindings: Bindings,
+    private readonly options: ChildLoggerOptions,
+  ) {}
+
+  private get logger(): FastifyBaseLogger {
+    return (this.made ??= this.parent.child(this.bindings, this.options));
+  }
+  get level(): string {
+    return this.made?.level ?? this.options.level ?? this.parent.level;
+  }
+  set level(level: string) {
+    this.logger.level = level;
+  }
+  child(bindings: Bindings, options?: ChildLoggerOptions): FastifyBaseLogger {
+    return this.logger.child(bindings, options);
+  }
+  fatal(...args: LogArgs): void {
+    this.logger.fatal(...args);
+  }
+  error(...args: LogArgs): void {
+    this.logger.error(...args);
+  }
+  warn(...args: LogArgs): void {
+    this.logger.warn(...args);
+  }
+  info(...args: LogArgs): void {
+    this.logger.info(...args);
+  }
+  debug(...args: LogArgs): void {
+    this.logger.debug(...args);
+  }
+  trace(...args: LogArgs): void {
+    this.logger.trace(...args);
+  }
+  silent(...args: LogArgs): void {
+    this.logger.silent(...args);
+  }
 }
 
 /** Fastify's own per-request lines only at debug and trace. */
@@ -33,7 +90,11 @@ export function installSlowRequestLog(fastify: FastifyInstance, config: AppConfi
   let second = 0;
   let lines = 0;
   let suppressed = 0;
-  fastify.addHook('onResponse', async (request, reply) => {
+  fastify.addHook('onResponse', (request, reply, done) => {
+    logIfSlowOrFailed(request, reply);
+    done();
+  });
+  function logIfSlowOrFailed(request: FastifyRequest, reply: FastifyReply): void {
     const ms = reply.elapsedTime;
     const failed = reply.statusCode >= 500 && reply.statusCode !== 503;
     if ((!failed && ms < config.LOG_SLOW_REQUEST_MS) || isWarmupRequest(request.headers)) return;
@@ -49,5 +110,5 @@ export function installSlowRequestLog(fastify: FastifyInstance, config: AppConfi
     const route = request.routeOptions.url ?? 'unmatched';
     request.log.warn({ method: request.method, route, statusCode: reply.statusCode, ms: Math.round(ms), suppressedBefore: suppressed || undefined }, failed ? 'request failed' : 'slow request');
     suppressed = 0;
-  });
+  }
 }

@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { AuthUser } from '@conduit/contracts';
 import type { ArticleCache } from '../articles/article.cache.js';
-import { listArticlesQuerySchema } from '../articles/article.schemas.js';
+import { listArticlesQuerySchema, type ListArticlesQuery } from '../articles/article.schemas.js';
 import { tokenFromHeader, type TokenService } from '../auth/token.service.js';
 import type { CommentsCache } from '../comments/comments.cache.js';
 import type { ProfileCache } from '../profiles/profile.cache.js';
@@ -29,14 +29,32 @@ interface Read {
 
 const param = (request: FastifyRequest, name: string) => (request.params as Record<string, string>)[name];
 
+/** Parsed list queries by raw query string (null: invalid); a few distinct ones make most of the traffic. */
+const listQueries = new Map<string, Readonly<ListArticlesQuery> | null>();
+const LIST_QUERIES_MAX = 1_000;
+
+/** The list query, validated by its schema once per distinct query string. */
+function listQuery(request: FastifyRequest): Readonly<ListArticlesQuery> | null {
+  const at = request.url.indexOf('?');
+  const raw = at === -1 ? '' : request.url.slice(at + 1);
+  let query = listQueries.get(raw);
+  if (query === undefined) {
+    const parsed = listArticlesQuerySchema.safeParse(request.query);
+    query = parsed.success ? Object.freeze(parsed.data) : null;
+    if (listQueries.size >= LIST_QUERIES_MAX) listQueries.clear();
+    listQueries.set(raw, query);
+  }
+  return query;
+}
+
 /** The cached reads served here, by route template; anything else goes through Nest. */
 const READS: Record<string, Read> = {
   '/api/articles': {
     auth: 'optional',
     run: (request, d, viewer) => {
-      const query = listArticlesQuerySchema.safeParse(request.query);
+      const query = listQuery(request);
       // Invalid query: Nest's validation pipe answers with the usual 422.
-      return query.success ? () => d.articles.list(query.data, viewer) : undefined;
+      return query ? () => d.articles.list(query, viewer) : undefined;
     },
   },
   '/api/articles/:slug': { auth: 'optional', run: (request, d, viewer) => () => d.articles.get(param(request, 'slug'), viewer) },
@@ -57,9 +75,9 @@ const READS: Record<string, Read> = {
  *   header or any invalid query continues to Nest untouched, which answers as always (401, 422).
  *   A public read (tags) ignores the header, as @Public() does.
  * Kept the same as through Nest: the general rate limit (RateLimitGuard.checkGeneral, keyed on the
- * user when signed in, else the address), the load shedder and time budget, helmet and CORS
- * headers and request ids (all onRequest hooks, which run before this preHandler hook), metrics by
- * route template (onResponse), and errors (thrown here, shaped by the same toErrorResponse as
+ * user when signed in, else the address), the load shedder and time budget, security and CORS
+ * headers and request ids (onRequest hooks registered before this one, see create-app.ts), metrics
+ * by route template (onResponse), and errors (thrown here, shaped by the same toErrorResponse as
  * Nest's filter). GET routes record no write watermark, so skipping the interceptors changes nothing.
  * Tested in apps/api/test/cache/anonymous-fast-path.e2e.spec.ts and
  * apps/api/test/cache/signed-in-fast-path.e2e.spec.ts; cost in `npm run bench:cache` and
@@ -67,9 +85,10 @@ const READS: Record<string, Read> = {
  */
 export function cachedReadFastPath(deps: CachedReadDeps) {
   const plugin = async (fastify: FastifyInstance) => {
-    // preHandler: after every onRequest hook (load shedder, request id, helmet, CORS), whatever
-    // order their plugins loaded in, and before Nest's route handler.
-    fastify.addHook('preHandler', async (request: FastifyRequest & { user?: AuthUser }, reply: FastifyReply) => {
+    // onRequest, registered right after the security headers: CORS, the load shedder, the request
+    // id and the security headers have run (their hooks were added earlier); the hooks added later
+    // (multipart's file cleanup), body parsing, validation and Nest's handler are skipped.
+    fastify.addHook('onRequest', async (request: FastifyRequest & { user?: AuthUser }, reply: FastifyReply) => {
       if (request.method !== 'GET') return;
       const read = READS[request.routeOptions.url ?? ''];
       if (!read) return;
