@@ -106,12 +106,14 @@ export function sharedBodyBytes(entry: string, handle: object | undefined): Buff
  * - If-None-Match matching -> 304 without a body.
  * - Anonymous: `public, no-cache` (shared caches may store it but must revalidate); signed in:
  *   `private, no-cache` (a shared cache must never store a per-user response). `Vary:
- *   Authorization` keeps the two apart in any cache.
+ *   Authorization` keeps the two apart in any cache (after CORS's `Vary: Origin`, kept).
  * Tested in apps/api/test/cache/read-cache.e2e.spec.ts ("ETag and Cache-Control").
  */
 export function sendCached(request: FastifyRequest, reply: FastifyReply, body: string | Buffer, version: string | null, viewerId: number | undefined): void {
   reply.header('cache-control', viewerId === undefined ? 'public, no-cache' : 'private, no-cache');
-  reply.header('vary', 'Authorization');
+  // Added to what is there: CORS has already set `Vary: Origin` (the allowed origin is echoed).
+  const vary = reply.getHeader('vary');
+  reply.header('vary', vary ? `${String(vary)}, Authorization` : 'Authorization');
   if (version !== null) {
     const etag = viewerId === undefined ? `"${version}"` : `"u${viewerId}-${version}"`;
     reply.header('etag', etag);

@@ -39,6 +39,7 @@ describe('anonymous read fast path (e2e)', () => {
       expect(stable(fast), path).toEqual(stable(viaNest));
       expect(fast.headers['x-content-type-options']).toBe('nosniff'); // helmet
       expect(fast.headers['access-control-allow-origin']).toBe(ORIGIN); // CORS
+      expect(fast.headers.vary).toBe('Origin, Authorization'); // CORS's Vary kept
       expect(fast.headers['x-instance-id']).toBeTruthy();
     }
     // The Nest pipeline ran only for the requests with an Authorization header.
