@@ -55,7 +55,12 @@ export class SourceAddressPool {
   }
 }
 
-export async function sendHttp(baseUrl: string, agent: Agent, call: HttpCall, token: string | undefined, timeoutMs: number): Promise<HttpResult> {
+/**
+ * One request. `parseBody: false` reads the body without keeping or parsing it (body undefined):
+ * for open-loop traffic that only counts statuses, where JSON.parse of every answer was a
+ * generator cost the stack under test then lost.
+ */
+export async function sendHttp(baseUrl: string, agent: Agent, call: HttpCall, token: string | undefined, timeoutMs: number, opts: { parseBody?: boolean } = {}): Promise<HttpResult> {
   const headers: Record<string, string> = { accept: 'application/json' };
   if (call.body !== undefined) headers['content-type'] = 'application/json';
   if (call.auth && token) headers.authorization = `Token ${token}`;
@@ -69,14 +74,17 @@ export async function sendHttp(baseUrl: string, agent: Agent, call: HttpCall, to
       headersTimeout: timeoutMs,
       bodyTimeout: timeoutMs,
     });
-    const text = await res.body.text();
-    const ms = performance.now() - started;
     let body: unknown;
-    try {
-      body = text ? JSON.parse(text) : undefined;
-    } catch {
-      body = undefined;
+    if (opts.parseBody === false) await res.body.dump();
+    else {
+      const text = await res.body.text();
+      try {
+        body = text ? JSON.parse(text) : undefined;
+      } catch {
+        body = undefined;
+      }
     }
+    const ms = performance.now() - started;
     const retryAfter = Number(res.headers['retry-after']);
     return { status: res.statusCode, body, ms, ...(Number.isFinite(retryAfter) && retryAfter > 0 ? { retryAfterS: retryAfter } : {}) };
   } catch (error) {

@@ -117,17 +117,23 @@ export const appConfigSchema = z.object({
   // shrinks when a window's mean latency passes 100 ms).
   LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(10),
   LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(250),
+  // A read that waited longer than this between the load balancer and this process (X-Request-Start,
+  // apps/api/src/traffic/queue-time.ts) is refused at once: the socket backlog the limit cannot see.
+  // Well above a healthy instance's waits (p99 of whole requests is ~30-110 ms at 1000 users on the
+  // 2-core box), low enough that an admitted request still answers well within a second at 3x overload.
+  LOAD_SHED_MAX_QUEUE_MS: int(1, 60_000).default(250),
   // A backstop for a blocked loop (sync work): the adaptive limit already sees ordinary CPU queueing.
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(1_000),
 
   // Password hashing bulkhead (apps/api/src/auth/hashing-bulkhead.ts): argon2id runs at most this
   // many at once per instance (~25 ms of CPU each), the rest queue (bounded, first come first
   // served); a sign-in that cannot start within the wait gets a 503 + Retry-After, at once when the
-  // queue ahead of it already holds more than the wait. One second: a sign-in is a request like any
-  // other, and under overload an admitted one should still answer within a second.
+  // queue ahead of it already holds more than the wait. Half a second: a sign-in is a request like
+  // any other, and under overload an admitted one should still answer within a second, wait plus a
+  // hash that runs slower on a saturated box (at 1 s, sign-ins were the admitted p99 at 3x: 1.4-1.6 s).
   PASSWORD_HASH_CONCURRENCY: int(1, 64).default(1),
   PASSWORD_HASH_MAX_QUEUED: int(0, 100_000).default(200),
-  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(1_000),
+  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(500),
 
   // Rate limits, fixed windows counted in Redis (shared by all instances). Keyed on the user when
   // authenticated, else on the client address. Sized so 1000 real users (a few per address) pass.
