@@ -10,7 +10,7 @@ import { percentile } from './phase-stats.ts';
 export type Priority = 'low' | 'normal' | 'critical';
 
 export interface OpenLoopSample {
-  /** performance.now() when it was sent. */
+  /** When it was sent: performance.now() of the main thread (epoch ms inside the sender's thread). */
   at: number;
   ms: number;
   status: number;
@@ -98,19 +98,27 @@ export interface GeneratorOptions {
   timeoutMs?: number;
 }
 
-export class OpenLoopGenerator {
-  readonly samples: OpenLoopSample[] = [];
+/**
+ * Sends the open-loop traffic in whichever thread it lives in (open-loop.worker.ts: its own
+ * thread, so the generator's timers and answers never wait behind the suite's other work).
+ * Sample times (`at`) are epoch-based (performance.timeOrigin + now) so they mean the same in
+ * every thread; the main thread converts them back (open-loop-thread.ts).
+ */
+export class OpenLoopSender {
   private readonly pool = new SourceAddressPool({ first: 2, last: 199, connectionsPerAddress: 16 });
   private timer?: NodeJS.Timeout;
   private ratePerS = 0;
   private credit = 0;
   private n = 0;
-  private outstanding = 0;
+  /** Send times (epoch ms) of the requests not answered yet. */
+  private readonly outstanding = new Set<number>();
   /** Requests the generator could not send (too many outstanding): reported, never hidden. */
   skipped = 0;
-  readonly startedAt = performance.now();
 
-  constructor(private readonly o: GeneratorOptions) {}
+  constructor(
+    private readonly o: GeneratorOptions,
+    private readonly onSample: (sample: OpenLoopSample) => void,
+  ) {}
 
   setRate(perSecond: number): void {
     this.ratePerS = perSecond;
@@ -128,26 +136,32 @@ export class OpenLoopGenerator {
     }
   }
 
+  /** Resolves once every request sent before `epochMs` has its answer (or timed out). */
+  async settled(epochMs: number): Promise<void> {
+    const deadline = Date.now() + (this.o.timeoutMs ?? 10_000) + 5_000;
+    while (Date.now() < deadline && [...this.outstanding].some((at) => at < epochMs)) await new Promise((r) => setTimeout(r, 20));
+  }
+
   private fire(): void {
-    if (this.outstanding >= (this.o.maxOutstanding ?? 3000)) {
+    if (this.outstanding.size >= (this.o.maxOutstanding ?? 3000)) {
       this.skipped++;
       return;
     }
     const n = this.n++;
     const pick = pickCall(Math.random(), n, this.o);
-    const at = performance.now();
-    this.outstanding++;
+    // Unique per request (a Set key): two requests in the same microsecond differ by n.
+    const at = performance.timeOrigin + performance.now() + (n % 1000) * 1e-9;
+    this.outstanding.add(at);
     void sendHttp(this.o.baseUrl, this.pool.agentFor(pick.vu), pick.call, pick.token, this.o.timeoutMs ?? 10_000, { parseBody: false }).then((res) => {
-      this.outstanding--;
-      this.samples.push({ at, ms: res.ms, status: res.status, priority: pick.priority, route: routeOf(pick.call) });
+      this.outstanding.delete(at);
+      this.onSample({ at, ms: res.ms, status: res.status, priority: pick.priority, route: routeOf(pick.call) });
     });
   }
 
   async stop(): Promise<void> {
     clearInterval(this.timer);
     this.timer = undefined;
-    const deadline = Date.now() + 15_000;
-    while (this.outstanding > 0 && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+    await this.settled(Infinity);
     await this.pool.close();
   }
 }

@@ -12,7 +12,8 @@
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountEmail } from '../shared/settings.ts';
-import { OpenLoopGenerator, figures, statusesByRoute, timeline, type SecondFigures } from './open-loop.ts';
+import { figures, statusesByRoute, timeline, type SecondFigures } from './open-loop.ts';
+import { OpenLoopGenerator } from './open-loop-thread.ts';
 import { REPO } from './environment.ts';
 import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
@@ -84,11 +85,14 @@ function loadDriver(gen: OpenLoopGenerator) {
     marks,
     t0,
     mark: (label: string) => marks.push({ t: Math.round((performance.now() - t0) / 1000), label }),
+    /** Holds `rate` for `seconds`, then (still at that rate) waits for the answers of what it sent. */
     async run(rate: number, seconds: number): Promise<Window> {
       gen.setRate(rate);
       const from = performance.now();
       await sleep(seconds * 1000);
-      return { from, to: performance.now() };
+      const to = performance.now();
+      await gen.settled(to);
+      return { from, to };
     },
   };
 }
@@ -248,6 +252,7 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   // Accounts 100..499 of the seed's 1000: the steady load's users sign in below 100, its login loop from 500.
   const signIns = Array.from({ length: 400 }, (_, i) => ({ vu: 100 + i, email: accountEmail(settings, 100 + i) }));
   const gen = new OpenLoopGenerator({ baseUrl, accounts, signIns, slugs, password: settings.accountPassword });
+  await gen.ready();
   const drive = loadDriver(gen);
   const weights = loadWorkWeights(join(REPO, 'bench/results/cost-per-request.json'));
   const { capacity, peakWork, probe } = await probeCapacity(gen, drive, d, weights, ctx.log);
