@@ -116,12 +116,14 @@ export const appConfigSchema = z.object({
   // overload and shed answers ~600 ms); a healthy instance never gets near it (the limit only
   // shrinks when a window's mean latency passes 100 ms).
   LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(10),
-  LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(250),
+  // 100 ms: the mean of a window, so p99 of admitted requests stays well under a second at 3x
+  // overload (at 250 ms the limit let admitted p50 reach 300-450 ms and p99 pass 1 s).
+  LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(100),
   // A read that waited longer than this between the load balancer and this process (X-Request-Start,
   // apps/api/src/traffic/queue-time.ts) is refused at once: the socket backlog the limit cannot see.
-  // Well above a healthy instance's waits (p99 of whole requests is ~30-110 ms at 1000 users on the
-  // 2-core box), low enough that an admitted request still answers well within a second at 3x overload.
-  LOAD_SHED_MAX_QUEUE_MS: int(1, 60_000).default(250),
+  // Above a healthy instance's waits (p99 of whole requests is ~30-110 ms at 1000 users on the 2-core
+  // box), low enough that refusals stay fast and admitted requests answer well within a second at 3x.
+  LOAD_SHED_MAX_QUEUE_MS: int(1, 60_000).default(150),
   // A backstop for a blocked loop (sync work): the adaptive limit already sees ordinary CPU queueing.
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(1_000),
 

@@ -87,7 +87,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     // Starts well above the floor: a fresh instance in a ramp must not shed before the limit has
     // had a chance to learn from its first windows.
     const initialLimit = Math.min(maxLimit, Math.max(minLimit * 2, 100));
-    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
+    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs) });
   }
 
   eventLoopDelayMs(): number {
