@@ -17,6 +17,8 @@ export interface OpenLoopSample {
   priority: Priority;
   /** What was asked, e.g. "POST /api/users/login" (path without ids). */
   route: string;
+  /** Why no answer came (status 0), e.g. UND_ERR_SOCKET. */
+  error?: string;
 }
 
 export interface SecondFigures {
@@ -64,7 +66,7 @@ export function statusesByRoute(samples: readonly OpenLoopSample[], from: number
   const groups = new Map<string, number[]>();
   for (const s of samples) {
     if (s.at < from || s.at >= to || (priority && s.priority !== priority)) continue;
-    const key = `${s.route} ${s.status}`;
+    const key = `${s.route} ${s.status}${s.error ? ` ${s.error}` : ''}`;
     groups.set(key, [...(groups.get(key) ?? []), s.ms]);
   }
   return Object.fromEntries(
@@ -154,7 +156,7 @@ export class OpenLoopSender {
     this.outstanding.add(at);
     void sendHttp(this.o.baseUrl, this.pool.agentFor(pick.vu), pick.call, pick.token, this.o.timeoutMs ?? 10_000, { parseBody: false }).then((res) => {
       this.outstanding.delete(at);
-      this.onSample({ at, ms: res.ms, status: res.status, priority: pick.priority, route: routeOf(pick.call) });
+      this.onSample({ at, ms: res.ms, status: res.status, priority: pick.priority, route: routeOf(pick.call), ...(res.error ? { error: res.error } : {}) });
     });
   }
 

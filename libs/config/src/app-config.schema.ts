@@ -115,7 +115,7 @@ export const appConfigSchema = z.object({
   // can stop queueing (at 50 on the 2-core box, admitted requests waited ~300 ms for CPU at 2x
   // overload and shed answers ~600 ms); a healthy instance never gets near it (the limit only
   // shrinks when a window's mean latency passes 100 ms).
-  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(10),
+  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(30),
   // 100 ms: the mean of a window, so p99 of admitted requests stays well under a second at 3x
   // overload (at 250 ms the limit let admitted p50 reach 300-450 ms and p99 pass 1 s).
   LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(100),

@@ -104,13 +104,15 @@ describe('admission control: concurrency limit with priorities (e2e)', () => {
 
   it('answers health checks ahead of admission control, even when everything else is refused', async () => {
     const unlock = await lockUsers(t.db.url);
-    // Three signed-in reads (their share) and one write fill the whole limit of 4.
+    // Three signed-in reads (their share) and three writes fill what writes may use (1.5 x 4).
     const slow = [1, 2, 3].map(() => api.as(token).get('/api/user'));
     try {
       await until(async () => (await inFlight()) === 3, 'three reads in flight');
-      slow.push(api.as(token).put('/api/user', { user: { bio: 'busy' } }));
-      await until(async () => (await inFlight()) === 4, 'the whole limit in flight');
-      // A write (critical) is refused now too: the limit is full.
+      // A fourth read is refused (the reads' share is full) while writes are still admitted.
+      expect((await api.as(token).get('/api/user')).status).toBe(503);
+      slow.push(...[1, 2, 3].map(() => api.as(token).put('/api/user', { user: { bio: 'busy' } })));
+      await until(async () => (await inFlight()) === 6, 'the writes\' whole headroom in flight');
+      // A write (critical) is refused now too: the limit and its headroom are full.
       expect((await api.as(token).post('/api/articles', { article: { title: 'x', description: 'x', body: 'x' } })).status).toBe(503);
       for (const path of ['/health/live', '/health/ready']) expect((await api.get(path)).status, path).toBe(200);
     } finally {
