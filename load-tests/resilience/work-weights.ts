@@ -3,7 +3,7 @@
 // `npm run bench:cost`: bench/results/cost-per-request.json). Priority shedding moves the admitted
 // mix towards the expensive requests (feeds, writes, sign-ins), so requests per second fall under
 // overload while the work done need not: capacity in cost units rather than requests, as in the
-// Google SRE book's "Handling Overload". Reported beside request goodput; the verdict stays on requests.
+// Google SRE book's "Handling Overload". The overload scenario judges goodput on it, and reports requests per second beside it.
 import { existsSync, readFileSync } from 'node:fs';
 import { isGood, type OpenLoopSample } from './open-loop.ts';
 

@@ -108,13 +108,14 @@ export const appConfigSchema = z.object({
 
   // Admission control (apps/api/src/traffic/load-shedder.ts): an adaptive concurrency limit between
   // MIN_CONCURRENCY and MAX_IN_FLIGHT (shrinks when the mean latency of a window passes
-  // LOAD_SHED_MAX_LATENCY_MS, or twice its usual level when above 100 ms); requests over it get a fast 503 + Retry-After,
-  // anonymous reads first. Past the event-loop delay only sign-ins and writes are admitted.
+  // LOAD_SHED_MAX_LATENCY_MS); requests over it get a fast 503 + Retry-After, anonymous reads first,
+  // writes last. Past the event-loop delay only sign-ins and writes are admitted.
   LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
-  // The floor the limit never shrinks below, per instance. Low enough that a saturated instance
-  // can stop queueing (at 50 on the 2-core box, admitted requests waited ~300 ms for CPU at 2x
-  // overload and shed answers ~600 ms); a healthy instance never gets near it (the limit only
-  // shrinks when a window's mean latency passes 100 ms).
+  // The floor the limit never shrinks below, per instance. At 10, a saturated 2-core box shrank
+  // it to 11-15 at 3x overload and goodput halved without latency improving (the CPU was taken by
+  // other processes, which shedding cannot fix); the load balancer's bound (64 in flight per
+  // instance, infra/haproxy/haproxy.cfg) keeps the backlog short above it. A healthy instance never
+  // gets near it (the limit only shrinks when a window's mean latency passes 100 ms).
   LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(30),
   // 100 ms: the mean of a window, so p99 of admitted requests stays well under a second at 3x
   // overload (at 250 ms the limit let admitted p50 reach 300-450 ms and p99 pass 1 s).
