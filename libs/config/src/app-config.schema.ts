@@ -113,7 +113,7 @@ export const appConfigSchema = z.object({
   LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
   // The floor the limit never shrinks below, per instance. At 10, a saturated 2-core box shrank
   // it to 11-15 at 3x overload and goodput halved without latency improving (the CPU was taken by
-  // other processes, which shedding cannot fix); the load balancer's bound (64 in flight per
+  // other processes, which shedding cannot fix); the load balancer's bound (128 in flight per
   // instance, infra/haproxy/haproxy.cfg) keeps the backlog short above it. A healthy instance never
   // gets near it (the limit only shrinks when a window's mean latency passes 100 ms).
   LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(30),
