@@ -10,8 +10,7 @@ describe('queue time from X-Request-Start', () => {
   });
 
   it('ignores what it cannot read', () => {
-    for (const bad of [undefined, '', 'yesterday', '1764720000123', 't=', 't=12', 't=abc', 't=1764720000123x', 't=17647200001234567'])
-      expect(requestStartMs(bad), String(bad)).toBeUndefined();
+    for (const bad of [undefined, '', 'yesterday', '1764720000123', 't=', 't=12', 't=abc', 't=1764720000123x', 't=17647200001234567']) expect(requestStartMs(bad), String(bad)).toBeUndefined();
     expect(requestStartMs(['t=1764720000123', 't=1764720000123'])).toBeUndefined();
   });
 

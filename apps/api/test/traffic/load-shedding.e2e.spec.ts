@@ -111,7 +111,7 @@ describe('admission control: concurrency limit with priorities (e2e)', () => {
       // A fourth read is refused (the reads' share is full) while writes are still admitted.
       expect((await api.as(token).get('/api/user')).status).toBe(503);
       slow.push(...[1, 2, 3].map(() => api.as(token).put('/api/user', { user: { bio: 'busy' } })));
-      await until(async () => (await inFlight()) === 6, 'the writes\' whole headroom in flight');
+      await until(async () => (await inFlight()) === 6, "the writes' whole headroom in flight");
       // A write (critical) is refused now too: the limit and its headroom are full.
       expect((await api.as(token).post('/api/articles', { article: { title: 'x', description: 'x', body: 'x' } })).status).toBe(503);
       for (const path of ['/health/live', '/health/ready']) expect((await api.get(path)).status, path).toBe(200);
