@@ -108,25 +108,15 @@ export const appConfigSchema = z.object({
 
   // Admission control (apps/api/src/traffic/load-shedder.ts): an adaptive concurrency limit between
   // MIN_CONCURRENCY and MAX_IN_FLIGHT (shrinks when the mean latency of a window passes
-  // LOAD_SHED_MAX_LATENCY_MS); requests over it get a fast 503 + Retry-After, anonymous reads first,
-  // writes last. Past the event-loop delay only sign-ins and writes are admitted.
+  // LOAD_SHED_MAX_LATENCY_MS, or twice its usual level when above 100 ms); requests over it get a fast 503 + Retry-After,
+  // anonymous reads first. Past the event-loop delay only sign-ins and writes are admitted.
   LOAD_SHED_MAX_IN_FLIGHT: int(1, 100_000).default(1_000),
-  // The floor the limit never shrinks below, per instance. At 10, a saturated 2-core box shrank
-  // it to 11-15 at 3x overload and goodput halved without latency improving (the CPU was taken by
-  // other processes, which shedding cannot fix); the load balancer's bound (128 in flight per
-  // instance, infra/haproxy/haproxy.cfg) keeps the backlog short above it. A healthy instance never
-  // gets near it (the limit only shrinks when a window's mean latency passes 100 ms).
-  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(30),
-  // The mean of a window. 150 ms: at 250 the limit let admitted p50 reach 300-450 ms and p99 pass
-  // 1 s at 3x overload; at 100 a busy box's ordinary latency spikes (p95 200-300 ms for a few
-  // seconds at 1000 users beside other work) already shrank it and shed 0.1% of the release gate.
-  LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(150),
-  // A read that waited longer than this between the load balancer and this process (X-Request-Start,
-  // apps/api/src/traffic/queue-time.ts) is refused at once: the socket backlog the limit cannot see.
-  // Well above a healthy instance's waits, including a busy box's spikes (at 150 ms the 1000-user
-  // release gate lost 0.1% of its requests to it beside other work); at 3x overload the load
-  // balancer's bound keeps waits below it, so it is the backstop for a backlog that builds anyway.
-  LOAD_SHED_MAX_QUEUE_MS: int(1, 60_000).default(500),
+  // The floor the limit never shrinks below, per instance. Low enough that a saturated instance
+  // can stop queueing (at 50 on the 2-core box, admitted requests waited ~300 ms for CPU at 2x
+  // overload and shed answers ~600 ms); a healthy instance never gets near it (the limit only
+  // shrinks when a window's mean latency passes 100 ms).
+  LOAD_SHED_MIN_CONCURRENCY: int(1, 100_000).default(10),
+  LOAD_SHED_MAX_LATENCY_MS: int(1, 60_000).default(250),
   // A backstop for a blocked loop (sync work): the adaptive limit already sees ordinary CPU queueing.
   LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS: int(1, 60_000).default(1_000),
 
@@ -134,9 +124,7 @@ export const appConfigSchema = z.object({
   // many at once per instance (~25 ms of CPU each), the rest queue (bounded, first come first
   // served); a sign-in that cannot start within the wait gets a 503 + Retry-After, at once when the
   // queue ahead of it already holds more than the wait. One second: a sign-in is a request like any
-  // other, and under overload an admitted one should still answer within about a second. (Half a
-  // second refused sign-ins in a scale-out on a half-busy box, load-tests/elastic/autoscale.e2e.spec.ts,
-  // and did not bring 3x overload's admitted p99 under a second either.)
+  // other, and under overload an admitted one should still answer within a second.
   PASSWORD_HASH_CONCURRENCY: int(1, 64).default(1),
   PASSWORD_HASH_MAX_QUEUED: int(0, 100_000).default(200),
   PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(1_000),

@@ -9,12 +9,11 @@ import { isWarmupRequest } from '../warmup/warmup-marker.js';
 import { AdaptiveConcurrencyLimit } from './adaptive-concurrency-limit.js';
 import { PRIORITY_SHARE, hasOwnBulkhead, requestPriority, type RequestPriority } from './request-priority.js';
 import { RequestDeadlines } from './request-deadlines.js';
-import { REQUEST_START_HEADER, queuedMs } from './queue-time.js';
 import type { LoadReport } from './load-report.js';
 
 const shedTotal = new Counter({
   name: 'load_shed_total',
-  help: 'Requests refused with 503 by admission control, by reason (concurrency_limit, queue_time, event_loop) and priority',
+  help: 'Requests refused with 503 by admission control, by reason (concurrency_limit, event_loop) and priority',
   labelNames: ['reason', 'priority'] as const,
   registers: [metricsRegistry],
 });
@@ -42,8 +41,7 @@ const EXEMPT = /^\/metrics(?:\?|$)/;
 /** How often the adaptive limit is recomputed from the latencies of the requests that finished. */
 const LIMIT_WINDOW_MS = 250;
 
-type ShedReason = 'concurrency limit' | 'queue time' | 'event-loop';
-const SHED_LABEL: Record<ShedReason, string> = { 'concurrency limit': 'concurrency_limit', 'queue time': 'queue_time', 'event-loop': 'event_loop' };
+type ShedReason = 'concurrency limit' | 'event-loop';
 
 /**
  * Admission control (pattern: adaptive concurrency limit with priority shedding).
@@ -51,9 +49,7 @@ const SHED_LABEL: Record<ShedReason, string> = { 'concurrency limit': 'concurren
  * (collapse). Each instance admits at most `limit` requests at once; the limit adapts to measured
  * latency (AdaptiveConcurrencyLimit, between LOAD_SHED_MIN_CONCURRENCY and LOAD_SHED_MAX_IN_FLIGHT).
  * Lower priorities may fill only part of it (request-priority.ts), so anonymous reads are turned
- * away first and sign-ins and writes last. A read that already waited longer than
- * LOAD_SHED_MAX_QUEUE_MS before this process read it (stamped by the load balancer: queue-time.ts)
- * is refused too: that wait is the backlog the limit cannot see. A sustained event-loop delay above
+ * away first and sign-ins and writes last. A sustained event-loop delay above
  * LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS (a blocked loop: the latencies cannot tell) admits only
  * critical requests. Refusals are a 503 + Retry-After produced before routing, auth or body
  * parsing: they cost a fraction of a millisecond, so the instance keeps its throughput.
@@ -87,7 +83,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     // Starts well above the floor: a fresh instance in a ramp must not shed before the limit has
     // had a chance to learn from its first windows.
     const initialLimit = Math.min(maxLimit, Math.max(minLimit * 2, 100));
-    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs) });
+    this.limiter = new AdaptiveConcurrencyLimit({ initialLimit, minLimit, maxLimit, maxLatencyMs, minLatencyMs: Math.min(100, maxLatencyMs / 2) });
   }
 
   eventLoopDelayMs(): number {
@@ -123,10 +119,10 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     if (EXEMPT.test(request.url) || isWarmupRequest(request.headers)) return done();
     const priority = requestPriority(request.method, request.headers.authorization);
     const limited = !hasOwnBulkhead(request.method, request.url);
-    const reason = limited ? this.refusal(priority, request.headers[REQUEST_START_HEADER]) : null;
+    const reason = limited ? this.refusal(priority) : null;
     if (reason) {
       this.shedCounts[priority]++;
-      shedTotal.inc({ reason: SHED_LABEL[reason], priority });
+      shedTotal.inc({ reason: reason === 'event-loop' ? 'event_loop' : 'concurrency_limit', priority });
       reply
         .code(503)
         .header('retry-after', '1')
@@ -153,12 +149,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     done();
   }
 
-  private refusal(priority: RequestPriority, requestStart?: string | string[]): ShedReason | null {
-    if (priority !== 'critical') {
-      if (this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
-      // Writes are never refused for their wait: losing one loses a user's action.
-      if (requestStart !== undefined && queuedMs(requestStart, Date.now()) > this.config.LOAD_SHED_MAX_QUEUE_MS) return 'queue time';
-    }
+  private refusal(priority: RequestPriority): ShedReason | null {
+    if (priority !== 'critical' && this.loopDelayMs > this.config.LOAD_SHED_MAX_EVENT_LOOP_DELAY_MS) return 'event-loop';
     const allowed = Math.max(1, Math.floor(this.limiter.limit * PRIORITY_SHARE[priority]));
     return this.limitedInFlight >= allowed ? 'concurrency limit' : null;
   }

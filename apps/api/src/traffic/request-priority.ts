@@ -12,13 +12,8 @@ export type RequestPriority = 'critical' | 'normal' | 'low';
 
 export const PRIORITIES: readonly RequestPriority[] = ['critical', 'normal', 'low'];
 
-/**
- * Share of the concurrency limit each priority may fill: low-priority requests stop first, and
- * writes (cheap, few, and each one a user's action) may go 50% past the limit, so reads can
- * never crowd them out: with writes capped at the limit itself, 11% of them were refused at 3x
- * overload while reads filled the slots.
- */
-export const PRIORITY_SHARE: Readonly<Record<RequestPriority, number>> = { critical: 1.5, normal: 0.75, low: 0.6 };
+/** Share of the concurrency limit each priority may fill: low-priority requests stop first. */
+export const PRIORITY_SHARE: Readonly<Record<RequestPriority, number>> = { critical: 1, normal: 0.85, low: 0.7 };
 
 export function requestPriority(method: string, authorization: string | string[] | undefined): RequestPriority {
   if (method !== 'GET' && method !== 'HEAD' && method !== 'OPTIONS') return 'critical';

@@ -43,9 +43,6 @@ export async function startTestApp(env: Record<string, string> = {}): Promise<Te
     // and the limit would fall to its floor, shedding tests that send 200 requests at once (cache
     // stampede). The floor is the ceiling here; load-shedding.e2e.spec.ts sets small ones.
     LOAD_SHED_MIN_CONCURRENCY: '1000',
-    // And the hashing bulkhead's wait: test files that register users in parallel queue hashes, and
-    // on a busy box that queue can pass the default wait. password-bulkhead.e2e.spec.ts sets its own.
-    PASSWORD_HASH_MAX_WAIT_MS: '30000',
     // Rate limits stay on, sized so test files that register/log in many users from 127.0.0.1
     // never hit them; apps/api/test/traffic/rate-limit.e2e.spec.ts sets small ones.
     RATE_LIMIT_MAX: '100000',
