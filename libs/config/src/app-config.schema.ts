@@ -127,7 +127,7 @@ export const appConfigSchema = z.object({
   // other, and under overload an admitted one should still answer within a second.
   PASSWORD_HASH_CONCURRENCY: int(1, 64).default(1),
   PASSWORD_HASH_MAX_QUEUED: int(0, 100_000).default(200),
-  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(1_000),
+  PASSWORD_HASH_MAX_WAIT_MS: int(10, 60_000).default(600),
 
   // Rate limits, fixed windows counted in Redis (shared by all instances). Keyed on the user when
   // authenticated, else on the client address. Sized so 1000 real users (a few per address) pass.
