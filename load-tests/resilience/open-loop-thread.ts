@@ -8,11 +8,18 @@ import { Worker } from 'node:worker_threads';
 import type { GeneratorOptions, OpenLoopSample } from './open-loop.ts';
 
 export type ToSender = { type: 'rate'; perSecond: number } | { type: 'settle'; id: number; epochMs: number } | { type: 'stop' };
-type FromSender = { type: 'ready' } | { type: 'samples'; samples: OpenLoopSample[] } | { type: 'settled'; id: number } | { type: 'stopped'; skipped: number };
+type FromSender = { type: 'ready' } | { type: 'samples'; samples: OpenLoopSample[] } | { type: 'settled'; id: number } | { type: 'stopped'; skipped: number; loopDelay: GeneratorLoopDelay };
+
+/** The generator thread's own event-loop delay over the run: added to every latency it measured. */
+export interface GeneratorLoopDelay {
+  p99Ms: number;
+  maxMs: number;
+}
 
 export class OpenLoopGenerator {
   readonly samples: OpenLoopSample[] = [];
   skipped = 0;
+  loopDelay?: GeneratorLoopDelay;
   private readonly worker: Worker;
   private readonly waiting = new Map<number, () => void>();
   private nextId = 0;
@@ -31,6 +38,7 @@ export class OpenLoopGenerator {
       else if (m.type === 'settled') this.waiting.get(m.id)?.();
       else {
         this.skipped = m.skipped;
+        this.loopDelay = m.loopDelay;
         this.stopped?.();
       }
     });

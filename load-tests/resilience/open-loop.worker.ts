@@ -1,5 +1,6 @@
 // The open-loop generator's own thread (open-loop-thread.ts starts it): sends at the rate the
 // main thread sets, and posts the answers back in batches.
+import { monitorEventLoopDelay } from 'node:perf_hooks';
 import { parentPort, workerData } from 'node:worker_threads';
 import { OpenLoopSender, type GeneratorOptions, type OpenLoopSample } from './open-loop.ts';
 import type { ToSender } from './open-loop-thread.ts';
@@ -12,6 +13,9 @@ const flush = () => {
 };
 const sender = new OpenLoopSender(workerData as GeneratorOptions, (s) => batch.push(s));
 const flushing = setInterval(flush, 100);
+// This thread's own delay is part of every latency it measures: reported, never hidden.
+const loopDelay = monitorEventLoopDelay({ resolution: 10 });
+loopDelay.enable();
 
 port.postMessage({ type: 'ready' });
 port.on('message', (m: ToSender) => {
@@ -25,6 +29,7 @@ port.on('message', (m: ToSender) => {
     void sender.stop().then(() => {
       clearInterval(flushing);
       flush();
-      port.postMessage({ type: 'stopped', skipped: sender.skipped });
+      loopDelay.disable();
+      port.postMessage({ type: 'stopped', skipped: sender.skipped, loopDelay: { p99Ms: loopDelay.percentile(99) / 1e6, maxMs: loopDelay.max / 1e6 } });
     });
 });

@@ -189,6 +189,7 @@ interface OverloadVerdict {
   recoverS?: number;
   normalP95: number;
   skipped: number;
+  generatorLoopDelay?: { p99Ms: number; maxMs: number };
 }
 
 function overloadChecks(v: OverloadVerdict): Check[] {
@@ -229,7 +230,7 @@ function overloadChecks(v: OverloadVerdict): Check[] {
   return checks;
 }
 
-function overloadFigures({ capacity, phases, downs, recoverS }: OverloadVerdict): FaultOutcome['figures'] {
+function overloadFigures({ capacity, phases, downs, recoverS, generatorLoopDelay }: OverloadVerdict): FaultOutcome['figures'] {
   return {
     'capacity (peak goodput)': `${capacity} req/s`,
     ...Object.fromEntries(
@@ -240,6 +241,7 @@ function overloadFigures({ capacity, phases, downs, recoverS }: OverloadVerdict)
     ),
     'DOWN transitions': downs,
     'time to recover': recoverS === undefined ? 'not recovered' : `${recoverS} s`,
+    "generator's own event-loop delay (in every latency above)": generatorLoopDelay ? `p99 ${fmt(generatorLoopDelay.p99Ms)} ms, max ${fmt(generatorLoopDelay.maxMs)} ms` : '-',
   };
 }
 
@@ -270,7 +272,7 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   const overall = figures(gen.samples, drive.t0, end);
   const criticalDuring = phases.length ? figures(gen.samples, dropAt - phases.length * d.overloadS * 1000, dropAt) : undefined;
   lastOverloadTimeline = { capacity, probe, phases, seconds: timeline(gen.samples, drive.t0, end), marks: drive.marks, recoverS, downTransitions: downs };
-  const verdict: OverloadVerdict = { capacity, peakWork, phases, criticalDuring, overall, downs, recoverS, normalP95, skipped: gen.skipped };
+  const verdict: OverloadVerdict = { capacity, peakWork, phases, criticalDuring, overall, downs, recoverS, normalP95, skipped: gen.skipped, generatorLoopDelay: gen.loopDelay };
   return { checks: overloadChecks(verdict), figures: overloadFigures(verdict) };
 }
 
