@@ -109,11 +109,40 @@ describe('HashingBulkhead', () => {
     expect(bulkhead.stats()).toEqual({ running: 1, queued: 2 });
     first.open();
     await expect(Promise.all([running, ...queued])).resolves.toEqual([undefined, 'second', 'third']);
-    // From the tenth task on it estimates, from the plain mean of the first ten (the cold one weighs a tenth): 400 + 3 x 0 + 6 x 40 ms.
+    // From the tenth task on it estimates, from the plain mean of the first ten (the cold one weighs
+    // a tenth: 400 + 3 x 0 + 6 x 40 ms = 64 ms) plus their spread, still large after so uneven a start.
     for (let i = 0; i < 6; i++)
       await bulkhead.run(async () => {
         clock += 40;
       });
-    expect(bulkhead.expectedWaitMs()).toBeCloseTo(64, 5);
+    expect(bulkhead.expectedWaitMs()).toBeGreaterThan(64);
+    expect(bulkhead.expectedWaitMs()).toBeLessThan(400);
+  });
+
+  it('allows for the spread of task times: with the same mean, uneven tasks refuse at a shorter queue', async () => {
+    const taught = async (times: number[]) => {
+      let clock = 0;
+      const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 100, now: () => clock });
+      for (const ms of times)
+        await bulkhead.run(async () => {
+          clock += ms;
+        });
+      return bulkhead;
+    };
+    // Even tasks of 40 ms: no spread. Uneven ones, 20 and 60 ms in turn: mean 40 ms, spread ~20 ms.
+    const even = await taught(Array.from({ length: 40 }, () => 40));
+    const uneven = await taught(Array.from({ length: 40 }, (_, i) => (i % 2 ? 60 : 20)));
+    expect(even.expectedWaitMs()).toBe(40);
+    expect(uneven.expectedWaitMs()).toBeGreaterThan(55);
+    expect(uneven.expectedWaitMs()).toBeLessThan(65);
+    // One running and one queued: a newcomer would wait 2 x 40 = 80 ms (let in) or 2 x ~60 = ~120 ms (refused at once).
+    const held = [gate(), gate()];
+    const even2 = [even.run(() => held[0].opened), even.run(() => held[0].opened)];
+    const uneven2 = [uneven.run(() => held[1].opened), uneven.run(() => held[1].opened)];
+    const letIn = even.run(async () => 'ran');
+    await expect(uneven.run(async () => 'never')).rejects.toEqual(new BulkheadFull('expected_wait'));
+    held.forEach((g) => g.open());
+    await Promise.all([...even2, ...uneven2]);
+    expect(await letIn).toBe('ran');
   });
 });

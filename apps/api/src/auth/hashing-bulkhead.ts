@@ -9,9 +9,11 @@
  * cores per instance, sign-ins queue (fairly, first come first served) and the rest of the
  * traffic keeps its latency. A sign-in that cannot start in time is refused with a 503 +
  * Retry-After (BulkheadFull) instead of waiting without bound, and at once when the queue ahead
- * of it already holds more than `maxWaitMs` of work (queued / concurrency x the recent mean task
- * time): under a sustained surge the excess is refused in microseconds, not after waiting out
- * the whole bound (which would also hold an admission slot and a client for that long).
+ * of it already holds more than `maxWaitMs` of work (queued / concurrency x the recent task time,
+ * mean plus its mean deviation): under a sustained surge the excess is refused in microseconds,
+ * not after waiting out the whole bound (which would also hold an admission slot and a client for
+ * that long). With the mean alone, a busy box's spread of hash times let in sign-ins that then
+ * waited the whole bound and were refused anyway (1% of all refusals at 3x overload, each 0.6-0.8 s).
  * Test: apps/api/src/auth/hashing-bulkhead.spec.ts; the login storm: `npm run loadtest:login-storm`.
  */
 export class BulkheadFull extends Error {
@@ -54,6 +56,8 @@ export class HashingBulkhead {
   private readonly queue: Waiter[] = [];
   /** Running mean of a task's wall time, ms (undefined until the first one finished). */
   private taskMs?: number;
+  /** Running mean of |task time - mean|, ms: the spread the estimate allows for. */
+  private taskDeviationMs = 0;
   private tasks = 0;
   private readonly now: () => number;
 
@@ -65,9 +69,9 @@ export class HashingBulkhead {
     return { running: this.running, queued: this.queue.length };
   }
 
-  /** How long a task arriving now would wait before it starts, from the recent task times (ms); 0 while they are too few to tell. */
+  /** How long a task arriving now may wait before it starts, from the recent task times (mean + mean deviation, ms); 0 while they are too few to tell. */
   expectedWaitMs(): number {
-    return this.taskMs === undefined || this.tasks < MIN_TASKS_FOR_ESTIMATE ? 0 : ((this.queue.length + 1) / this.options.concurrency) * this.taskMs;
+    return this.taskMs === undefined || this.tasks < MIN_TASKS_FOR_ESTIMATE ? 0 : ((this.queue.length + 1) / this.options.concurrency) * (this.taskMs + this.taskDeviationMs);
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -80,7 +84,9 @@ export class HashingBulkhead {
       const ms = this.now() - started;
       // A plain mean of the first tasks, then the running one: the first (cold) task does not dominate.
       this.tasks++;
-      this.taskMs = this.taskMs === undefined ? ms : this.taskMs + (ms - this.taskMs) * Math.max(TASK_MS_WEIGHT, 1 / this.tasks);
+      const weight = Math.max(TASK_MS_WEIGHT, 1 / this.tasks);
+      if (this.taskMs !== undefined) this.taskDeviationMs += (Math.abs(ms - this.taskMs) - this.taskDeviationMs) * weight;
+      this.taskMs = this.taskMs === undefined ? ms : this.taskMs + (ms - this.taskMs) * weight;
       this.release();
     }
   }
