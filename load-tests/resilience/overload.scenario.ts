@@ -1,19 +1,16 @@
-// Overload without collapse: measures this stack's capacity, then offers 2x and 3x of it
-// open-loop (open-loop.ts) on top of the suite's steady load, then drops back to half of it.
-// Expected (admission control in apps/api/src/traffic, readiness that ignores load, HAProxy check
-// with hysteresis): goodput >= 90% of peak, admitted p99 < 1 s, excess refused fast (503 +
-// Retry-After), writes served, no process exit, 0 DOWN transitions in HAProxy, and latency back to
-// normal within 10 s of the load dropping.
-// Goodput is judged as work served (each good answer weighted by its endpoint's stack CPU,
-// work-weights.ts): priority shedding keeps the expensive requests (feeds, writes, sign-ins) and
-// turns away the cheap anonymous reads, so the request count falls under overload by design while
-// the work done need not. Requests per second are reported beside it. Writes the per-second timeline
-// (offered, goodput, shed, admitted p50/p99) for the "behaviour under overload" charts.
+// Overload without collapse: measures this stack's capacity, then offers 2x and 3x of it open-loop
+// (open-loop.ts) on top of the suite's steady load, then drops back to half of it. Expected
+// (admission at the balancer and in apps/api/src/traffic, readiness that ignores load): goodput
+// >= 90% of peak, admitted p99 < 1 s, excess refused fast (503 + Retry-After), writes served, no
+// exit, 0 DOWN transitions, latency normal within 10 s of the load dropping. Goodput is judged as
+// work served (each good answer weighted by its endpoint's stack CPU, work-weights.ts): priority
+// shedding keeps the expensive requests and turns away cheap anonymous reads, so the request count
+// falls by design while the work done need not. Writes the per-second timeline for the charts.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountEmail } from '../shared/settings.ts';
 import { figures, statusesByRoute, timeline, type SecondFigures } from './open-loop.ts';
-import { OpenLoopGenerator } from './open-loop-thread.ts';
+import { OpenLoopGenerator, type GeneratorLoopDelay } from './open-loop-thread.ts';
 import { REPO } from './environment.ts';
 import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
@@ -163,8 +160,9 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, peak: {
 /**
  * Recovery: first second from which every later second has admitted p95 within
  * max(2 x baseline, baseline + 50 ms) and nothing refused for overload (503; a 429 is a client's
- * own rate limit, which the login limit per address gives now and then at any load). p95, not p99: one second at half capacity
- * holds a few hundred answers, so its p99 is its second or third slowest (a sign-in's hash).
+ * own rate limit, which the login limit per address gives now and then at any load). p95, not
+ * p99: one second at half capacity holds a few hundred answers, so its p99 is its second or third
+ * slowest (a sign-in's hash).
  */
 function recovery(gen: OpenLoopGenerator, base: Window, dropAt: number, end: number) {
   const baseF = figures(gen.samples, base.from + 1000, base.to);
@@ -189,7 +187,7 @@ interface OverloadVerdict {
   recoverS?: number;
   normalP95: number;
   skipped: number;
-  generatorLoopDelay?: { p99Ms: number; maxMs: number };
+  generatorLoopDelay?: GeneratorLoopDelay;
 }
 
 function overloadChecks(v: OverloadVerdict): Check[] {
@@ -263,10 +261,9 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   // Back to half capacity (recovery).
   drive.mark('0.5x (recovery)');
   const dropAt = performance.now();
-  const rec = await drive.run(capacity * 0.5, d.recoveryS);
+  const end = (await drive.run(capacity * 0.5, d.recoveryS)).to;
   await gen.stop();
-  ctx.log(`overload: recovery answers ${JSON.stringify(statusesByRoute(gen.samples, dropAt, rec.to))}`);
-  const end = rec.to;
+  ctx.log(`overload: recovery answers ${JSON.stringify(statusesByRoute(gen.samples, dropAt, end))}`);
   const { recoverS, normalP95 } = recovery(gen, base, dropAt, end);
   const downs = (await downTransitions(stack.urls.lbStats)) - downBefore;
   const overall = figures(gen.samples, drive.t0, end);
