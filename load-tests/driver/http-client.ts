@@ -36,9 +36,12 @@ export class SourceAddressPool {
         localAddress: address,
         connect: { timeout: 5_000 },
         connections: this.opts.connectionsPerAddress ?? 32,
-        keepAliveTimeout: 30_000,
-        // Below HAProxy's and the API's keep-alive timeouts: never reuse a socket the server closes.
-        keepAliveMaxTimeout: 30_000,
+        // Below HAProxy's `timeout http-keep-alive` (10 s) and the API's keep-alive timeout: the
+        // client must drop an idle socket before the server does, or a request written just as the
+        // server closes it fails with "other side closed" (seen once in ~25k at 3x overload, when
+        // connections opened during a queue spike sat idle afterwards).
+        keepAliveTimeout: 5_000,
+        keepAliveMaxTimeout: 5_000,
       });
       this.agents.set(address, agent);
     }

@@ -5,16 +5,18 @@
 // exit, 0 DOWN transitions, latency normal within 10 s of the load dropping. Goodput is judged as
 // work served (each good answer weighted by its endpoint's stack CPU, work-weights.ts): priority
 // shedding keeps the expensive requests and turns away cheap anonymous reads, so the request count
-// falls by design while the work done need not. Writes the per-second timeline for the charts.
+// falls by design while the work done need not; the peak is the probe's best at up to the phase's
+// offered load (work-weights.ts, peakWorkUpTo). Writes the per-second timeline for the charts.
 import { join } from 'node:path';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { accountEmail } from '../shared/settings.ts';
-import { figures, statusesByRoute, timeline, type SecondFigures } from './open-loop.ts';
-import { OpenLoopGenerator, type GeneratorLoopDelay } from './open-loop-thread.ts';
+import { figures, statusesByRoute, timeline } from './open-loop.ts';
+import { OpenLoopGenerator } from './open-loop-thread.ts';
 import { REPO } from './environment.ts';
 import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
+import { ADMITTED_P99_MS, fmt, GOODPUT_SHARE, overloadChecks, overloadFigures, RECOVERY_S, type OverloadTimeline, type OverloadVerdict } from './overload-verdict.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
-import { loadWorkWeights, workPerSecond, type WorkWeights } from './work-weights.ts';
+import { loadWorkWeights, peakWorkUpTo, workPerSecond, type WorkWeights } from './work-weights.ts';
 
 export interface OverloadDurations {
   /** Seconds per capacity-probe step. */
@@ -29,43 +31,9 @@ export const OVERLOAD_CI: OverloadDurations = { stepS: 3, overloadS: 10, recover
 
 /** Capacity probe: offered rates (req/s), climbed until goodput stops following the offer. */
 const PROBE_RATES = [100, 200, 300, 400, 550, 700, 900, 1150, 1450, 1800, 2200];
-const GOODPUT_SHARE = 0.9;
-const ADMITTED_P99_MS = 1_000;
-const RECOVERY_S = 10;
-
 const check = (label: string, pass: boolean, detail: string): Check => ({ label, pass, detail });
-const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
 
-/** Shared result of one run: the chart data lands in the results JSON via figures. */
-export interface OverloadTimeline {
-  capacity: number;
-  probe: Array<{ offered: number; goodput: number; shedRate: number; admittedP99?: number; work?: number }>;
-  phases: Array<{
-    name: string;
-    multiple: number;
-    offered: number;
-    goodput: number;
-    goodputShare: number;
-    /** Cores of stack work served per second (work-weights.ts), and its share of the probe's peak. */
-    work?: number;
-    workShare?: number;
-    shedRate: number;
-    admittedP50?: number;
-    admittedP99?: number;
-    shedP99?: number;
-    failed: number;
-    writesOk: number;
-    writesSent: number;
-    signInsOk: number;
-    signInsSent: number;
-  }>;
-  seconds: SecondFigures[];
-  /** Seconds (timeline t) where each phase started. */
-  marks: Array<{ t: number; label: string }>;
-  recoverS?: number;
-  downTransitions: number;
-}
-
+export type { OverloadTimeline };
 export let lastOverloadTimeline: OverloadTimeline | undefined;
 
 /** A measured stretch of the run (performance.now() basis). */
@@ -94,7 +62,6 @@ function loadDriver(gen: OpenLoopGenerator) {
   };
 }
 type LoadDriver = ReturnType<typeof loadDriver>;
-
 /**
  * Capacity = peak goodput: climb until goodput stops growing (two steps without +5%). Not "the
  * first step that sheds": on a shared box one busy second must not set the capacity.
@@ -114,12 +81,17 @@ async function probeCapacity(gen: OpenLoopGenerator, drive: LoadDriver, d: Overl
     flat = f.goodput < best * 1.05 ? flat + 1 : 0;
     if (flat >= 2) break;
   }
-  const works = probe.map((p) => p.work).filter((w): w is number => w !== undefined);
-  return { capacity: Math.max(...probe.map((p) => p.goodput)), peakWork: works.length ? Math.max(...works) : undefined, probe };
+  return { capacity: Math.max(...probe.map((p) => p.goodput)), probe };
 }
 
 /** Baseline at half capacity, then 2x and 3x. */
-async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, peak: { capacity: number; peakWork?: number; weights?: WorkWeights }, d: OverloadDurations, log: (line: string) => void) {
+async function overloadPhases(
+  gen: OpenLoopGenerator,
+  drive: LoadDriver,
+  peak: { capacity: number; probe: OverloadTimeline['probe']; weights?: WorkWeights },
+  d: OverloadDurations,
+  log: (line: string) => void,
+) {
   const { capacity } = peak;
   drive.mark('0.5x');
   const base = await drive.run(capacity * 0.5, Math.max(4, d.stepS));
@@ -130,7 +102,8 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, peak: {
     // The first 2 s are the transition (the limit adapts); figures cover the rest.
     const f = figures(gen.samples, w.from + 2000, w.to);
     const work = workPerSecond(gen.samples, w.from + 2000, w.to, peak.weights);
-    const workShare = work !== undefined && peak.peakWork ? work / peak.peakWork : undefined;
+    const peakWork = peakWorkUpTo(peak.probe, f.offered);
+    const workShare = work !== undefined && peakWork ? work / peakWork : undefined;
     phases.push({
       name: `${multiple}x`,
       multiple,
@@ -138,6 +111,7 @@ async function overloadPhases(gen: OpenLoopGenerator, drive: LoadDriver, peak: {
       goodput: Math.round(f.goodput),
       goodputShare: f.goodput / capacity,
       work,
+      peakWork,
       workShare,
       shedRate: f.shedRate,
       admittedP50: f.admittedP50,
@@ -177,72 +151,6 @@ function recovery(gen: OpenLoopGenerator, base: Window, dropAt: number, end: num
   return { recoverS, normalP95 };
 }
 
-interface OverloadVerdict {
-  capacity: number;
-  peakWork?: number;
-  phases: OverloadTimeline['phases'];
-  criticalDuring?: ReturnType<typeof figures>;
-  overall: ReturnType<typeof figures>;
-  downs: number;
-  recoverS?: number;
-  normalP95: number;
-  skipped: number;
-  generatorLoopDelay?: GeneratorLoopDelay;
-}
-
-function overloadChecks(v: OverloadVerdict): Check[] {
-  const { capacity, phases, criticalDuring, overall, downs, recoverS, normalP95 } = v;
-  const checks: Check[] = [];
-  for (const p of phases) {
-    const requests = `${p.goodput} req/s of peak ${capacity} req/s = ${(p.goodputShare * 100).toFixed(0)}% (offered ${p.offered}/s, shed ${(p.shedRate * 100).toFixed(1)}%)`;
-    // Work served when the bench's per-endpoint costs are there; requests otherwise.
-    checks.push(
-      p.workShare === undefined
-        ? check(`${p.name}: goodput >= ${GOODPUT_SHARE * 100}% of peak (requests)`, p.goodputShare >= GOODPUT_SHARE, requests)
-        : check(
-            `${p.name}: goodput >= ${GOODPUT_SHARE * 100}% of peak (work served)`,
-            p.workShare >= GOODPUT_SHARE,
-            `${fmt(p.work, 2)} cores of work of peak ${fmt(v.peakWork, 2)} = ${(p.workShare * 100).toFixed(0)}%; ${requests}`,
-          ),
-    );
-    checks.push(check(`${p.name}: admitted p99 < ${ADMITTED_P99_MS} ms`, (p.admittedP99 ?? Infinity) < ADMITTED_P99_MS, `p50 ${fmt(p.admittedP50)} ms, p99 ${fmt(p.admittedP99)} ms`));
-    checks.push(check(`${p.name}: excess refused fast (shed p99 < 250 ms)`, p.shedRate === 0 || (p.shedP99 ?? Infinity) < 250, `shed p99 ${fmt(p.shedP99)} ms`));
-  }
-  if (criticalDuring)
-    checks.push(
-      check(
-        'writes served during the overload (>= 99%)',
-        criticalDuring.writesSent > 0 && criticalDuring.writesOk / criticalDuring.writesSent >= 0.99,
-        `${criticalDuring.writesOk}/${criticalDuring.writesSent}; sign-ins (their own bulkhead: served while hashing keeps up, the rest refused fast) ${criticalDuring.signInsOk}/${criticalDuring.signInsSent}`,
-      ),
-    );
-  checks.push(check('0 DOWN transitions in HAProxy', downs === 0, String(downs)));
-  checks.push(
-    check(
-      `latency normal <= ${RECOVERY_S} s after the load drops`,
-      recoverS !== undefined && recoverS <= RECOVERY_S,
-      `${recoverS === undefined ? 'not within the window' : `${recoverS} s`} (normal: admitted p95 <= ${normalP95.toFixed(0)} ms, no shedding)`,
-    ),
-  );
-  checks.push(check('no request failed other than by fast shedding (0 errors, 0 timeouts)', overall.failed === 0, `${overall.failed} failed; generator skipped ${v.skipped}`));
-  return checks;
-}
-
-function overloadFigures({ capacity, phases, downs, recoverS, generatorLoopDelay }: OverloadVerdict): FaultOutcome['figures'] {
-  return {
-    'capacity (peak goodput)': `${capacity} req/s`,
-    ...Object.fromEntries(
-      phases.map((p) => [
-        `${p.name}`,
-        `offered ${p.offered}/s, goodput ${p.goodput}/s (${(p.goodputShare * 100).toFixed(0)}%; work served ${fmt(p.work, 2)} cores, ${fmt(p.workShare === undefined ? undefined : p.workShare * 100)}% of peak), shed ${(p.shedRate * 100).toFixed(1)}%, admitted p50/p99 ${fmt(p.admittedP50)}/${fmt(p.admittedP99)} ms, shed p99 ${fmt(p.shedP99)} ms, writes ${p.writesOk}/${p.writesSent}, sign-ins ${p.signInsOk}/${p.signInsSent}`,
-      ]),
-    ),
-    'DOWN transitions': downs,
-    'time to recover': recoverS === undefined ? 'not recovered' : `${recoverS} s`,
-    "generator's own event-loop delay (in every latency above)": generatorLoopDelay ? `p99 ${fmt(generatorLoopDelay.p99Ms)} ms, max ${fmt(generatorLoopDelay.maxMs)} ms` : '-',
-  };
-}
-
 async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<FaultOutcome> {
   const { stack } = ctx.env;
   const baseUrl = stack.urls.lb;
@@ -256,8 +164,8 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   await gen.ready();
   const drive = loadDriver(gen);
   const weights = loadWorkWeights(join(REPO, 'bench/results/cost-per-request.json'));
-  const { capacity, peakWork, probe } = await probeCapacity(gen, drive, d, weights, ctx.log);
-  const { base, phases } = await overloadPhases(gen, drive, { capacity, peakWork, weights }, d, ctx.log);
+  const { capacity, probe } = await probeCapacity(gen, drive, d, weights, ctx.log);
+  const { base, phases } = await overloadPhases(gen, drive, { capacity, probe, weights }, d, ctx.log);
   // Back to half capacity (recovery).
   drive.mark('0.5x (recovery)');
   const dropAt = performance.now();
@@ -269,7 +177,7 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   const overall = figures(gen.samples, drive.t0, end);
   const criticalDuring = phases.length ? figures(gen.samples, dropAt - phases.length * d.overloadS * 1000, dropAt) : undefined;
   lastOverloadTimeline = { capacity, probe, phases, seconds: timeline(gen.samples, drive.t0, end), marks: drive.marks, recoverS, downTransitions: downs };
-  const verdict: OverloadVerdict = { capacity, peakWork, phases, criticalDuring, overall, downs, recoverS, normalP95, skipped: gen.skipped, generatorLoopDelay: gen.loopDelay };
+  const verdict: OverloadVerdict = { capacity, phases, criticalDuring, overall, downs, recoverS, normalP95, skipped: gen.skipped, generatorLoopDelay: gen.loopDelay };
   return { checks: overloadChecks(verdict), figures: overloadFigures(verdict) };
 }
 

@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import type { OpenLoopSample } from './open-loop.ts';
-import { loadWorkWeights, workPerSecond } from './work-weights.ts';
+import { loadWorkWeights, peakWorkUpTo, workPerSecond } from './work-weights.ts';
 
 const sample = (at: number, route: string, status: number): OpenLoopSample => ({ at, ms: 5, status, priority: 'low', route });
 
@@ -40,5 +40,26 @@ describe('work served per second', () => {
   it('gives no figure when a route has no measured cost, or there is no cost file', () => {
     expect(workPerSecond([sample(0, 'GET /api/tags', 200)], 0, 1_000, weights)).toBeUndefined();
     expect(loadWorkWeights(join(tmpdir(), 'no-such-cost-file.json'))).toBeUndefined();
+  });
+});
+
+describe("a phase's peak", () => {
+  const probe = [
+    { offered: 400, work: 0.8 },
+    { offered: 700, work: 1.2 },
+    { offered: 900, work: 1.5 },
+    { offered: 1150, work: 1.7 },
+    { offered: 1450 }, // no weights for a route: no work figure
+  ];
+
+  it('is the most work the probe served at up to the offered load (+5% for pacing)', () => {
+    expect(peakWorkUpTo(probe, 850)).toBe(1.2);
+    expect(peakWorkUpTo(probe, 870)).toBe(1.5); // 900 <= 870 x 1.05
+    expect(peakWorkUpTo(probe, 2000)).toBe(1.7);
+  });
+
+  it('has none below the first step or without work figures', () => {
+    expect(peakWorkUpTo(probe, 100)).toBeUndefined();
+    expect(peakWorkUpTo([{ offered: 100 }], 1000)).toBeUndefined();
   });
 });

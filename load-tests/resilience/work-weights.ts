@@ -41,3 +41,15 @@ export function workPerSecond(samples: readonly OpenLoopSample[], from: number, 
   }
   return us / 1e6 / Math.max((to - from) / 1000, 0.001);
 }
+
+/**
+ * The peak a phase is judged against: the most work the capacity probe served at an offered rate
+ * up to the phase's own (+5% for the generator's pacing). Collapse is goodput falling below what a
+ * lighter load got. The probe climbs past 2x of its request capacity, and its top steps offer more
+ * sign-ins (the heaviest requests, 2% of the mix), so their work is a heavier mix, not a higher
+ * ceiling: measured, the probe's work still rose step by step at 1150/s while 2x was 850/s.
+ */
+export function peakWorkUpTo(probe: ReadonlyArray<{ offered: number; work?: number }>, offered: number): number | undefined {
+  const works = probe.filter((p) => p.offered <= offered * 1.05 && p.work !== undefined).map((p) => p.work as number);
+  return works.length ? Math.max(...works) : undefined;
+}

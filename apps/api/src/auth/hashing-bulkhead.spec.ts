@@ -145,4 +145,50 @@ describe('HashingBulkhead', () => {
     await Promise.all([...even2, ...uneven2]);
     expect(await letIn).toBe('ran');
   });
+
+  it('refuses a waiter as soon as the newest task times say it cannot start in time, not when its wait runs out', async () => {
+    let clock = 0;
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 100, now: () => clock });
+    for (let i = 0; i < 10; i++)
+      await bulkhead.run(async () => {
+        clock += 40;
+      });
+    // One running; two queued, expected to start after 40 and 80 ms: both let in (<= 100 ms).
+    const slow = gate();
+    const running = bulkhead.run(async () => {
+      await slow.opened;
+      clock += 90; // the box got busier: this hash took 90 ms
+    });
+    const next = bulkhead.run(async () => 'next');
+    const last = bulkhead.run(async () => 'last');
+    expect(bulkhead.stats()).toEqual({ running: 1, queued: 2 });
+    slow.open();
+    await running;
+    // Now 90 ms into the wait with a task time of 45 ms + 5 ms spread: `next` starts at once; `last`
+    // would start at ~140 ms, past its deadline (100 ms), so it is refused now - by the estimate,
+    // not by the timer (which would say wait_timeout).
+    await expect(last).rejects.toEqual(new BulkheadFull('expected_wait'));
+    await expect(next).resolves.toBe('next');
+    expect(bulkhead.stats()).toEqual({ running: 0, queued: 0 });
+  });
+
+  it('keeps waiters that can still start in time when a task ends', async () => {
+    let clock = 0;
+    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 200, now: () => clock });
+    for (let i = 0; i < 10; i++)
+      await bulkhead.run(async () => {
+        clock += 40;
+      });
+    const held = gate();
+    const running = bulkhead.run(async () => {
+      await held.opened;
+      clock += 40;
+    });
+    const queued = [1, 2, 3].map((n) => bulkhead.run(async () => n));
+    held.open();
+    await running;
+    // 40 ms in, at 40 ms a task: the last starts at ~120 ms of its 200 ms.
+    await expect(Promise.all(queued)).resolves.toEqual([1, 2, 3]);
+  });
 });
+

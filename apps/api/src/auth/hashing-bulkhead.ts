@@ -14,6 +14,9 @@
  * not after waiting out the whole bound (which would also hold an admission slot and a client for
  * that long). With the mean alone, a busy box's spread of hash times let in sign-ins that then
  * waited the whole bound and were refused anyway (1% of all refusals at 3x overload, each 0.6-0.8 s).
+ * The same estimate is re-checked for those already waiting whenever a task ends: when hash times
+ * grow (the box got busier), a waiter that can no longer start before its deadline is refused
+ * then, not when the deadline passes - the wait it would have spent was wasted on both sides.
  * Test: apps/api/src/auth/hashing-bulkhead.spec.ts; the login storm: `npm run loadtest:login-storm`.
  */
 export class BulkheadFull extends Error {
@@ -25,6 +28,9 @@ export class BulkheadFull extends Error {
 
 interface Waiter {
   start: () => void;
+  refuse: (reason: BulkheadFull) => void;
+  /** When its wait runs out (now() basis). */
+  deadline: number;
   timer: NodeJS.Timeout;
 }
 
@@ -71,7 +77,12 @@ export class HashingBulkhead {
 
   /** How long a task arriving now may wait before it starts, from the recent task times (mean + mean deviation, ms); 0 while they are too few to tell. */
   expectedWaitMs(): number {
-    return this.taskMs === undefined || this.tasks < MIN_TASKS_FOR_ESTIMATE ? 0 : ((this.queue.length + 1) / this.options.concurrency) * (this.taskMs + this.taskDeviationMs);
+    return this.waitAtMs(this.queue.length);
+  }
+
+  /** Expected wait of the task at `position` in the queue (0 = next to start): that many tasks plus one end first. */
+  private waitAtMs(position: number): number {
+    return this.taskMs === undefined || this.tasks < MIN_TASKS_FOR_ESTIMATE ? 0 : ((position + 1) / this.options.concurrency) * (this.taskMs + this.taskDeviationMs);
   }
 
   async run<T>(work: () => Promise<T>): Promise<T> {
@@ -101,6 +112,11 @@ export class HashingBulkhead {
           clearTimeout(waiter.timer);
           resolve();
         },
+        refuse: (reason) => {
+          clearTimeout(waiter.timer);
+          reject(reason);
+        },
+        deadline: this.now() + this.options.maxWaitMs,
         timer: setTimeout(() => {
           const i = this.queue.indexOf(waiter);
           if (i >= 0) this.queue.splice(i, 1);
@@ -115,5 +131,19 @@ export class HashingBulkhead {
     const next = this.queue.shift();
     if (next) next.start();
     else this.running--;
+    this.refuseHopeless();
+  }
+
+  /** Refuses, now, every waiter whose expected start (from the newest task times) is past its deadline. */
+  private refuseHopeless(): void {
+    if (!this.queue.length || this.waitAtMs(0) === 0) return;
+    const now = this.now();
+    // From the back: taking a waiter out moves only those behind it, which were judged already.
+    for (let i = this.queue.length - 1; i >= 0; i--) {
+      const waiter = this.queue[i];
+      if (now + this.waitAtMs(i) <= waiter.deadline) continue;
+      this.queue.splice(i, 1);
+      waiter.refuse(new BulkheadFull('expected_wait'));
+    }
   }
 }
