@@ -191,4 +191,3 @@ describe('HashingBulkhead', () => {
     await expect(Promise.all(queued)).resolves.toEqual([1, 2, 3]);
   });
 });
-
