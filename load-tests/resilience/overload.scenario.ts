@@ -14,7 +14,7 @@ import { figures, statusesByRoute, timeline } from './open-loop.ts';
 import { OpenLoopGenerator } from './open-loop-thread.ts';
 import { REPO } from './environment.ts';
 import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
-import { ADMITTED_P99_MS, fmt, GOODPUT_SHARE, overloadChecks, overloadFigures, RECOVERY_S, type OverloadTimeline, type OverloadVerdict } from './overload-verdict.ts';
+import { ADMITTED_P99_MS, fmt, GOODPUT_SHARE, overloadChecks, overloadFigures, RECOVERY_S, recoveryAfter, type OverloadTimeline, type OverloadVerdict } from './overload-verdict.ts';
 import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
 import { loadWorkWeights, peakWorkUpTo, workPerSecond, type WorkWeights } from './work-weights.ts';
 
@@ -131,24 +131,11 @@ async function overloadPhases(
   return { base, phases };
 }
 
-/**
- * Recovery: first second from which every later second has admitted p95 within
- * max(2 x baseline, baseline + 50 ms) and nothing refused for overload (503; a 429 is a client's
- * own rate limit, which the login limit per address gives now and then at any load). p95, not
- * p99: one second at half capacity holds a few hundred answers, so its p99 is its second or third
- * slowest (a sign-in's hash).
- */
+/** Recovery after the drop, against the baseline at half capacity (overload-verdict.ts, recoveryAfter). */
 function recovery(gen: OpenLoopGenerator, base: Window, dropAt: number, end: number) {
   const baseF = figures(gen.samples, base.from + 1000, base.to);
   const normalP95 = Math.max(2 * (baseF.admittedP95 ?? 0), (baseF.admittedP95 ?? 0) + 50);
-  const after = timeline(gen.samples, dropAt, end);
-  let recoverS: number | undefined;
-  for (let i = after.length - 1; i >= 0; i--) {
-    const s = after[i];
-    if ((s.admittedP95 ?? 0) > normalP95 || s.overloadShed > 0) break;
-    recoverS = i;
-  }
-  return { recoverS, normalP95 };
+  return { ...recoveryAfter(timeline(gen.samples, dropAt, end), normalP95), normalP95 };
 }
 
 async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<FaultOutcome> {
@@ -172,12 +159,12 @@ async function overloadFault(ctx: FaultContext, d: OverloadDurations): Promise<F
   const end = (await drive.run(capacity * 0.5, d.recoveryS)).to;
   await gen.stop();
   ctx.log(`overload: recovery answers ${JSON.stringify(statusesByRoute(gen.samples, dropAt, end))}`);
-  const { recoverS, normalP95 } = recovery(gen, base, dropAt, end);
+  const { recoverS, laterSlow, normalP95 } = recovery(gen, base, dropAt, end);
   const downs = (await downTransitions(stack.urls.lbStats)) - downBefore;
   const overall = figures(gen.samples, drive.t0, end);
   const criticalDuring = phases.length ? figures(gen.samples, dropAt - phases.length * d.overloadS * 1000, dropAt) : undefined;
   lastOverloadTimeline = { capacity, probe, phases, seconds: timeline(gen.samples, drive.t0, end), marks: drive.marks, recoverS, downTransitions: downs };
-  const verdict: OverloadVerdict = { capacity, phases, criticalDuring, overall, downs, recoverS, normalP95, skipped: gen.skipped, generatorLoopDelay: gen.loopDelay };
+  const verdict: OverloadVerdict = { capacity, phases, criticalDuring, overall, downs, recoverS, laterSlow, normalP95, skipped: gen.skipped, generatorLoopDelay: gen.loopDelay };
   return { checks: overloadChecks(verdict), figures: overloadFigures(verdict) };
 }
 

@@ -10,13 +10,13 @@ import { REPLICA_MAX_LAG_MS, type Environment } from '../environment.ts';
 import { check, countBy, isServerFailure, timeUntil, type FaultContext, type FaultOutcome, type ScenarioSpec } from '../scenario-runner.ts';
 import type { Durations } from './durations.ts';
 import { fmtMs, noExits } from './judging.ts';
-import { RoutedReadsWatch, fmtReads, replicaShare } from './routed-reads.ts';
+import { IN_ROTATION, RoutedReadsWatch, fmtReads, replicaShare } from './routed-reads.ts';
 
 /** Reads leave a stopped replica within this (probe every 200 ms, answers trusted 1 s; the scrape adds up to 200 ms). */
 const STOPPED_BOUND_MS = 1_000;
 /** Reads leave a replica that stopped replaying within this: the lag reaches the maximum, then the same second. */
 const LAGGING_BOUND_MS = REPLICA_MAX_LAG_MS + 1_000;
-/** After recovery (replica answering again / replay resumed) reads return to it within this. */
+/** After recovery (replica answering again / replay resumed) the router takes it back within this (routed-reads.ts, IN_ROTATION). */
 const RETURN_BOUND_MS = 5_000;
 
 function replicaOf(env: Environment) {
@@ -63,13 +63,14 @@ async function replicaFault(ctx: FaultContext, kind: 'stopped' | 'lagging', d: D
     const liftedPerf = performance.now();
     const readyMs = await timeUntil(async () => (await onReplica<{ r: boolean }>(env, 'SELECT pg_is_in_recovery() AS r'))[0]?.r === true, 30_000, 100);
     const readyAt = liftedAt + (readyMs ?? 0);
-    const backMs = readyMs === undefined ? undefined : await watch.firstOnReplica(readyAt, RETURN_BOUND_MS + 5_000);
+    const backMs = readyMs === undefined ? undefined : await watch.firstAfter(readyAt, RETURN_BOUND_MS + 5_000, IN_ROTATION);
+    const servedMs = readyMs === undefined ? undefined : await watch.firstAfter(readyAt, 0);
     return {
       liftedAt,
       liftedPerf,
       detectMs: leftAfter,
       recoverMs: readyMs === undefined || backMs === undefined ? undefined : readyMs + backMs,
-      ...verdict(kind, { baseline, during, leftAfter, readyMs, backMs }),
+      ...verdict(kind, { baseline, during, leftAfter, readyMs, backMs, servedMs }),
     };
   } finally {
     await watch.stop();
@@ -79,9 +80,9 @@ async function replicaFault(ctx: FaultContext, kind: 'stopped' | 'lagging', d: D
 /** Figures and checks of one replica fault from the reads counted before and during it. */
 function verdict(
   kind: 'stopped' | 'lagging',
-  r: { baseline: Record<string, number>; during: Record<string, number>; leftAfter: number; readyMs?: number; backMs?: number },
+  r: { baseline: Record<string, number>; during: Record<string, number>; leftAfter: number; readyMs?: number; backMs?: number; servedMs?: number },
 ): Pick<FaultOutcome, 'figures' | 'checks'> {
-  const { baseline, during, leftAfter, readyMs, backMs } = r;
+  const { baseline, during, leftAfter, readyMs, backMs, servedMs } = r;
   const bound = kind === 'stopped' ? STOPPED_BOUND_MS : LAGGING_BOUND_MS;
   const fallbackReason = kind === 'stopped' ? /^primary:(down|failed)$/ : /^primary:lagging$/;
   const fellBack = Object.entries(during)
@@ -93,7 +94,8 @@ function verdict(
       [`reads while ${kind}`]: fmtReads(during),
       'last read on the replica after the fault began': `${leftAfter} ms`,
       [kind === 'stopped' ? 'replica answering again after its start' : 'replica answering after replay resumed']: fmtMs(readyMs),
-      'first read on the replica after that': fmtMs(backMs),
+      'back in rotation after that (first read past its health and lag checks)': fmtMs(backMs),
+      'first read served by it after that (not asserted: recent writes keep reads on the primary)': servedMs === undefined ? 'none in the window' : fmtMs(servedMs),
     },
     checks: [
       check('reads on the replica before the fault', (baseline['replica:ok'] ?? 0) > 0, fmtReads(baseline)),
@@ -102,7 +104,7 @@ function verdict(
         fellBack > 0 && leftAfter <= bound,
         `last replica read ${leftAfter} ms after the fault began; ${fellBack} reads fell back`,
       ),
-      check(`reads back on the replica within ${RETURN_BOUND_MS / 1000} s of its recovery`, backMs !== undefined && backMs <= RETURN_BOUND_MS, backMs === undefined ? 'never' : `${backMs} ms`),
+      check(`replica back in rotation within ${RETURN_BOUND_MS / 1000} s of its recovery`, backMs !== undefined && backMs <= RETURN_BOUND_MS, backMs === undefined ? 'never' : `${backMs} ms`),
     ],
   };
 }
@@ -112,7 +114,7 @@ export function replicaFaults(kind: 'stopped' | 'lagging', d: Durations): Scenar
   let watchFrom = 0;
   return {
     name: kind === 'stopped' ? `read replica stopped (down ${d.faultS} s)` : `read replica lagging (replay paused past DB_REPLICA_MAX_LAG_MS ${REPLICA_MAX_LAG_MS} ms)`,
-    expected: `0 5xx; reads on the primary within ${(kind === 'stopped' ? STOPPED_BOUND_MS : LAGGING_BOUND_MS) / 1000} s; back on the replica within ${RETURN_BOUND_MS / 1000} s of its recovery`,
+    expected: `0 5xx; reads on the primary within ${(kind === 'stopped' ? STOPPED_BOUND_MS : LAGGING_BOUND_MS) / 1000} s; back in rotation within ${RETURN_BOUND_MS / 1000} s of its recovery`,
     stack: { pgbouncer: true, replica: true },
     chat: false,
     beforeS: d.beforeS,

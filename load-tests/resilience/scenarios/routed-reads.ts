@@ -13,6 +13,13 @@ export interface ReadsScrape {
 
 const SCRAPE_EVERY_MS = 200;
 const ON_REPLICA = 'replica:ok';
+/**
+ * Reads the router let past the replica's health and lag checks: served by it, or sent to the
+ * primary only because the app's last write had not replayed there yet (read-your-writes). Either
+ * says the replica is back in rotation; which of the two a read gets depends on how recently anyone
+ * wrote (a steady write load keeps most on the primary).
+ */
+export const IN_ROTATION = [ON_REPLICA, 'primary:behind_write'] as const;
 
 async function scrapeInstance(url: string): Promise<Record<string, number> | undefined> {
   try {
@@ -71,14 +78,15 @@ export class RoutedReadsWatch {
     return last;
   }
 
-  /** Waits (up to timeoutMs) for a scrape after `from` that saw a new replica read; ms after `from`, or undefined. */
-  async firstOnReplica(from: number, timeoutMs: number): Promise<number | undefined> {
-    const base = this.lastAtOrBefore(from)?.counts[ON_REPLICA] ?? 0;
-    for (const deadline = from + timeoutMs; Date.now() < deadline; await sleep(SCRAPE_EVERY_MS)) {
-      const hit = this.scrapes.find((s) => s.at > from && (s.counts[ON_REPLICA] ?? 0) > base);
+  /** Waits (up to timeoutMs) for a scrape after `from` that saw a new read under one of `keys`; ms after `from`, or undefined. */
+  async firstAfter(from: number, timeoutMs: number, keys: readonly string[] = [ON_REPLICA]): Promise<number | undefined> {
+    const sum = (counts: Record<string, number> | undefined) => keys.reduce((n, k) => n + (counts?.[k] ?? 0), 0);
+    const base = sum(this.lastAtOrBefore(from)?.counts);
+    for (const deadline = from + timeoutMs; ; await sleep(SCRAPE_EVERY_MS)) {
+      const hit = this.scrapes.find((s) => s.at > from && sum(s.counts) > base);
       if (hit) return hit.at - from;
+      if (Date.now() >= deadline) return undefined;
     }
-    return undefined;
   }
 
   private lastAtOrBefore(t: number): ReadsScrape | undefined {
