@@ -8,6 +8,17 @@ function gate() {
   return { open, opened };
 }
 
+/** A bulkhead on a test clock, taught that a hash takes `ms` (ten tasks: the fewest it bases a refusal on). */
+async function taughtOnClock(options: { concurrency: number; maxWaitMs: number }, ms = 40) {
+  const clock = { now: 0 };
+  const bulkhead = new HashingBulkhead({ ...options, maxQueued: 100, now: () => clock.now });
+  for (let i = 0; i < 10; i++)
+    await bulkhead.run(async () => {
+      clock.now += ms;
+    });
+  return { bulkhead, clock };
+}
+
 describe('HashingBulkhead', () => {
   it('runs at most `concurrency` tasks at once and starts the queued ones first come, first served', async () => {
     const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 10, maxWaitMs: 60_000 });
@@ -66,13 +77,8 @@ describe('HashingBulkhead', () => {
   });
 
   it('refuses at once when the work already queued would outlast maxWaitMs (from the recent task times)', async () => {
-    let clock = 0;
-    const bulkhead = new HashingBulkhead({ concurrency: 2, maxQueued: 100, maxWaitMs: 100, now: () => clock });
-    // Teach it that a task takes 40 ms (ten tasks: the fewest it bases a refusal on).
-    for (let i = 0; i < 10; i++)
-      await bulkhead.run(async () => {
-        clock += 40;
-      });
+    // Taught that a task takes 40 ms.
+    const { bulkhead } = await taughtOnClock({ concurrency: 2, maxWaitMs: 100 });
     expect(bulkhead.expectedWaitMs()).toBe(20);
     const gates = Array.from({ length: 2 + 5 }, gate);
     const started: number[] = [];
@@ -147,17 +153,12 @@ describe('HashingBulkhead', () => {
   });
 
   it('refuses a waiter as soon as the newest task times say it cannot start in time, not when its wait runs out', async () => {
-    let clock = 0;
-    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 100, now: () => clock });
-    for (let i = 0; i < 10; i++)
-      await bulkhead.run(async () => {
-        clock += 40;
-      });
+    const { bulkhead, clock } = await taughtOnClock({ concurrency: 1, maxWaitMs: 100 });
     // One running; two queued, expected to start after 40 and 80 ms: both let in (<= 100 ms).
     const slow = gate();
     const running = bulkhead.run(async () => {
       await slow.opened;
-      clock += 90; // the box got busier: this hash took 90 ms
+      clock.now += 90; // the box got busier: this hash took 90 ms
     });
     const next = bulkhead.run(async () => 'next');
     const last = bulkhead.run(async () => 'last');
@@ -173,16 +174,11 @@ describe('HashingBulkhead', () => {
   });
 
   it('keeps waiters that can still start in time when a task ends', async () => {
-    let clock = 0;
-    const bulkhead = new HashingBulkhead({ concurrency: 1, maxQueued: 100, maxWaitMs: 200, now: () => clock });
-    for (let i = 0; i < 10; i++)
-      await bulkhead.run(async () => {
-        clock += 40;
-      });
+    const { bulkhead, clock } = await taughtOnClock({ concurrency: 1, maxWaitMs: 200 });
     const held = gate();
     const running = bulkhead.run(async () => {
       await held.opened;
-      clock += 40;
+      clock.now += 40;
     });
     const queued = [1, 2, 3].map((n) => bulkhead.run(async () => n));
     held.open();
