@@ -2,7 +2,7 @@
 // judged on, and the figures its report prints.
 import type { GeneratorLoopDelay } from './open-loop-thread.ts';
 import type { figures, SecondFigures } from './open-loop.ts';
-import type { Check, FaultOutcome } from './scenario-runner.ts';
+import { check, type Check, type FaultOutcome } from './scenario-runner.ts';
 
 export const GOODPUT_SHARE = 0.9;
 export const ADMITTED_P99_MS = 1_000;
@@ -10,7 +10,6 @@ export const RECOVERY_S = 10;
 /** Normal seconds in a row that count as recovered. */
 export const RECOVERED_HOLD_S = 5;
 
-const check = (label: string, pass: boolean, detail: string): Check => ({ label, pass, detail });
 export const fmt = (v: number | undefined, digits = 0) => (v === undefined ? '-' : v.toFixed(digits));
 
 /** Shared result of one run: the chart data lands in the results JSON via figures. */

@@ -15,7 +15,7 @@ import { OpenLoopGenerator } from './open-loop-thread.ts';
 import { REPO } from './environment.ts';
 import { articleSlugs, downTransitions, signIn } from './overload-setup.ts';
 import { ADMITTED_P99_MS, fmt, GOODPUT_SHARE, overloadChecks, overloadFigures, RECOVERY_S, recoveryAfter, type OverloadTimeline, type OverloadVerdict } from './overload-verdict.ts';
-import type { Check, FaultContext, FaultOutcome, ScenarioSpec } from './scenario-runner.ts';
+import { check, type FaultContext, type FaultOutcome, type ScenarioSpec } from './scenario-runner.ts';
 import { loadWorkWeights, peakWorkUpTo, workPerSecond, type WorkWeights } from './work-weights.ts';
 
 export interface OverloadDurations {
@@ -31,7 +31,6 @@ export const OVERLOAD_CI: OverloadDurations = { stepS: 3, overloadS: 10, recover
 
 /** Capacity probe: offered rates (req/s), climbed until goodput stops following the offer. */
 const PROBE_RATES = [100, 200, 300, 400, 550, 700, 900, 1150, 1450, 1800, 2200];
-const check = (label: string, pass: boolean, detail: string): Check => ({ label, pass, detail });
 
 export type { OverloadTimeline };
 export let lastOverloadTimeline: OverloadTimeline | undefined;
