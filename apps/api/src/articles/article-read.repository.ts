@@ -5,23 +5,8 @@ import { PG_POOL } from '../database/database.module.js';
 import { ReadRouter } from '../database/replica/read-router.js';
 import { ARTICLE_LIST_COLUMNS, buildCombinedPageSql, buildSourcedPageSql, sourceForFilter } from './article-list.sql.js';
 import type { ArticleCore, ArticleFilter, ArticlePage, PageWindow, ViewerFlags } from './article.types.js';
+import { toCore, type ArticleRow } from './article-row.js';
 import { chooseFeedPlan, type FeedStats } from './feed-plan.js';
-
-interface ArticleRow {
-  id: number;
-  slug: string;
-  title: string;
-  description: string;
-  body?: string;
-  tag_list: string[] | null;
-  favorites_count: number;
-  author_id: number;
-  created_at: Date;
-  updated_at: Date;
-  username: string;
-  bio: string | null;
-  image: string | null;
-}
 
 /**
  * The article read path in hand-written SQL on the shared pg pool (these run on every page
@@ -122,20 +107,4 @@ SELECT 'favorite' AS kind, article_id AS id FROM favorites WHERE user_id = $1 AN
     for (const row of rows) (row.kind === 'follow' ? followedAuthorIds : favoritedArticleIds).add(row.id);
     return { followedAuthorIds, favoritedArticleIds };
   }
-}
-
-function toCore(row: ArticleRow): ArticleCore {
-  return {
-    id: row.id,
-    authorId: row.author_id,
-    slug: row.slug,
-    title: row.title,
-    description: row.description,
-    ...(row.body !== undefined ? { body: row.body } : {}),
-    tagList: row.tag_list ?? [],
-    createdAt: row.created_at.toISOString(),
-    updatedAt: row.updated_at.toISOString(),
-    favoritesCount: row.favorites_count,
-    author: { username: row.username, bio: row.bio, image: row.image },
-  };
 }

@@ -6,6 +6,8 @@ import { pgErrorCode, sqlRows } from '../common/sql.js';
 import { PG_POOL, PRISMA } from '../database/database.module.js';
 import { ClaimLost } from '../idempotency/claim-lost.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
+import { toCore, type ArticleRow } from './article-row.js';
+import type { ArticleCore } from './article.types.js';
 
 type Tx = Parameters<Parameters<PrismaClient['$transaction']>[0]>[0];
 
@@ -118,56 +120,68 @@ SELECT (SELECT count(*) FROM article)::int AS created, (SELECT count(*) FROM lin
    * implicit transaction) inserts the favorites row with ON CONFLICT DO NOTHING and bumps
    * favorites_count only if a row was really inserted. Favoriting twice, or concurrently, is
    * idempotent and the counter never drifts; lists never COUNT(*) favorites.
-   * Test: apps/api/test/articles/favorites.e2e.spec.ts ("concurrent favorites").
-   * Indexes: articles_slug_key, favorites_pkey, articles_pkey.
-   * Returns where the article shows in lists (for invalidation), or null when the slug does not exist.
+   * The same statement reads the article back as the response needs it (with its body, its
+   * author and whether the viewer follows them): one round trip for the whole request.
+   * Tests: apps/api/test/articles/favorites.e2e.spec.ts ("concurrent favorites"),
+   * list-statement-count.int.spec.ts (one statement).
+   * Indexes: articles_slug_key, favorites_pkey, articles_pkey, users_pkey, follows_pkey.
+   * Returns the article as the viewer now sees it, or null when the slug does not exist.
    */
-  async favorite(userId: number, slug: string): Promise<FavoritedArticle | null> {
+  async favorite(userId: number, slug: string): Promise<FavoriteResult | null> {
     const rows = await foreignKeyAsMissing(
       sqlRows<FavoriteRow>(
         this.pool,
-        `WITH target AS (SELECT id, tag_list, author_id FROM articles WHERE slug = $2),
+        `WITH target AS (SELECT id FROM articles WHERE slug = $2),
 inserted AS (
   INSERT INTO favorites (user_id, article_id) SELECT $1, id FROM target
   ON CONFLICT (user_id, article_id) DO NOTHING
   RETURNING article_id
 ),
-counted AS (UPDATE articles SET favorites_count = favorites_count + 1 WHERE id IN (SELECT article_id FROM inserted) RETURNING id)
-${PLACEMENT}`,
+counted AS (UPDATE articles SET favorites_count = favorites_count + 1 WHERE id IN (SELECT article_id FROM inserted) RETURNING favorites_count)
+${READ_BACK}`,
         [userId, slug],
       ),
     );
-    return placement(rows);
+    return readBack(rows, true);
   }
 
   /** The mirror of favorite(): decrements only if a favorites row was really deleted. */
-  async unfavorite(userId: number, slug: string): Promise<FavoritedArticle | null> {
+  async unfavorite(userId: number, slug: string): Promise<FavoriteResult | null> {
     const rows = await sqlRows<FavoriteRow>(
       this.pool,
-      `WITH target AS (SELECT id, tag_list, author_id FROM articles WHERE slug = $2),
+      `WITH target AS (SELECT id FROM articles WHERE slug = $2),
 deleted AS (DELETE FROM favorites WHERE user_id = $1 AND article_id IN (SELECT id FROM target) RETURNING article_id),
-counted AS (UPDATE articles SET favorites_count = GREATEST(favorites_count - 1, 0) WHERE id IN (SELECT article_id FROM deleted) RETURNING id)
-${PLACEMENT}`,
+counted AS (UPDATE articles SET favorites_count = GREATEST(favorites_count - 1, 0) WHERE id IN (SELECT article_id FROM deleted) RETURNING favorites_count)
+${READ_BACK}`,
       [userId, slug],
     );
-    return placement(rows);
+    return readBack(rows, false);
   }
 }
 
-/** Where a favorited article shows: its tags' lists and its author's list. */
-export interface FavoritedArticle {
-  tags: string[];
-  authorUsername: string;
+/** A favorite or unfavorite as the viewer now sees the article. */
+export interface FavoriteResult {
+  article: ArticleCore;
+  favorited: boolean;
+  /** Whether the viewer follows the article's author. */
+  following: boolean;
 }
 
-type FavoriteRow = { article_id: number | null; tag_list: string[] | null; username: string | null };
+type FavoriteRow = ArticleRow & { following: boolean };
 
-/** The last SELECT of favorite()/unfavorite(): the target's placement (users_pkey for the author). */
-const PLACEMENT = 'SELECT t.id AS article_id, t.tag_list, u.username FROM (SELECT 1) one LEFT JOIN target t ON TRUE LEFT JOIN users u ON u.id = t.author_id';
+/**
+ * The last SELECT of favorite()/unfavorite(). The statement's snapshot predates its own UPDATE,
+ * so the new count comes from `counted` when the row changed, else from the article as read.
+ */
+const READ_BACK = `SELECT a.id, a.slug, a.title, a.description, a.body, a.tag_list,
+  COALESCE((SELECT favorites_count FROM counted), a.favorites_count) AS favorites_count,
+  a.author_id, a.created_at, a.updated_at, u.username, u.bio, u.image,
+  EXISTS (SELECT 1 FROM follows f WHERE f.follower_id = $1 AND f.following_id = a.author_id) AS following
+FROM target t JOIN articles a ON a.id = t.id JOIN users u ON u.id = a.author_id`;
 
-function placement(rows: FavoriteRow[]): FavoritedArticle | null {
+function readBack(rows: FavoriteRow[], favorited: boolean): FavoriteResult | null {
   const row = rows[0];
-  return row?.article_id != null ? { tags: row.tag_list ?? [], authorUsername: row.username ?? '' } : null;
+  return row ? { article: toCore(row), favorited, following: row.following } : null;
 }
 
 /** The article was deleted between the lookup and the insert (FK violation): same as not found. */

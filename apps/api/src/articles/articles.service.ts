@@ -4,7 +4,7 @@ import { forbidden, notFound } from '../common/api-errors.js';
 import { UniqueConflict } from '../common/domain-errors.js';
 import { ArticleReadRepository } from './article-read.repository.js';
 import { ArticleReadService } from './article-read.service.js';
-import { ArticleWriteRepository, type ArticleChanges } from './article-write.repository.js';
+import { ArticleWriteRepository, type ArticleChanges, type FavoriteResult } from './article-write.repository.js';
 import type { CreateArticleBody, FeedQuery, UpdateArticleBody } from './article.schemas.js';
 import { toSingleArticle } from './article.types.js';
 import { withUniqueSlug } from './slug.js';
@@ -80,18 +80,23 @@ export class ArticlesService {
     await this.invalidation.articleChanged({ slugs: [slug], authorUsername: viewer.username, tags: deleted.tags });
   }
 
+  /** One statement writes and reads the article back (ArticleWriteRepository.favorite), then the caches learn of it. */
   async favorite(slug: string, viewer: AuthUser): Promise<Article> {
-    const favorited = await this.writes.favorite(viewer.id, slug);
-    if (!favorited) throw notFound('article');
-    await this.invalidation.favoriteChanged({ slugs: [slug], ...favorited }, viewer.id);
-    return this.get(slug, viewer);
+    return this.answerFavorite(slug, viewer, await this.writes.favorite(viewer.id, slug));
   }
 
   async unfavorite(slug: string, viewer: AuthUser): Promise<Article> {
-    const unfavorited = await this.writes.unfavorite(viewer.id, slug);
-    if (!unfavorited) throw notFound('article');
-    await this.invalidation.favoriteChanged({ slugs: [slug], ...unfavorited }, viewer.id);
-    return this.get(slug, viewer);
+    return this.answerFavorite(slug, viewer, await this.writes.unfavorite(viewer.id, slug));
+  }
+
+  private async answerFavorite(slug: string, viewer: AuthUser, result: FavoriteResult | null): Promise<Article> {
+    if (!result) throw notFound('article');
+    const { article, favorited, following } = result;
+    await this.invalidation.favoriteChanged({ slugs: [slug], tags: article.tagList, authorUsername: article.author.username }, viewer.id);
+    return toSingleArticle(article, {
+      favoritedArticleIds: new Set(favorited ? [article.id] : []),
+      followedAuthorIds: new Set(following ? [article.authorId] : []),
+    });
   }
 
   /** 404 for an unknown slug, 403 for someone else's article. */

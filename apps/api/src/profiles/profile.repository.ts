@@ -32,13 +32,36 @@ export class ProfileRepository {
     return new Set(rows.map((r) => r.following_id));
   }
 
-  /** Idempotent: INSERT ... ON CONFLICT DO NOTHING on follows_pkey (following twice is not an error). */
-  async follow(followerId: number, followingId: number): Promise<void> {
-    await sqlRows(this.pool, 'INSERT INTO follows (follower_id, following_id) VALUES ($1, $2) ON CONFLICT DO NOTHING', [followerId, followingId]);
+  /**
+   * Follows the user called `username` and returns them, in ONE statement on the primary: the
+   * lookup (users_username_key) and the idempotent insert (follows_pkey, ON CONFLICT DO NOTHING;
+   * following twice is not an error). Nobody follows themself: the insert skips that row, the
+   * caller refuses it. Null: no such user. Test: apps/api/test/profiles (follow), statement count
+   * in apps/api/test/articles/list-statement-count.int.spec.ts.
+   */
+  async followByUsername(followerId: number, username: string): Promise<ProfileCore | null> {
+    return this.changeFollow(
+      `WITH target AS (SELECT id, username, bio, image FROM users WHERE username = $2),
+changed AS (INSERT INTO follows (follower_id, following_id) SELECT $1, id FROM target WHERE id <> $1 ON CONFLICT DO NOTHING RETURNING 1)
+SELECT id, username, bio, image FROM target`,
+      followerId,
+      username,
+    );
   }
 
-  /** Idempotent delete by follows_pkey. */
-  async unfollow(followerId: number, followingId: number): Promise<void> {
-    await sqlRows(this.pool, 'DELETE FROM follows WHERE follower_id = $1 AND following_id = $2', [followerId, followingId]);
+  /** The mirror of followByUsername(): an idempotent delete by follows_pkey. */
+  async unfollowByUsername(followerId: number, username: string): Promise<ProfileCore | null> {
+    return this.changeFollow(
+      `WITH target AS (SELECT id, username, bio, image FROM users WHERE username = $2),
+changed AS (DELETE FROM follows WHERE follower_id = $1 AND following_id IN (SELECT id FROM target) RETURNING 1)
+SELECT id, username, bio, image FROM target`,
+      followerId,
+      username,
+    );
+  }
+
+  private async changeFollow(text: string, followerId: number, username: string): Promise<ProfileCore | null> {
+    const rows = await sqlRows<ProfileCore>(this.pool, text, [followerId, username]);
+    return rows[0] ?? null;
   }
 }

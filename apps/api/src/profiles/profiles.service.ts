@@ -28,19 +28,22 @@ export class ProfilesService {
     return this.profiles.followedAmong(viewerId, userIds);
   }
 
+  /** One statement looks the user up and follows them (ProfileRepository.followByUsername). */
   async follow(viewer: AuthUser, username: string): Promise<Profile> {
-    const profile = await this.loadProfile(username);
-    if (profile.id === viewer.id) throw validationError({ username: ['you cannot follow yourself'] });
-    await this.profiles.follow(viewer.id, profile.id);
-    await this.invalidation.followChanged(viewer.id);
-    return toProfile(profile, true);
+    const profile = await this.profiles.followByUsername(viewer.id, username);
+    return this.answerFollow(viewer, profile, true);
   }
 
   async unfollow(viewer: AuthUser, username: string): Promise<Profile> {
-    const profile = await this.loadProfile(username);
-    if (profile.id === viewer.id) throw validationError({ username: ['you cannot unfollow yourself'] });
-    await this.profiles.unfollow(viewer.id, profile.id);
+    const profile = await this.profiles.unfollowByUsername(viewer.id, username);
+    return this.answerFollow(viewer, profile, false);
+  }
+
+  private async answerFollow(viewer: AuthUser, profile: ProfileCore | null, following: boolean): Promise<Profile> {
+    if (!profile) throw notFound('profile');
+    // The statement never writes a self-follow; refuse the request as before.
+    if (profile.id === viewer.id) throw validationError({ username: [`you cannot ${following ? 'follow' : 'unfollow'} yourself`] });
     await this.invalidation.followChanged(viewer.id);
-    return toProfile(profile, false);
+    return toProfile(profile, following);
   }
 }

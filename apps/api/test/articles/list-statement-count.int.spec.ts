@@ -103,6 +103,35 @@ describe('article lists cost a fixed number of SQL statements (no N+1)', () => {
     ]);
   });
 
+  it('a favorite, an unfavorite, a follow and an unfollow are one statement each, the response read back in it', async () => {
+    const { slug } = await createArticle(authors[3].client, { tagList: ['fav'] });
+    // authors[0] is followed by the viewer (beforeAll): the read-back carries that flag too.
+    const theirs = await createArticle(authors[0].client);
+    for (const [call, check] of [
+      [() => viewer.client.post(`/api/articles/${slug}/favorite`), (a: any) => a.favorited === true && a.favoritesCount === 1 && a.author.following === false],
+      [() => viewer.client.delete(`/api/articles/${slug}/favorite`), (a: any) => a.favorited === false && a.favoritesCount === 0],
+      [() => viewer.client.post(`/api/articles/${theirs.slug}/favorite`), (a: any) => a.favorited === true && a.author.following === true && a.body.length > 0],
+    ] as const) {
+      let body: any;
+      const statements = await counter.during(async () => {
+        body = (await call()).body;
+      });
+      expect(statements, statements.join('\n---\n')).toHaveLength(1);
+      expect(check(body.article), JSON.stringify(body.article)).toBe(true);
+    }
+    for (const [call, following] of [
+      [() => viewer.client.post(`/api/profiles/${authors[3].username}/follow`), true],
+      [() => viewer.client.delete(`/api/profiles/${authors[3].username}/follow`), false],
+    ] as const) {
+      let body: any;
+      const statements = await counter.during(async () => {
+        body = (await call()).body;
+      });
+      expect(statements, statements.join('\n---\n')).toHaveLength(1);
+      expect(body.profile).toMatchObject({ username: authors[3].username, following });
+    }
+  });
+
   it('counts really are counted: an article create is two write statements and no transaction round trips', async () => {
     const statements = await counter.during(() => createArticle(authors[0].client, { tagList: ['x', 'y'] }));
     // The tag upsert, then ONE statement for the article and its article_tags, then the read-back.
