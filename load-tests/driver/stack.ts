@@ -106,7 +106,9 @@ function loadTestStackOptions(opts: LoadTestStackOptions): Record<string, unknow
     web: false,
     runDir: join(REPO, 'var/loadtest-stack'),
     env: opts.config === 'npm-start' ? {} : { LOG_LEVEL: 'warn' },
-    nodeArgs: opts.nodeArgs,
+    // LOADTEST_CPU_PROFILE_DIR: V8 CPU profiles of the API instances and the worker of any load test
+    // (written when the stack stops); open them in Chrome DevTools or read them with bench/cost/cpu-profile.ts.
+    nodeArgs: [...(opts.nodeArgs ?? []), ...(process.env.LOADTEST_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROFILE_DIR}`] : [])],
     log: opts.log,
   };
 }

@@ -38,11 +38,30 @@ const UNLOCK_SCRIPT = `
 if redis.call('GET', KEYS[1]) == ARGV[1] then return redis.call('DEL', KEYS[1]) end
 return 0`;
 
+/**
+ * A shared miss, step 1, in one round trip: the entry if another fill already stored it under the
+ * current version, else the fill lock (SET NX) if it is free. KEYS: entry, lock. ARGV: "<version>\n",
+ * lock token, lock TTL ms. Returns {'hit', entry}, {'locked'} or {'busy'} (someone else fills).
+ */
+const LOCK_OR_GET_SCRIPT = `
+local v = redis.call('GET', KEYS[1])
+if v and string.sub(v, 1, #ARGV[1]) == ARGV[1] then return {'hit', v} end
+if redis.call('SET', KEYS[2], ARGV[2], 'PX', ARGV[3], 'NX') then return {'locked'} end
+return {'busy'}`;
+
+/** A shared miss, step 2: stores the computed entry and releases our lock in one round trip. KEYS: entry, lock. ARGV: value, TTL ms, lock token. */
+const STORE_AND_UNLOCK_SCRIPT = `
+redis.call('SET', KEYS[1], ARGV[1], 'PX', ARGV[2])
+if redis.call('GET', KEYS[2]) == ARGV[3] then redis.call('DEL', KEYS[2]) end
+return 1`;
+
 /** A Redis client with VersionedCache's Lua scripts defined on it. */
 export type CacheRedis = Redis & {
   cacheRead(numKeys: number, ...args: (string | number)[]): Promise<(string | null)[]>;
   cacheBump(numKeys: number, ...args: (string | number)[]): Promise<number>;
   cacheUnlock(key: string, token: string): Promise<number>;
+  cacheLockOrGet(entryKey: string, lockKey: string, versionPrefix: string, token: string, lockTtlMs: number): Promise<['hit', string] | ['locked'] | ['busy']>;
+  cacheStoreAndUnlock(entryKey: string, lockKey: string, value: string, ttlMs: number, token: string): Promise<number>;
 };
 
 /** Defines the scripts on the client once (several caches may share one client). */
@@ -51,6 +70,8 @@ export function defineCacheScripts(redis: Redis): CacheRedis {
     redis.defineCommand('cacheRead', { lua: READ_SCRIPT });
     redis.defineCommand('cacheBump', { lua: BUMP_SCRIPT });
     redis.defineCommand('cacheUnlock', { lua: UNLOCK_SCRIPT, numberOfKeys: 1 });
+    redis.defineCommand('cacheLockOrGet', { lua: LOCK_OR_GET_SCRIPT, numberOfKeys: 2 });
+    redis.defineCommand('cacheStoreAndUnlock', { lua: STORE_AND_UNLOCK_SCRIPT, numberOfKeys: 2 });
   }
   return redis as CacheRedis;
 }

@@ -184,13 +184,23 @@ export class VersionedCache {
     });
   }
 
-  /** Shared miss: fill under the cross-instance lock, or wait briefly for the instance that holds it. */
+  /**
+   * Shared miss: fill under the cross-instance lock, or wait briefly for the instance that holds it.
+   * Two round trips around the computation: lock-or-get (an entry another fill stored meanwhile is
+   * used as is), then store-and-unlock.
+   */
   private async fill(spec: CacheReadSpec, version: string): Promise<string> {
     const entryKey = this.entryKey(spec.key);
     const lockKey = `${this.options.prefix}lock:${spec.key}`;
     const token = this.freshVersion();
-    const lock = await this.breaker.run('lock', (r) => r.set(lockKey, token, 'PX', this.options.lockTtlMs, 'NX'));
-    if (lock === null) {
+    const lock = await this.breaker.run('lock', (r) => (r as CacheRedis).cacheLockOrGet(entryKey, lockKey, `${version}\n`, token, this.options.lockTtlMs));
+    if (lock !== UNAVAILABLE && lock[0] === 'hit') {
+      // A reader whose miss was read just before another fill stored the entry (here or on
+      // another instance) must not compute it again.
+      cacheLockTotal.inc({ outcome: 'filled_meanwhile' });
+      return lock[1].slice(version.length + 1);
+    }
+    if (lock !== UNAVAILABLE && lock[0] === 'busy') {
       const deadline = Date.now() + this.options.lockWaitMs;
       const pollMs = Math.max(5, Math.min(25, Math.floor(this.options.lockWaitMs / 10)));
       while (Date.now() < deadline) {
@@ -203,26 +213,21 @@ export class VersionedCache {
         }
       }
       cacheLockTotal.inc({ outcome: 'waited_timeout' });
-    } else if (lock === 'OK') {
-      // Double-check under the lock: a reader whose miss was read just before another fill
-      // stored the entry (here or on another instance) must not compute it again.
-      const value = await this.breaker.run('get', (r) => r.get(entryKey));
-      if (typeof value === 'string' && value.startsWith(`${version}\n`)) {
-        cacheLockTotal.inc({ outcome: 'filled_meanwhile' });
-        void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lockKey, token));
-        return value.slice(version.length + 1);
-      }
-      cacheLockTotal.inc({ outcome: 'acquired' });
     }
+    const locked = lock !== UNAVAILABLE && lock[0] === 'locked';
+    if (locked) cacheLockTotal.inc({ outcome: 'acquired' });
+    let body: string;
     try {
       cacheComputationsTotal.inc({ cache: spec.cache, kind: 'shared' });
-      const body = await spec.compute();
-      const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
-      await this.breaker.run('set', (r) => r.set(entryKey, `${version}\n${body}`, 'PX', ttl));
-      return body;
-    } finally {
-      if (lock === 'OK') void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lockKey, token));
+      body = await spec.compute();
+    } catch (error) {
+      if (locked) void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lockKey, token));
+      throw error;
     }
+    const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
+    const entry = `${version}\n${body}`;
+    await this.breaker.run('set', (r) => (locked ? (r as CacheRedis).cacheStoreAndUnlock(entryKey, lockKey, entry, ttl, token) : r.set(entryKey, entry, 'PX', ttl)));
+    return body;
   }
 
   /** Redis unavailable: still coalesce per instance, still use the local layer, no ETag. */

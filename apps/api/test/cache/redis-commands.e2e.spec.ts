@@ -81,6 +81,35 @@ describe('Redis commands per signed-in read (e2e, own redis-server)', () => {
     expect((await reader.client.get(`/api/profiles/${author.username}`)).body.profile.following).toBe(true);
     expect(await commandsPerRead('/api/articles?tag=commands')).toEqual({ evalsha: 1, mget: 1 });
   });
+
+  it('a shared miss costs two round trips around the computation: lock-or-get, then store-and-unlock', async () => {
+    await commandsPerRead(`/api/articles/${slug}`, 1); // the entry and the reader's flags are cached
+    // Another user's favorite moves the article's version: the reader's next read misses both parts.
+    expect((await author.client.post(`/api/articles/${slug}/favorite`)).status).toBe(200);
+    const sent = await roundTrips(async () => {
+      expect((await reader.client.get(`/api/articles/${slug}`)).body.article).toMatchObject({ slug, favoritesCount: 2 });
+    });
+    // The read script, lock-or-get, store-and-unlock (shared entry), then the reader's flags (personal entry).
+    expect(sent).toEqual(['evalsha', 'evalsha', 'evalsha', 'set']);
+    expect(await redis.keys('*lock:*')).toEqual([]);
+    expect(await roundTrips(async () => expect((await reader.client.get(`/api/articles/${slug}`)).status).toBe(200))).toEqual(['evalsha']);
+  });
+
+  /** Commands the app sent during `action`, one per round trip (MONITOR; commands inside scripts are left out). */
+  async function roundTrips(action: () => Promise<void>): Promise<string[]> {
+    const monitor = await redis.monitor();
+    const sent: string[] = [];
+    monitor.on('monitor', (_time: string, args: string[], source: string) => {
+      if (source !== 'lua' && !BACKGROUND.has(String(args[0]).toLowerCase())) sent.push(String(args[0]).toLowerCase());
+    });
+    try {
+      await action();
+      await new Promise((resolve) => setTimeout(resolve, 50)); // MONITOR lines trail the replies
+    } finally {
+      monitor.disconnect();
+    }
+    return sent;
+  }
 });
 
 /**
