@@ -41,15 +41,16 @@ export class ArticleWriteRepository {
    *    With an Idempotency-Key claim, the same statement marks the key with the article's id
    *    (idempotency_keys_pkey), and inserts the article only if the key is still this claim's
    *    (claim_token): the key and the article commit together or not at all.
-   * Returns whether a tag came into use (no committed article had it): only then does GET /api/tags change.
+   * Returns the new article as its author sees it (read back by the same statement) and whether a
+   * tag came into use (no committed article had it): only then does GET /api/tags change.
    * Throws UniqueConflict(['slug']) on a slug collision, ClaimLost when the claim was taken over.
    * Indexes: tags_name_key, articles_slug_key, article_tags_pkey, tag_article_counts_pkey, idempotency_keys_pkey.
    */
-  async create(authorId: number, article: NewArticle, claim?: IdempotencyClaim): Promise<{ tagsEnteredUse: boolean }> {
+  async create(authorId: number, article: NewArticle, claim?: IdempotencyClaim): Promise<{ tagsEnteredUse: boolean; created: ArticleCore }> {
     const tags = article.tagList;
     try {
       if (tags.length > 0) await sqlRows(this.pool, 'INSERT INTO tags (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING', [tags]);
-      const rows = await sqlRows<{ created: number; tags_in_use: number }>(
+      const rows = await sqlRows<ArticleRow & { tags_in_use: number }>(
         this.pool,
         `WITH new_id AS (SELECT nextval(pg_get_serial_sequence('articles', 'id'))::int AS id
 ), keyed AS (
@@ -60,20 +61,24 @@ export class ArticleWriteRepository {
   INSERT INTO articles (id, slug, title, description, body, tag_list, author_id, updated_at)
   SELECT (SELECT id FROM new_id), $1, $2, $3, $4, $5::text[], $6, CURRENT_TIMESTAMP
   WHERE $7::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
-  RETURNING id
+  RETURNING id, slug, title, description, body, tag_list, favorites_count, author_id, created_at, updated_at
 ), linked AS (
   INSERT INTO article_tags (article_id, tag_id)
   SELECT article.id, t.id FROM article, tags t WHERE t.name = ANY($5::text[]) ORDER BY t.id
   RETURNING tag_id
 )
-SELECT (SELECT count(*) FROM article)::int AS created, (SELECT count(*) FROM linked)::int AS linked,
+SELECT (SELECT count(*) FROM linked)::int AS linked,
   (SELECT count(*) FROM tags t WHERE t.name = ANY($5::text[])
-    AND (SELECT sum(c.articles_count) FROM tag_article_counts c WHERE c.tag_id = t.id) > 0)::int AS tags_in_use`,
+    AND (SELECT sum(c.articles_count) FROM tag_article_counts c WHERE c.tag_id = t.id) > 0)::int AS tags_in_use,
+  a.*, u.username, u.bio, u.image
+FROM article a JOIN users u ON u.id = a.author_id`,
         [article.slug, article.title, article.description, article.body, tags, authorId, claim?.key ?? null, claim?.token ?? null],
       );
-      if (rows[0]?.created !== 1) throw new ClaimLost();
+      // No row: the article was not inserted (the idempotency claim was taken over).
+      const row = rows[0];
+      if (!row) throw new ClaimLost();
       // tags_in_use reads the counts as committed before this statement.
-      return { tagsEnteredUse: (rows[0]?.tags_in_use ?? 0) < tags.length };
+      return { tagsEnteredUse: row.tags_in_use < tags.length, created: toCore(row) };
     } catch (error) {
       if (error instanceof ClaimLost) throw error;
       return rethrowAsDomainError(error);

@@ -6,7 +6,7 @@ import { ArticleReadRepository } from './article-read.repository.js';
 import { ArticleReadService } from './article-read.service.js';
 import { ArticleWriteRepository, type ArticleChanges, type FavoriteResult } from './article-write.repository.js';
 import type { CreateArticleBody, FeedQuery, UpdateArticleBody } from './article.schemas.js';
-import { toSingleArticle } from './article.types.js';
+import { NO_VIEWER_FLAGS, toSingleArticle } from './article.types.js';
 import { withUniqueSlug } from './slug.js';
 import { CacheInvalidation } from '../cache/cache-invalidation.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
@@ -43,7 +43,8 @@ export class ArticlesService {
     }
     const { slug, result } = await withUniqueSlug(article.title, (slug) => this.writes.create(author.id, { ...article, slug }, claim), isSlugConflict);
     await this.invalidation.articleCreated({ slugs: [slug], authorUsername: author.username, tags: article.tagList }, result);
-    return this.get(slug, author);
+    // Nobody has favorited it yet, and nobody follows themself: no flags to read.
+    return toSingleArticle(result.created, NO_VIEWER_FLAGS);
   }
 
   async update(slug: string, { article }: UpdateArticleBody, viewer: AuthUser): Promise<Article> {
