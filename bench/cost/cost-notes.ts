@@ -33,7 +33,15 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
   },
   { match: /^SELECT t\.total, page\.\*/, note: 'List page with count: replaced by page-bounded queries and counter rows (read-cost work).' },
   { match: /unnest\(\$1::int\[\], \$2::int\[\], \$3::text\[\]\)/, note: 'Chat messages: already one batched insert per flush (chat-message.writer.ts); kept.' },
-  { match: /favorites|follows/, note: 'Write and flag statements of the read/write paths (read-cost work).' },
+  {
+    match: /^WITH new_id AS \(SELECT nextval\(pg_get_serial_sequence\('articles'/,
+    note: 'Article create: one statement inserts the article and its article_tags and reads the article back for the response (after the tag upsert: 2 statements, was 4).',
+  },
+  {
+    match: /^WITH target AS/,
+    note: 'Favorite/unfavorite and follow/unfollow: one statement each that writes and reads the response back (article with its author and the viewer flags, or the profile); was 2-3.',
+  },
+  { match: /favorites|follows/, note: 'Viewer flags of a page: one batched statement per page (read-cost work).' },
 ];
 
 export function noteFor(text: string): string {
