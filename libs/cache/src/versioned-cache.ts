@@ -226,7 +226,8 @@ export class VersionedCache {
     }
     const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
     const entry = `${version}\n${body}`;
-    await this.breaker.run('set', (r) => (locked ? (r as CacheRedis).cacheStoreAndUnlock(entryKey, lockKey, entry, ttl, token) : r.set(entryKey, entry, 'PX', ttl)));
+    if (locked) await this.breaker.run('set', (r) => (r as CacheRedis).cacheStoreAndUnlock(entryKey, lockKey, entry, ttl, token));
+    else await this.breaker.run('set', (r) => r.set(entryKey, entry, 'PX', ttl));
     return body;
   }
 
