@@ -194,13 +194,14 @@ export class VersionedCache {
     const lockKey = `${this.options.prefix}lock:${spec.key}`;
     const token = this.freshVersion();
     const lock = await this.breaker.run('lock', (r) => (r as CacheRedis).cacheLockOrGet(entryKey, lockKey, `${version}\n`, token, this.options.lockTtlMs));
+    const outcome = lock === UNAVAILABLE ? 'unavailable' : lock[0];
     if (lock !== UNAVAILABLE && lock[0] === 'hit') {
       // A reader whose miss was read just before another fill stored the entry (here or on
       // another instance) must not compute it again.
       cacheLockTotal.inc({ outcome: 'filled_meanwhile' });
       return lock[1].slice(version.length + 1);
     }
-    if (lock !== UNAVAILABLE && lock[0] === 'busy') {
+    if (outcome === 'busy') {
       const deadline = Date.now() + this.options.lockWaitMs;
       const pollMs = Math.max(5, Math.min(25, Math.floor(this.options.lockWaitMs / 10)));
       while (Date.now() < deadline) {
@@ -214,7 +215,7 @@ export class VersionedCache {
       }
       cacheLockTotal.inc({ outcome: 'waited_timeout' });
     }
-    const locked = lock !== UNAVAILABLE && lock[0] === 'locked';
+    const locked = outcome === 'locked';
     if (locked) cacheLockTotal.inc({ outcome: 'acquired' });
     let body: string;
     try {

@@ -95,16 +95,26 @@ describe('Redis commands per signed-in read (e2e, own redis-server)', () => {
     expect(await roundTrips(async () => expect((await reader.client.get(`/api/articles/${slug}`)).status).toBe(200))).toEqual(['evalsha']);
   });
 
-  /** Commands the app sent during `action`, one per round trip (MONITOR; commands inside scripts are left out). */
+  /**
+   * Commands the app sent during `action`, one per round trip (MONITOR; commands inside scripts
+   * are left out). MONITOR lines trail the replies, so the count ends at a marker this file sends
+   * after the action: MONITOR reports commands in the order Redis ran them.
+   */
   async function roundTrips(action: () => Promise<void>): Promise<string[]> {
     const monitor = await redis.monitor();
     const sent: string[] = [];
+    const marker = `end-of-action-${Date.now()}`;
+    let markerSeen!: () => void;
+    const markerArrived = new Promise<void>((resolve) => (markerSeen = resolve));
     monitor.on('monitor', (_time: string, args: string[], source: string) => {
-      if (source !== 'lua' && !BACKGROUND.has(String(args[0]).toLowerCase())) sent.push(String(args[0]).toLowerCase());
+      const name = String(args[0]).toLowerCase();
+      if (name === 'echo' && args[1] === marker) markerSeen();
+      else if (source !== 'lua' && !BACKGROUND.has(name)) sent.push(name);
     });
     try {
       await action();
-      await new Promise((resolve) => setTimeout(resolve, 50)); // MONITOR lines trail the replies
+      await redis.echo(marker);
+      await markerArrived;
     } finally {
       monitor.disconnect();
     }
