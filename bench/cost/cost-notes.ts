@@ -41,7 +41,7 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
     match: /^WITH target AS/,
     note: 'Favorite/unfavorite and follow/unfollow: one statement each that writes and reads the response back (article with its author and the viewer flags, or the profile); was 2-3.',
   },
-  { match: /favorites|follows/, note: 'Viewer flags of a page: one batched statement per page (read-cost work).' },
+  { match: /favorites|follows/, note: "Viewer flags of a page, the feed's follow statistics: one bounded statement each (read-cost work)." },
 ];
 
 export function noteFor(text: string): string {

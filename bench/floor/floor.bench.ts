@@ -11,8 +11,8 @@
  *     gate's virtual users do (~500 req/s in all), for FLOOR_SECONDS (30) after a 5 s warm-up;
  *  2. dense: autocannon, 50 connections, 8 s (the same servers, as fast as they go).
  * It prints the CPU per request of the servers and of HAProxy (from /proc) in both, the ratio,
- * and, if bench/results/cost-per-request.json exists, the stack's own figures beside them: the
- * share of the stack's cost that is the machine's floor rather than the app's work.
+ * and, if bench/results/cost-per-request.json exists, the stack's own per-request figures beside
+ * them (mixed journey, chat included), so the floor and the app's cost can be read together.
  * Writes bench/results/floor.{json,md}. Loopback only, bounded by its durations; children are
  * always stopped.
  */

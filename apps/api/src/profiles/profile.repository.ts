@@ -36,7 +36,7 @@ export class ProfileRepository {
    * Follows the user called `username` and returns them, in ONE statement on the primary: the
    * lookup (users_username_key) and the idempotent insert (follows_pkey, ON CONFLICT DO NOTHING;
    * following twice is not an error). Nobody follows themself: the insert skips that row, the
-   * caller refuses it. Null: no such user. Test: apps/api/test/profiles (follow), statement count
+   * caller refuses it. Null: no such user. Tests: apps/api/test/profiles/profiles.e2e.spec.ts, statement count
    * in apps/api/test/articles/list-statement-count.int.spec.ts.
    */
   async followByUsername(followerId: number, username: string): Promise<ProfileCore | null> {
