@@ -28,7 +28,7 @@ export const cacheRedisFailuresTotal = new Counter({
 /** Cross-instance stampede lock outcomes. */
 export const cacheLockTotal = new Counter({
   name: 'cache_lock_total',
-  help: 'Stampede lock outcomes: acquired, filled_meanwhile (found filled once locked), waited_hit (another instance filled it), waited_timeout',
+  help: 'Stampede lock outcomes: acquired, waited_hit (another instance filled it), waited_timeout',
   labelNames: ['outcome'] as const,
   registers: [metricsRegistry],
 });

@@ -15,6 +15,13 @@ interface LocalValue {
 
 const EPOCH_TAG = '~epoch';
 
+/** The cross-instance fill lock a read asks for; `outcome` is set by the read on a shared miss. */
+interface FillLock {
+  key: string;
+  token: string;
+  outcome?: 'locked' | 'busy';
+}
+
 /** Flight key for readers without Redis: no local invalidation since the flight started. */
 const localFlightKey = (key: string, generations: readonly number[]) => `${key}\n~local:${generations.join('.')}`;
 
@@ -28,8 +35,9 @@ const localFlightKey = (key: string, generations: readonly number[]) => `${key}\
  *   reads the versions and the entry together. Every entry also depends on a global epoch that is
  *   rotated when an invalidation could not reach Redis (see `invalidate`).
  * - Stampede: misses are coalesced per instance (SingleFlight keyed by key + versions), and across
- *   instances the filler takes a lock (SET NX PX with an owner token); others poll briefly for its
- *   result, then compute themselves (bounded: one per instance).
+ *   instances the filler takes a lock (SET NX PX with an owner token) in the same Lua call that
+ *   found the miss; others poll briefly for its result, then compute themselves (bounded: one per
+ *   instance).
  * - Fail-open: any Redis error, timeout or outage skips the cache (RedisBreaker) and the value is
  *   computed from the database; no call waits longer than the client's commandTimeout.
  *
@@ -86,7 +94,8 @@ export class VersionedCache {
     // hit above needs none: it returns in the same tick).
     const generations = this.local.snapshot(allTags);
 
-    const values = this.epochRotationPending && !(await this.rotateEpoch()) ? UNAVAILABLE : await this.readVersionsAndEntries(spec, known?.version ?? '');
+    const lock: FillLock = { key: `${this.options.prefix}lock:${spec.key}`, token: this.freshVersion() };
+    const values = this.epochRotationPending && !(await this.rotateEpoch()) ? UNAVAILABLE : await this.readVersionsAndEntries(spec, known?.version ?? '', lock);
     if (values === UNAVAILABLE) {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'unavailable' });
       return this.readWithoutRedis(spec, useLocal, allTags, generations);
@@ -95,14 +104,16 @@ export class VersionedCache {
     const tagCount = allTags.length;
     const sharedVersion = values.slice(0, tagCount).join('.');
     const personalTagCount = spec.personal ? spec.personal.tags.length : 0;
-    const found = await this.resolveShared(spec, values[tagCount + personalTagCount], sharedVersion, known, generations);
+    const entryAt = tagCount + personalTagCount;
+    lock.outcome = (values[values.length - 1] as FillLock['outcome']) ?? undefined;
+    const found = await this.resolveShared(spec, values[entryAt], sharedVersion, known, generations, lock);
     const { shared, source } = found;
     let handle = found.handle;
     if (storeLocal && !handle) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
     if (!spec.personal) return { shared, version: sharedVersion, source, handle };
 
-    const personalVersion = `${sharedVersion}~${values.slice(tagCount, tagCount + personalTagCount).join('.')}`;
-    const personal = await this.readPersonal(spec, spec.personal, shared, personalVersion, values[values.length - 1]);
+    const personalVersion = `${sharedVersion}~${values.slice(tagCount, entryAt).join('.')}`;
+    const personal = await this.readPersonal(spec, spec.personal, shared, personalVersion, values[entryAt + 1]);
     return { shared, personal, version: personalVersion, source, handle };
   }
 
@@ -135,12 +146,16 @@ export class VersionedCache {
     this.local.clear();
   }
 
-  private async readVersionsAndEntries(spec: CacheReadSpec, knownVersion: string): Promise<(string | null)[] | typeof UNAVAILABLE> {
+  /** Versions, entries and, on a shared miss, the fill lock (see READ_SCRIPT): one round trip. */
+  private async readVersionsAndEntries(spec: CacheReadSpec, knownVersion: string, lock: FillLock): Promise<(string | null)[] | typeof UNAVAILABLE> {
     const versionKeys = [this.versionKey(EPOCH_TAG), ...spec.tags.map((t) => this.versionKey(t))];
+    const sharedCount = versionKeys.length;
     if (spec.personal) versionKeys.push(...spec.personal.tags.map((t) => this.versionKey(t)));
     const keys = [...versionKeys, this.entryKey(spec.key)];
     if (spec.personal) keys.push(this.personalKey(spec.personal.scope, spec.key));
-    return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, versionKeys.length, this.options.versionTtlMs, this.freshVersion(), knownVersion));
+    keys.push(lock.key);
+    const args = [versionKeys.length, this.options.versionTtlMs, this.freshVersion(), knownVersion, sharedCount, lock.token, this.options.lockTtlMs];
+    return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, ...args));
   }
 
   /**
@@ -153,6 +168,7 @@ export class VersionedCache {
     sharedVersion: string,
     known: LocalValue | undefined,
     generations: number[],
+    lock: FillLock,
   ): Promise<{ shared: string; source: CacheReadResult['source']; handle?: LocalValue }> {
     if (entry === '=' && known && known.version === sharedVersion) {
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'hit' });
@@ -164,8 +180,19 @@ export class VersionedCache {
     }
     cacheRequestsTotal.inc({ cache: spec.cache, layer: 'redis', result: 'miss' });
     // Also joinable by readers of this instance that could not reach Redis (same local generations).
-    const shared = await this.sharedFlights.run(`${spec.key}\n${sharedVersion}`, () => this.fill(spec, sharedVersion), [localFlightKey(spec.key, generations)]);
-    return { shared, source: 'computed' };
+    let started = false;
+    const flight = this.sharedFlights.run(
+      `${spec.key}\n${sharedVersion}`,
+      () => {
+        started = true;
+        return this.fill(spec, sharedVersion, lock);
+      },
+      [localFlightKey(spec.key, generations)],
+    );
+    // Joined a fill already running here after taking the lock ourselves (its holder's lock
+    // expired or was released on an error): give it back rather than make others wait for it.
+    if (!started && lock.outcome === 'locked') void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lock.key, lock.token));
+    return { shared: await flight, source: 'computed' };
   }
 
   /** The personal part: the stored one when written under `personalVersion`, else computed (coalesced) and stored. */
@@ -185,23 +212,12 @@ export class VersionedCache {
   }
 
   /**
-   * Shared miss: fill under the cross-instance lock, or wait briefly for the instance that holds it.
-   * Two round trips around the computation: lock-or-get (an entry another fill stored meanwhile is
-   * used as is), then store-and-unlock.
+   * Shared miss: fill under the cross-instance lock the read took (see READ_SCRIPT), or wait
+   * briefly for the instance that holds it. One round trip after the computation: store-and-unlock.
    */
-  private async fill(spec: CacheReadSpec, version: string): Promise<string> {
+  private async fill(spec: CacheReadSpec, version: string, lock: FillLock): Promise<string> {
     const entryKey = this.entryKey(spec.key);
-    const lockKey = `${this.options.prefix}lock:${spec.key}`;
-    const token = this.freshVersion();
-    const lock = await this.breaker.run('lock', (r) => (r as CacheRedis).cacheLockOrGet(entryKey, lockKey, `${version}\n`, token, this.options.lockTtlMs));
-    const outcome = lock === UNAVAILABLE ? 'unavailable' : lock[0];
-    if (lock !== UNAVAILABLE && lock[0] === 'hit') {
-      // A reader whose miss was read just before another fill stored the entry (here or on
-      // another instance) must not compute it again.
-      cacheLockTotal.inc({ outcome: 'filled_meanwhile' });
-      return lock[1].slice(version.length + 1);
-    }
-    if (outcome === 'busy') {
+    if (lock.outcome === 'busy') {
       const deadline = Date.now() + this.options.lockWaitMs;
       const pollMs = Math.max(5, Math.min(25, Math.floor(this.options.lockWaitMs / 10)));
       while (Date.now() < deadline) {
@@ -215,19 +231,19 @@ export class VersionedCache {
       }
       cacheLockTotal.inc({ outcome: 'waited_timeout' });
     }
-    const locked = outcome === 'locked';
+    const locked = lock.outcome === 'locked';
     if (locked) cacheLockTotal.inc({ outcome: 'acquired' });
     let body: string;
     try {
       cacheComputationsTotal.inc({ cache: spec.cache, kind: 'shared' });
       body = await spec.compute();
     } catch (error) {
-      if (locked) void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lockKey, token));
+      if (locked) void this.breaker.run('unlock', (r) => (r as CacheRedis).cacheUnlock(lock.key, lock.token));
       throw error;
     }
     const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
     const entry = `${version}\n${body}`;
-    if (locked) await this.breaker.run('set', (r) => (r as CacheRedis).cacheStoreAndUnlock(entryKey, lockKey, entry, ttl, token));
+    if (locked) await this.breaker.run('set', (r) => (r as CacheRedis).cacheStoreAndUnlock(entryKey, lock.key, entry, ttl, lock.token));
     else await this.breaker.run('set', (r) => r.set(entryKey, entry, 'PX', ttl));
     return body;
   }

@@ -121,6 +121,38 @@ describe('VersionedCache against the shared Redis', () => {
     expect(await admin.exists(`${prefix}lock:cold2`)).toBe(0); // released by its owner
   });
 
+  it('the read that finds a miss takes the fill lock; a reader that took it but joined a running fill gives it back', async () => {
+    const client = createFailFastRedis({ url: TEST_REDIS_URL, commandTimeoutMs: 500, name: 'test-lock' });
+    await ready(client);
+    const lockKey = `${prefix}lock:handover`;
+    // Counts read scripts answered on this client (the test waits for the second reader's).
+    const reads = { answered: 0 };
+    const cache = new VersionedCache(client, options(prefix, { lockTtlMs: 60_000 }));
+    const cacheRead = (client as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>).cacheRead.bind(client);
+    (client as unknown as Record<string, unknown>).cacheRead = async (...args: unknown[]) => {
+      const out = await cacheRead(...args);
+      reads.answered++;
+      return out;
+    };
+    let release!: () => void;
+    const held = new Promise<void>((resolve) => (release = resolve));
+    const compute = counted(() => 'handed-over');
+    const first = cache.read({ cache: 't', key: 'handover', tags: ['h'], compute: async () => (await held, compute()) });
+    while (reads.answered < 1) await sleep(5);
+    expect(await admin.exists(lockKey)).toBe(1); // taken by the first reader's read script
+    // The lock expires (or its holder gave up) while that fill still runs here: the next reader's
+    // read takes it, then joins the running fill instead of computing.
+    await admin.del(lockKey);
+    const second = cache.read({ cache: 't', key: 'handover', tags: ['h'], compute });
+    while (reads.answered < 2) await sleep(5);
+    release();
+    expect((await Promise.all([first, second])).map((r) => r.shared)).toEqual(['handed-over', 'handed-over']);
+    expect(compute.calls).toBe(1);
+    await client.ping(); // the give-back was sent before this on the same connection
+    expect(await admin.exists(lockKey)).toBe(0);
+    client.disconnect();
+  });
+
   it('local layer: own invalidations are seen at once, other instances within the local TTL', async () => {
     const ca = new VersionedCache(a, options(prefix, { localTtlMs: 300 }));
     const cb = new VersionedCache(b, options(prefix, { localTtlMs: 300 }));
