@@ -26,6 +26,9 @@ export interface CostRun {
     requests: number;
     pgExecUsPerRequest: number;
     pgStatementsPerRequest: number;
+    /** track_planning (absent in runs before it was on). */
+    pgPlanUsPerRequest?: number;
+    pgPlannedShare?: number;
     redisCallsPerRequest: number;
   };
   apiFrames: Array<FrameCost & { usPerRequest: number }>;
@@ -58,6 +61,8 @@ function mixedTable(after: CostRun, before?: CostRun): string[] {
     ['API CPU per request, µs (both instances / req/s; chat included)', (r) => f0(apiUsPerRequest(r))],
     ['PostgreSQL execution per request, µs (pg_stat_statements)', (r) => f0(r.mixed.pgExecUsPerRequest)],
     ['PostgreSQL statements per request', (r) => f2(r.mixed.pgStatementsPerRequest)],
+    ['PostgreSQL planning per request, µs (pg_stat_statements.track_planning)', (r) => f0(r.mixed.pgPlanUsPerRequest)],
+    ['share of executions that were planned (a cached generic plan is not planned again)', (r) => f2(r.mixed.pgPlannedShare)],
     ['Redis commands per request (cache + queue Redis; commands inside Lua scripts count too)', (r) => f2(r.mixed.redisCallsPerRequest)],
   ];
   return ['| | before | after |', '|---|---|---|', ...rows.map(([label, get]) => `| ${label} | ${before ? get(before) : '-'} | ${get(after)} |`)];
@@ -145,12 +150,30 @@ export function renderCostReport(after: CostRun, before?: CostRun): string {
     '',
     ...statementsTable(after.statements, before?.statements, 10),
     '',
+    '## Statements planned at most executions (custom plans), by planning time over the judged window',
+    '',
+    ...replannedTable(after.statements),
+    '',
     '## Worker, top frames (µs per API request)',
     '',
     ...framesTable(after.workerFrames, before?.workerFrames, 5),
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * Named statements whose plan PostgreSQL does not cache: it keeps making custom plans when the
+ * generic one looks dearer, so each execution pays the planner again.
+ */
+function replannedTable(statements: CostRun['statements']): string[] {
+  const replanned = statements.filter((s) => s.plans !== undefined && s.calls > 0 && s.plans / s.calls > 0.5).sort((a, b) => (b.planMs ?? 0) - (a.planMs ?? 0));
+  if (replanned.length === 0) return ['None (or a run without track_planning).'];
+  return [
+    '| statement | calls per request | planned share | mean plan ms | mean exec ms | plan ms total |',
+    '|---|---|---|---|---|---|',
+    ...replanned.slice(0, 10).map((s) => `| \`${cell(s.query.slice(0, 140))}…\` | ${f2(s.perRequest)} | ${f2(s.plans / s.calls)} | ${f2(s.planMs / Math.max(1, s.plans))} | ${f2(s.meanMs)} | ${f0(s.planMs)} |`),
+  ];
 }
 
 export function writeCostReport(run: CostRun, dir: string, asBefore: boolean): string[] {

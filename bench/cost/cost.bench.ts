@@ -36,7 +36,7 @@ const t0 = Date.now();
 
 const cluster = new PostgresCluster(PG_PORT);
 cluster.init();
-await cluster.start(['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top', 'pg_stat_statements.max=2000']);
+await cluster.start(['shared_preload_libraries=pg_stat_statements', 'pg_stat_statements.track=top', 'pg_stat_statements.track_planning=on', 'pg_stat_statements.max=2000']);
 const databaseUrl = `postgresql://postgres@127.0.0.1:${PG_PORT}/conduit_cost`;
 const profDir = join(REPO, 'var/cost-profiles');
 rmSync(profDir, { recursive: true, force: true });

@@ -82,6 +82,8 @@ export async function runMixedJourney(opts: {
       requests,
       pgExecUsPerRequest: (pg.totalMs * 1000) / requests,
       pgStatementsPerRequest: pg.calls / requests,
+      pgPlanUsPerRequest: (pg.planMs * 1000) / requests,
+      pgPlannedShare: pg.plans / Math.max(1, pg.calls),
       redisCallsPerRequest: w.redisEnd.reduce((a, v, i) => a + v - w.redis[i], 0) / requests,
     },
   };

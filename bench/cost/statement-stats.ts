@@ -11,6 +11,9 @@ export interface StatementCost {
   totalMs: number;
   meanMs: number;
   rows: number;
+  /** Planning (track_planning): how many executions were planned, and the time it took. */
+  plans: number;
+  planMs: number;
 }
 
 export class StatementStats {
@@ -30,9 +33,9 @@ export class StatementStats {
   }
 
   /** Statements of the application's database since the last reset, most total time first. */
-  async read(): Promise<{ statements: StatementCost[]; totalMs: number; calls: number }> {
-    const res = await this.client.query<{ query: string; calls: string; total: number; rows: string }>(
-      `SELECT s.query, s.calls, s.total_exec_time AS total, s.rows
+  async read(): Promise<{ statements: StatementCost[]; totalMs: number; calls: number; planMs: number; plans: number }> {
+    const res = await this.client.query<{ query: string; calls: string; total: number; rows: string; plans: string; plan_ms: number }>(
+      `SELECT s.query, s.calls, s.total_exec_time AS total, s.rows, s.plans, s.total_plan_time AS plan_ms
          FROM pg_stat_statements s JOIN pg_database d ON d.oid = s.dbid
         WHERE d.datname = current_database() AND s.query NOT ILIKE '%pg_stat_statements%'
         ORDER BY s.total_exec_time DESC`,
@@ -43,8 +46,11 @@ export class StatementStats {
       totalMs: r.total,
       meanMs: r.total / Math.max(1, Number(r.calls)),
       rows: Number(r.rows),
+      plans: Number(r.plans),
+      planMs: r.plan_ms,
     }));
-    return { statements, totalMs: statements.reduce((a, s) => a + s.totalMs, 0), calls: statements.reduce((a, s) => a + s.calls, 0) };
+    const sum = (f: (s: StatementCost) => number) => statements.reduce((a, s) => a + f(s), 0);
+    return { statements, totalMs: sum((s) => s.totalMs), calls: sum((s) => s.calls), planMs: sum((s) => s.planMs), plans: sum((s) => s.plans) };
   }
 
   async close(): Promise<void> {
