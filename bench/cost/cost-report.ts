@@ -172,7 +172,9 @@ function replannedTable(statements: CostRun['statements']): string[] {
   return [
     '| statement | calls per request | planned share | mean plan ms | mean exec ms | plan ms total |',
     '|---|---|---|---|---|---|',
-    ...replanned.slice(0, 10).map((s) => `| \`${cell(s.query.slice(0, 140))}…\` | ${f2(s.perRequest)} | ${f2(s.plans / s.calls)} | ${f2(s.planMs / Math.max(1, s.plans))} | ${f2(s.meanMs)} | ${f0(s.planMs)} |`),
+    ...replanned
+      .slice(0, 10)
+      .map((s) => `| \`${cell(s.query.slice(0, 140))}…\` | ${f2(s.perRequest)} | ${f2(s.plans / s.calls)} | ${f2(s.planMs / Math.max(1, s.plans))} | ${f2(s.meanMs)} | ${f0(s.planMs)} |`),
   ];
 }
 

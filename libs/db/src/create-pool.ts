@@ -47,8 +47,9 @@ export function createPool(settings: PoolSettings): pg.Pool {
     // any plan whose estimate passes jit_above_cost, which a per-row subplan reaches on a fresh or
     // stale table: GET /api/tags then took 535 ms instead of 8.6 ms under load (80 ms of it
     // compiling), and the stall sent admission control into shedding. Test: create-pool.spec.ts.
-    // (Forcing generic plans, which would stop the 1M-article re-planning bench:growth found on the
-    // tag page, is not on: the release gate at 400 users failed with it and the cause is unproven.)
+    // (Forcing generic plans for every statement is not on: the release gate at 400 users failed
+    // with it and the cause is unproven. The list and feed statements are written so PostgreSQL
+    // caches their generic plan by itself: see `opaque` in apps/api/src/articles/article-list.sql.ts.)
     options: pooled ? undefined : '-c jit=off',
     keepAlive: true,
   });

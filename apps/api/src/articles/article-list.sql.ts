@@ -53,6 +53,20 @@ function pageSizeLiteral(limit: number): string {
   return String(limit);
 }
 
+/**
+ * A parameter the planner must not look into: `(SELECT $n::type)` is an InitPlan, estimated the
+ * same way in a custom plan (values known) and in the generic plan (values unknown). A bare
+ * OFFSET $n or `= ANY($n)` is estimated from the value in a custom plan and by a default in the
+ * generic one; when the default makes the generic plan look dearer, PostgreSQL never caches it
+ * and plans every execution again: the feed walk spent 0.6 ms planning per 0.13 ms run and the
+ * global list page was planned at 41% of its executions (bench:cost, track_planning). Equal
+ * estimates let it settle on the generic plan after five executions; that plan is the one
+ * hot-queries.explain.spec.ts bounds. Tested in apps/api/test/db/plan-cache.spec.ts.
+ */
+function opaque(p: SqlParams, value: unknown, type: 'int' | 'int[]'): string {
+  return `(SELECT ${p.add(value)}::${type})`;
+}
+
 /** A source's page of ids (`keys`) and its total (`count`). */
 interface SourceSql {
   keys: string;
@@ -60,8 +74,7 @@ interface SourceSql {
 }
 
 function source(s: PageSource, p: SqlParams, window: PageWindow): SourceSql {
-  const offset = p.add(window.offset);
-  const page = `LIMIT ${pageSizeLiteral(window.limit)} OFFSET ${offset}`;
+  const page = `LIMIT ${pageSizeLiteral(window.limit)} OFFSET ${opaque(p, window.offset, 'int')}`;
   return s.kind === 'feed-merge' || s.kind === 'feed-walk' ? feedSource(s, p, window, page) : listSource(s, p, page);
 }
 
@@ -106,8 +119,8 @@ function feedSource(s: FeedSource, p: SqlParams, window: PageWindow, page: strin
     case 'feed-merge': {
       // Bounded merge: the newest offset+limit of EACH followed author (index-only, one range per
       // author), then the newest of those. Cost: following x (descent + offset+limit entries).
-      const authors = p.add(s.authorIds);
-      const depth = p.add(window.offset + window.limit);
+      const authors = opaque(p, s.authorIds, 'int[]');
+      const depth = opaque(p, window.offset + window.limit, 'int');
       return {
         keys: `SELECT k.id FROM unnest(${authors}::int[]) AS f(author_id)
     CROSS JOIN LATERAL (SELECT a.id, a.created_at FROM articles a WHERE a.author_id = f.author_id ORDER BY a.created_at DESC, a.id DESC LIMIT ${depth}) k
@@ -120,7 +133,7 @@ function feedSource(s: FeedSource, p: SqlParams, window: PageWindow, page: strin
       // author_id column keeps the walk index-only) and keep the followed authors' rows. The
       // constant cap keeps every plan, generic included, on the index and bounds the walk; a
       // walk that ends short is redone as a merge (ArticleReadRepository.feedPage).
-      const authors = p.add(s.authorIds);
+      const authors = opaque(p, s.authorIds, 'int[]');
       return {
         keys: `SELECT w.id FROM (SELECT a.id, a.created_at, a.author_id FROM articles a ORDER BY a.created_at DESC, a.id DESC LIMIT ${FEED_WALK_CAP}) w
     WHERE w.author_id = ANY(${authors}::int[])
@@ -178,7 +191,7 @@ LEFT JOIN LATERAL (
   SELECT ${ARTICLE_LIST_COLUMNS}
   FROM (
     SELECT ${ARTICLE_COLUMNS} FROM articles a WHERE ${condition}
-    ORDER BY a.created_at DESC, a.id DESC LIMIT ${pageSizeLiteral(window.limit)} OFFSET ${p.add(window.offset)}
+    ORDER BY a.created_at DESC, a.id DESC LIMIT ${pageSizeLiteral(window.limit)} OFFSET ${opaque(p, window.offset, 'int')}
   ) a
   JOIN users u ON u.id = a.author_id
 ) page ON TRUE
