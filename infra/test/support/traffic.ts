@@ -35,7 +35,10 @@ export function startTraffic(options: TrafficOptions) {
         await res.arrayBuffer();
         outcomes.push({ method, status: res.status, instance: res.headers.get('x-instance-id'), at });
       } catch (error) {
-        outcomes.push({ method, status: 0, instance: null, error: (error as Error).message, at });
+        // fetch's own message is only "fetch failed": the cause says which side closed and how.
+        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+        const detail = cause ? `${(error as Error).message}: ${cause.code ?? cause.message ?? String(cause)}` : (error as Error).message;
+        outcomes.push({ method, status: 0, instance: null, error: detail, at });
       }
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
