@@ -5,6 +5,8 @@ export interface Outcome {
   instance: string | null;
   error?: string;
   at: number;
+  /** Sent twice: the first attempt's connection closed with no response (see `replayOnClosedConnection`). */
+  replayed?: boolean;
 }
 
 export interface TrafficOptions {
@@ -16,6 +18,23 @@ export interface TrafficOptions {
   /** Pause between a worker's requests (steady, not flat-out: the box is shared). */
   pauseMs?: number;
   timeoutMs?: number;
+  /**
+   * Replay a GET or HEAD once when its keep-alive connection closed without any response, as
+   * browsers, curl and Go's HTTP client (k6) do (RFC 9112, 9.3.1). HAProxy closes the client's
+   * connection that way, on purpose, when the reused server connection it sent the request on is
+   * closed before any response, e.g. by a SIGKILL: it is its signal that a retry is safe. fetch
+   * (undici) does not retry by itself. The outcome is marked `replayed`.
+   */
+  replayOnClosedConnection?: boolean;
+}
+
+const CLOSED_WITHOUT_RESPONSE = 'UND_ERR_SOCKET';
+
+/** fetch's own message is only "fetch failed": the cause says which side closed and how. */
+function describeError(error: unknown): { code?: string; detail: string } {
+  const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
+  const code = cause?.code;
+  return { code, detail: cause ? `${(error as Error).message}: ${code ?? cause.message ?? String(cause)}` : (error as Error).message };
 }
 
 /**
@@ -30,15 +49,23 @@ export function startTraffic(options: TrafficOptions) {
     while (!stopped && next < options.maxRequests) {
       const { method, url, headers, body } = options.request(next++);
       const at = Date.now();
+      const send = () => fetch(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 20_000) });
       try {
-        const res = await fetch(url, { method, headers, body, signal: AbortSignal.timeout(options.timeoutMs ?? 20_000) });
+        let replayed = false;
+        let res: Response;
+        try {
+          res = await send();
+        } catch (error) {
+          // Only before any response arrived: a body cut short is a failure, never replayed.
+          const idempotent = method === 'GET' || method === 'HEAD';
+          if (!options.replayOnClosedConnection || !idempotent || describeError(error).code !== CLOSED_WITHOUT_RESPONSE) throw error;
+          replayed = true;
+          res = await send();
+        }
         await res.arrayBuffer();
-        outcomes.push({ method, status: res.status, instance: res.headers.get('x-instance-id'), at });
+        outcomes.push({ method, status: res.status, instance: res.headers.get('x-instance-id'), at, ...(replayed ? { replayed } : {}) });
       } catch (error) {
-        // fetch's own message is only "fetch failed": the cause says which side closed and how.
-        const cause = (error as Error & { cause?: { code?: string; message?: string } }).cause;
-        const detail = cause ? `${(error as Error).message}: ${cause.code ?? cause.message ?? String(cause)}` : (error as Error).message;
-        outcomes.push({ method, status: 0, instance: null, error: detail, at });
+        outcomes.push({ method, status: 0, instance: null, error: describeError(error).detail, at });
       }
       if (options.pauseMs) await new Promise((resolve) => setTimeout(resolve, options.pauseMs));
     }
