@@ -150,7 +150,7 @@ export function renderCostReport(after: CostRun, before?: CostRun): string {
     '',
     ...statementsTable(after.statements, before?.statements, 10),
     '',
-    '## Statements planned at most executions (custom plans), by planning time over the judged window',
+    '## Statements planned at most executions (custom plans), by planning time over the judged window (among the 25 with the most execution time)',
     '',
     ...replannedTable(after.statements),
     '',

@@ -18,7 +18,7 @@ import { sqlRows } from '../../src/common/sql.js';
 describe('list and feed statements settle on a cached generic plan (pg_prepared_statements)', () => {
   let db: TestDatabase;
   let client: pg.Client;
-  let tags: { popularTag: string; prolificAuthor: string };
+  let choices: { popularTag: string; prolificAuthor: string };
   let heavyAuthors: number[];
   let fewAuthors: number[];
   const plan = planForProfile('lived-in', 0.02);
@@ -28,7 +28,7 @@ describe('list and feed statements settle on a cached generic plan (pg_prepared_
     await seedDatabase(db.url, { plan });
     client = new pg.Client({ connectionString: db.url });
     await client.connect();
-    tags = await livedInChoices(client, livedInTags(plan));
+    choices = await livedInChoices(client, livedInTags(plan));
     const following = await client.query<{ id: number }>('SELECT following_id AS id FROM follows WHERE follower_id = $1', [plan.users]);
     heavyAuthors = following.rows.map((r) => r.id);
     expect(heavyAuthors.length).toBe(heavyReaderFollowing(plan.users)[0]);
@@ -68,9 +68,9 @@ describe('list and feed statements settle on a cached generic plan (pg_prepared_
 
   it.each<[string, () => (i: number) => { text: string; values: unknown[] }]>([
     ['global list', () => sourced({ kind: 'all' })],
-    ['list by tag', () => sourced({ kind: 'tag', tag: tags.popularTag })],
-    ['list by author', () => sourced({ kind: 'author', author: tags.prolificAuthor })],
-    ['list by tag and author (combined filter)', () => combined(() => ({ tag: tags.popularTag, author: tags.prolificAuthor }))],
+    ['list by tag', () => sourced({ kind: 'tag', tag: choices.popularTag })],
+    ['list by author', () => sourced({ kind: 'author', author: choices.prolificAuthor })],
+    ['list by tag and author (combined filter)', () => combined(() => ({ tag: choices.popularTag, author: choices.prolificAuthor }))],
     // Most feed reads are a first page.
     ['feed walk, first page of a reader of thousands', () => () => buildSourcedPageSql({ kind: 'feed-walk', authorIds: heavyAuthors, total: 100 }, windows[0])],
     [
