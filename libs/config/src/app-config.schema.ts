@@ -37,9 +37,11 @@ export const appConfigSchema = z.object({
   INSTANCE_ID: z.string().min(1).max(64).default('api-1'),
 
   DATABASE_URL: url(['postgresql:', 'postgres:']),
-  // Pool sizing: instances x DB_POOL_MAX + worker pool + reserve <= max_connections
-  // (PostgreSQL default 100, keep ~10 for admin/migrations). 2 instances x 20 + 10 = 50.
-  DB_POOL_MAX: int(1, 500).default(20),
+  // Pool sizing (pattern: a small fixed pool, sized to what PostgreSQL can run at once, not to
+  // the request concurrency): PostgreSQL on 2 cores runs 2 statements at a time, so more
+  // connections only queue inside it. Budget: instances x DB_POOL_MAX + worker pool + reserve <=
+  // max_connections (PostgreSQL default 100, keep ~10 for admin/migrations). 2 x 6 + 5 + 10 = 27.
+  DB_POOL_MAX: int(1, 500).default(6),
   // How long a request waits for a free pooled connection before failing with 503.
   // pg's default (0) waits forever: an exhausted pool would hang every request.
   DB_POOL_ACQUIRE_TIMEOUT_MS: int(50, 60_000).default(2_000),
@@ -47,7 +49,10 @@ export const appConfigSchema = z.object({
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
   // Connections the pool opens during warm-up and keeps open when idle (capped at DB_POOL_MAX).
-  DB_POOL_MIN: int(0, 500).default(4),
+  // Unset: DB_POOL_MAX, a fixed pool. A pool that grows under a burst and shrinks when idle opens
+  // its new connections exactly when PostgreSQL is busiest, each with cold caches that plan every
+  // statement again (measured: apps/api/test/db/fixed-pool.spec.ts and the README).
+  DB_POOL_MIN: int(0, 500).optional(),
   // DATABASE_URL is a transaction-mode pooler (PgBouncer; libs/stack/src/pgbouncer/): a connection
   // belongs to this process for one transaction only. The pool then sends no named prepared
   // statements (PgBouncer before 1.21 cannot route them) and no session settings at login
@@ -191,5 +196,8 @@ export const appConfigSchema = z.object({
   UPLOAD_MAX_BYTES: int(1_024, 50 * 1024 * 1024).default(5 * 1024 * 1024),
 });
 
-/** API_DOCS_ENABLED is always decided after loading: explicit value, else on unless NODE_ENV=production. */
-export type AppConfig = Readonly<Omit<z.infer<typeof appConfigSchema>, 'API_DOCS_ENABLED'> & { API_DOCS_ENABLED: boolean }>;
+/**
+ * Decided after loading: API_DOCS_ENABLED (explicit value, else on unless NODE_ENV=production) and
+ * DB_POOL_MIN (explicit value, else DB_POOL_MAX).
+ */
+export type AppConfig = Readonly<Omit<z.infer<typeof appConfigSchema>, 'API_DOCS_ENABLED' | 'DB_POOL_MIN'> & { API_DOCS_ENABLED: boolean; DB_POOL_MIN: number }>;

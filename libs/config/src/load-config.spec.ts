@@ -103,6 +103,14 @@ describe('loadConfig', () => {
     expect(c.DB_POOL_MAX).toBeLessThanOrEqual(50);
   });
 
+  it('keeps a fixed database pool unless DB_POOL_MIN says otherwise (never above DB_POOL_MAX)', () => {
+    expect(loadConfig(MINIMAL).DB_POOL_MIN).toBe(loadConfig(MINIMAL).DB_POOL_MAX);
+    expect(loadConfig({ ...MINIMAL, DB_POOL_MAX: '9' }).DB_POOL_MIN).toBe(9);
+    expect(loadConfig({ ...MINIMAL, DB_POOL_MAX: '9', DB_POOL_MIN: '2' }).DB_POOL_MIN).toBe(2);
+    expect(loadConfig({ ...MINIMAL, DB_POOL_MAX: '3', DB_POOL_MIN: '8' }).DB_POOL_MIN).toBe(3);
+    expect(configError({ ...MINIMAL, DB_POOL_MIN: '-1' }).message).toContain('DB_POOL_MIN');
+  });
+
   it('serves the API docs outside production by default, never in production unless asked for', () => {
     expect(loadConfig(MINIMAL).API_DOCS_ENABLED).toBe(true);
     expect(loadConfig({ ...MINIMAL, NODE_ENV: 'test' }).API_DOCS_ENABLED).toBe(true);

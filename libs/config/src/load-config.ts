@@ -28,6 +28,10 @@ export function loadConfig(env: Record<string, string | undefined> = process.env
       throw new ConfigError('Invalid configuration:\n  JWT_SECRET: production needs a random secret of at least 32 characters');
     }
   }
-  // API docs: safe default, off in production unless asked for.
-  return Object.freeze({ ...config, API_DOCS_ENABLED: config.API_DOCS_ENABLED ?? config.NODE_ENV !== 'production' });
+  // API docs: safe default, off in production unless asked for. The pool: fixed unless told otherwise.
+  return Object.freeze({
+    ...config,
+    API_DOCS_ENABLED: config.API_DOCS_ENABLED ?? config.NODE_ENV !== 'production',
+    DB_POOL_MIN: Math.min(config.DB_POOL_MIN ?? config.DB_POOL_MAX, config.DB_POOL_MAX),
+  });
 }

@@ -12,7 +12,7 @@ export interface ConnectionPlan {
 export async function planConnections(ctx: StackContext, withWorker: boolean): Promise<ConnectionPlan> {
   const { fileEnv } = ctx;
   const workerPool = withWorker ? Number(fileEnv.WORKER_DB_POOL_MAX ?? 5) : 0;
-  const wanted = Number(ctx.options.env?.DB_POOL_MAX ?? fileEnv.DB_POOL_MAX ?? 20);
+  const wanted = Number(ctx.options.env?.DB_POOL_MAX ?? fileEnv.DB_POOL_MAX ?? 6);
   // Autoscaling: the budget must hold at max instances and max workers (as next to the HPA's maxReplicas).
   const autoscale = ctx.options.autoscale;
   const workers = withWorker ? (autoscale?.workers?.max ?? 1) : 0;
