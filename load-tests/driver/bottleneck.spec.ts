@@ -18,6 +18,15 @@ describe('what ran out first', () => {
     expect(text).toContain('14 requests waiting');
   });
 
+  it('names the machine CPU, not the pool, when the pool queued on a full machine', () => {
+    const text = diagnoseBottleneck(
+      level({ PostgreSQL: 35, 'API instance 1': 43, 'API instance 2': 42, 'whole machine (2 cores)': 199, 'everything else': 10 }),
+      [{ poolTotal: 6, poolMax: 6, poolWaiting: 26 }],
+      2,
+    );
+    expect(text).toMatch(/^CPU of the machine \(API instance 1 used the most; requests queued for a database connection as a consequence\)/);
+  });
+
   it('does not blame the pool for a few waiters when the machine CPU is exhausted', () => {
     const text = diagnoseBottleneck(
       level({ PostgreSQL: 58, 'API instance 1': 38, 'API instance 2': 42, 'whole machine (2 cores)': 198, 'everything else': 21 }),

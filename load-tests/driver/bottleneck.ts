@@ -30,11 +30,14 @@ export function diagnoseBottleneck(level: StressLevel, instances: InstanceReadin
     // Checked first: when other work starves the stack, a full DB pool or a slow event loop is
     // a consequence (queries and callbacks wait for CPU), not the cause.
     verdict = `CPU of the machine, mostly taken by processes outside this test (${others.cpuAvgPct.toFixed(0)}% vs ${testTotal.toFixed(0)}% for the stack and generator): a contention limit, not the application's${poolExhausted ? '; the DB pool filled up as a consequence (queries waiting for CPU)' : ''}`;
-  } else if (poolExhausted) verdict = 'database connections (the pool was full and requests queued for a connection)';
-  else if (machineFull) {
+  } else if (machineFull) {
+    // Before the pool: the pool is small and fixed by design (as many connections as PostgreSQL
+    // can run at once), so on a full machine requests queue for it because queries wait for CPU;
+    // more connections would not have helped.
     const top = procs[0];
-    verdict = `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''})`;
-  } else if (api.some((r) => r.cpuAvgPct >= 90)) verdict = 'CPU of an API instance (one Node.js event loop per instance is saturated)';
+    verdict = `CPU of the machine (${top ? `${top.name} used the most` : 'all processes'}${gen && gen.cpuAvgPct >= 80 ? '; the load generator itself needed most of a core, so part of the limit is the test rig' : ''}${poolExhausted ? '; requests queued for a database connection as a consequence' : ''})`;
+  } else if (poolExhausted) verdict = 'database connections (the pool was full and requests queued for a connection while the CPU had room)';
+  else if (api.some((r) => r.cpuAvgPct >= 90)) verdict = 'CPU of an API instance (one Node.js event loop per instance is saturated)';
   else if (loop >= 100) verdict = 'the API event loop (blocked or starved while the CPU still had room)';
   else verdict = 'no single resource was exhausted; latency grew with queueing across processes';
   return `${verdict}. Evidence: ${evidence.join('; ')}.`;
