@@ -6,6 +6,7 @@ import { pgErrorCode, sqlRows } from '../common/sql.js';
 import { PG_POOL, PRISMA } from '../database/database.module.js';
 import { ClaimLost } from '../idempotency/claim-lost.js';
 import type { IdempotencyClaim } from '../idempotency/idempotency-claim.js';
+import { buildCreateArticleSql } from './article-create.sql.js';
 import { toCore, type ArticleRow } from './article-row.js';
 import type { ArticleCore } from './article.types.js';
 
@@ -34,7 +35,7 @@ export class ArticleWriteRepository {
    * Two statements, no interactive transaction (no pool connection held across round trips):
    * 1. the tag rows, upserted on their own: a tag with no article is harmless (it is "in use"
    *    only with a positive count) and a retry finds it;
-   * 2. ONE statement inserts the article and its article_tags rows (atomic: both or neither; a
+   * 2. ONE statement (article-create.sql.ts) inserts the article and its article_tags rows (atomic: both or neither; a
    *    new snapshot, so it sees tags committed by concurrent creates meanwhile). The triggers keep
    *    the counters in the same statement. article_tags go in tag id order (lock order of the tag
    *    count shards, migration 20261202020000_tag_count_shards).
@@ -50,30 +51,8 @@ export class ArticleWriteRepository {
     const tags = article.tagList;
     try {
       if (tags.length > 0) await sqlRows(this.pool, 'INSERT INTO tags (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING', [tags]);
-      const rows = await sqlRows<ArticleRow & { tags_in_use: number }>(
-        this.pool,
-        `WITH new_id AS (SELECT nextval(pg_get_serial_sequence('articles', 'id'))::int AS id
-), keyed AS (
-  UPDATE idempotency_keys SET resource_id = (SELECT id FROM new_id)
-  WHERE $7::text IS NOT NULL AND user_id = $6 AND key = $7 AND claim_token = $8::uuid AND resource_id IS NULL
-  RETURNING 1
-), article AS (
-  INSERT INTO articles (id, slug, title, description, body, tag_list, author_id, updated_at)
-  SELECT (SELECT id FROM new_id), $1, $2, $3, $4, $5::text[], $6, CURRENT_TIMESTAMP
-  WHERE $7::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
-  RETURNING id, slug, title, description, body, tag_list, favorites_count, author_id, created_at, updated_at
-), linked AS (
-  INSERT INTO article_tags (article_id, tag_id)
-  SELECT article.id, t.id FROM article, tags t WHERE t.name = ANY($5::text[]) ORDER BY t.id
-  RETURNING tag_id
-)
-SELECT (SELECT count(*) FROM linked)::int AS linked,
-  (SELECT count(*) FROM tags t WHERE t.name = ANY($5::text[])
-    AND (SELECT sum(c.articles_count) FROM tag_article_counts c WHERE c.tag_id = t.id) > 0)::int AS tags_in_use,
-  a.*, u.username, u.bio, u.image
-FROM article a JOIN users u ON u.id = a.author_id`,
-        [article.slug, article.title, article.description, article.body, tags, authorId, claim?.key ?? null, claim?.token ?? null],
-      );
+      const statement = buildCreateArticleSql({ ...article, authorId, claim: claim && { key: claim.key, token: claim.token } });
+      const rows = await sqlRows<ArticleRow & { tags_in_use: number }>(this.pool, statement.text, statement.values);
       // No row: the article was not inserted (the idempotency claim was taken over).
       const row = rows[0];
       if (!row) throw new ClaimLost();

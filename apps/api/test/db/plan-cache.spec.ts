@@ -2,6 +2,8 @@ import { heavyReaderFollowing, livedInTags, planForProfile, seedDatabase } from 
 import { createTestDatabase, livedInChoices, type TestDatabase } from '@conduit/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { randomUUID } from 'node:crypto';
+import { buildCreateArticleSql } from '../../src/articles/article-create.sql.js';
 import { buildCombinedPageSql, buildSourcedPageSql, type PageSource } from '../../src/articles/article-list.sql.js';
 import type { ArticleFilter, PageWindow } from '../../src/articles/article.types.js';
 import { sqlRows } from '../../src/common/sql.js';
@@ -15,7 +17,7 @@ import { sqlRows } from '../../src/common/sql.js';
  * generic plan taken from the sixth execution on: 5 custom plans, 5 generic. Counts, not timings.
  * (hot-queries.explain.spec.ts bounds that generic plan on lived-in data.)
  */
-describe('list and feed statements settle on a cached generic plan (pg_prepared_statements)', () => {
+describe('list, feed and article-create statements settle on a cached generic plan (pg_prepared_statements)', () => {
   let db: TestDatabase;
   let client: pg.Client;
   let choices: { popularTag: string; prolificAuthor: string };
@@ -62,6 +64,14 @@ describe('list and feed statements settle on a cached generic plan (pg_prepared_
     }
   }
 
+  const newArticle = (i: number) => ({
+    slug: `plan-cache-${i}-${randomUUID()}`,
+    title: 'Plan cache',
+    description: 'd',
+    body: 'b',
+    tagList: [choices.popularTag, `plan-cache-tag-${i}`].sort(),
+    authorId: fewAuthors[i % fewAuthors.length],
+  });
   const windows: PageWindow[] = [0, 20, 40].map((offset) => ({ limit: 20, offset }));
   const sourced = (source: PageSource) => (i: number) => buildSourcedPageSql(source, windows[i % windows.length]);
   const combined = (filter: () => ArticleFilter) => (i: number) => buildCombinedPageSql(filter(), windows[i % windows.length]);
@@ -82,6 +92,10 @@ describe('list and feed statements settle on a cached generic plan (pg_prepared_
       'feed merge, pages of readers of a few',
       () => (i: number) => buildSourcedPageSql({ kind: 'feed-merge', authorIds: i % 2 ? fewAuthors : fewAuthors.slice(0, 2), total: 10 }, windows[i % windows.length]),
     ],
+    // Writes: each execution creates an article (own slug) with two tags, one in use and one not.
+    ['article create', () => (i: number) => buildCreateArticleSql(newArticle(i))],
+    // With a claim that is not (or no longer) this request's: executed, nothing inserted.
+    ['article create with an Idempotency-Key claim', () => (i: number) => buildCreateArticleSql({ ...newArticle(i), claim: { key: `plan-cache-${i}`, token: randomUUID() } })],
   ])('%s: 5 custom plans, then the cached generic plan', async (_name, build) => {
     expect(await plansAfter(build())).toEqual({ custom: 5, generic: 5 });
   });
