@@ -158,9 +158,13 @@ describe('compose.yaml', () => {
     expect(services.prometheus.volumes).toContain('./infra/prometheus:/etc/prometheus:ro');
   });
 
-  it.skipIf(!hasCommand('haproxy') && !process.env.CI)('HAProxy accepts its config with the compose addresses', () => {
+  it.skipIf(!hasCommand('haproxy') && !process.env.CI)('HAProxy accepts its config with the compose addresses, with one thread or LB_THREADS', () => {
     const { status, output } = run('haproxy', ['-c', '-f', join(root, 'infra/haproxy/haproxy.cfg')], { PATH: process.env.PATH, ...env('haproxy') });
     expect(status, output).toBe(0);
+    const threads = run('haproxy', ['-c', '-f', join(root, 'infra/haproxy/haproxy.cfg')], { PATH: process.env.PATH, ...env('haproxy'), LB_THREADS: '2' });
+    expect(threads.status, threads.output).toBe(0);
+    const bad = run('haproxy', ['-c', '-f', join(root, 'infra/haproxy/haproxy.cfg')], { PATH: process.env.PATH, ...env('haproxy'), LB_THREADS: 'many' });
+    expect(bad.status).not.toBe(0);
   });
 
   it('provisions Grafana with the datasource uid the dashboard uses', () => {

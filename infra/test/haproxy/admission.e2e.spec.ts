@@ -114,6 +114,11 @@ describe.skipIf(!haproxyThere)('balancer admission (real HAProxy, project config
     await Promise.all(instances.map((i) => i.stop()));
   });
 
+  it('runs one thread by default (LB_THREADS unset)', async () => {
+    const metrics = await fetch(`http://127.0.0.1:${statsPort}/metrics`).then((r) => r.text());
+    expect(metrics).toMatch(/^haproxy_process_nbthread 1$/m);
+  });
+
   it('lets a short pile-up at normal load wait instead of refusing it: 60 queued for a moment, 0 refused', async () => {
     const fillers = await fillSlots();
     // A pause (GC, a checkpoint): 60 requests pile up behind busy instances, then the pause ends.
