@@ -48,10 +48,10 @@ export const appConfigSchema = z.object({
   // Server-side statement_timeout: a runaway query is cancelled by PostgreSQL.
   DB_STATEMENT_TIMEOUT_MS: int(100, 600_000).default(5_000),
   DB_IDLE_TIMEOUT_MS: int(1_000, 3_600_000).default(30_000),
-  // Connections the pool opens during warm-up and keeps open when idle (capped at DB_POOL_MAX).
-  // Unset: DB_POOL_MAX, a fixed pool. A pool that grows under a burst and shrinks when idle opens
+  // Connections the pool opens during warm-up and keeps open when idle (capped at DB_POOL_MAX by
+  // load-config.ts). Unset: DB_POOL_MAX, a fixed pool. A pool that grows under a burst and shrinks when idle opens
   // its new connections exactly when PostgreSQL is busiest, each with cold caches that plan every
-  // statement again (measured: apps/api/test/db/fixed-pool.spec.ts and the README).
+  // statement again (tested in apps/api/test/db/fixed-pool.spec.ts; measured in the README's release gate).
   DB_POOL_MIN: int(0, 500).optional(),
   // DATABASE_URL is a transaction-mode pooler (PgBouncer; libs/stack/src/pgbouncer/): a connection
   // belongs to this process for one transaction only. The pool then sends no named prepared

@@ -51,7 +51,7 @@ export class ArticleWriteRepository {
     const tags = article.tagList;
     try {
       if (tags.length > 0) await sqlRows(this.pool, 'INSERT INTO tags (name) SELECT unnest($1::text[]) ORDER BY 1 ON CONFLICT (name) DO NOTHING', [tags]);
-      const statement = buildCreateArticleSql({ ...article, authorId, claim: claim && { key: claim.key, token: claim.token } });
+      const statement = buildCreateArticleSql({ ...article, authorId, claim });
       const rows = await sqlRows<ArticleRow & { tags_in_use: number }>(this.pool, statement.text, statement.values);
       // No row: the article was not inserted (the idempotency claim was taken over).
       const row = rows[0];

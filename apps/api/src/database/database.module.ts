@@ -37,7 +37,7 @@ export const PRISMA = Symbol('PRISMA');
     { provide: ReadRouter, inject: [PG_POOL, APP_CONFIG, CACHE_REDIS], useFactory: createReadRouter },
     { provide: APP_INTERCEPTOR, useClass: WriteWatermarkInterceptor },
     { provide: PRISMA, inject: [PG_POOL], useFactory: (pool: pg.Pool) => createPrismaClient(pool) },
-    { provide: PoolWarmer, inject: [PG_POOL, APP_CONFIG], useFactory: (pool: pg.Pool, config: AppConfig) => new PoolWarmer(pool, Math.min(config.DB_POOL_MIN, config.DB_POOL_MAX)) },
+    { provide: PoolWarmer, inject: [PG_POOL, APP_CONFIG], useFactory: (pool: pg.Pool, config: AppConfig) => new PoolWarmer(pool, config.DB_POOL_MIN) },
   ],
   exports: [PG_POOL, PRISMA, PoolWarmer, ReadRouter],
 })
