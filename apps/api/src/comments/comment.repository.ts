@@ -53,53 +53,71 @@ export class CommentRepository {
   }
 
   /**
-   * Newest first, authors joined: one statement for any number of comments.
-   * Indexes: comments_article_created_at_id_idx (article_id, created_at DESC, id DESC), users_pkey.
+   * An article's comments, newest first, authors joined, found by the article's slug: one
+   * statement for any number of comments (the slug lookup rides along, so a cache fill is one
+   * round trip). null: no such article; []: an article without comments (one row of NULLs).
+   * Indexes: articles_slug_key, comments_article_created_at_id_idx (article_id, created_at DESC,
+   * id DESC), users_pkey. Test: apps/api/test/db/hot-queries.explain.spec.ts.
    */
-  async listByArticle(articleId: number, limit: number): Promise<CommentRecord[]> {
+  async listBySlug(slug: string, limit: number): Promise<CommentRecord[] | null> {
     const rows = await this.router.read((db) =>
-      sqlRows<CommentRow>(
+      sqlRows<Omit<CommentRow, 'id'> & { id: number | null }>(
         db,
         `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
-FROM comments c JOIN users u ON u.id = c.author_id
-WHERE c.article_id = $1
-ORDER BY c.created_at DESC, c.id DESC
-LIMIT $2`,
-        [articleId, limit],
+FROM articles a
+LEFT JOIN LATERAL (
+  SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id FROM comments c
+  WHERE c.article_id = a.id
+  ORDER BY c.created_at DESC, c.id DESC
+  LIMIT $2
+) c ON TRUE
+LEFT JOIN users u ON u.id = c.author_id
+WHERE a.slug = $1
+ORDER BY c.created_at DESC, c.id DESC`,
+        [slug, limit],
       ),
     );
-    return rows.map(toRecord);
+    if (rows.length === 0) return null;
+    return rows.filter((r): r is CommentRow => r.id !== null).map(toRecord);
   }
 
   /**
-   * One statement: the insert and its author (Prisma's nested create+select ran BEGIN, INSERT,
-   * SELECT, COMMIT: four round trips holding a pool connection). With an Idempotency-Key claim the
-   * same statement marks the key with the comment's id, and inserts only while the key is still
-   * this claim's (idempotency_keys_pkey): key and comment commit together or not at all.
-   * null: the article was deleted between the caller's lookup and this insert (foreign key).
+   * One statement: the article's id by its slug, the insert and its author (Prisma's nested
+   * create+select ran BEGIN, INSERT, SELECT, COMMIT: four round trips holding a pool connection,
+   * and the slug lookup was one more). With an Idempotency-Key claim the same statement marks
+   * the key with the comment's id, and inserts only while the key is still this claim's
+   * (idempotency_keys_pkey): key and comment commit together or not at all.
+   * 'no-article': no article has this slug (or it was deleted before the insert: foreign key).
    * Throws ClaimLost when the claim was taken over by a retry.
    */
-  async create(articleId: number, authorId: number, body: string, claim?: IdempotencyClaim): Promise<CommentRecord | null> {
+  async createBySlug(slug: string, authorId: number, body: string, claim?: IdempotencyClaim): Promise<CommentRecord | 'no-article'> {
     try {
-      const rows = await sqlRows<CommentRow>(
+      const rows = await sqlRows<Omit<CommentRow, 'id'> & { id: number | null; article_found: boolean }>(
         this.pool,
-        `WITH new_id AS (SELECT nextval(pg_get_serial_sequence('comments', 'id'))::int AS id
+        `WITH target AS (SELECT id FROM articles WHERE slug = $1
+), new_id AS (SELECT nextval(pg_get_serial_sequence('comments', 'id'))::int AS id FROM target
 ), keyed AS (
   UPDATE idempotency_keys SET resource_id = (SELECT id FROM new_id)
-  WHERE $4::text IS NOT NULL AND user_id = $2 AND key = $4 AND claim_token = $5::uuid AND resource_id IS NULL
+  WHERE $4::text IS NOT NULL AND user_id = $2 AND key = $4 AND claim_token = $5::uuid AND resource_id IS NULL AND EXISTS (SELECT 1 FROM new_id)
   RETURNING 1
 ), c AS (
   INSERT INTO comments (id, article_id, author_id, body, updated_at)
-  SELECT (SELECT id FROM new_id), $1, $2, $3, CURRENT_TIMESTAMP WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
+  SELECT n.id, t.id, $2, $3, CURRENT_TIMESTAMP FROM new_id n CROSS JOIN target t WHERE $4::text IS NULL OR EXISTS (SELECT 1 FROM keyed)
   RETURNING id, body, created_at, updated_at, author_id
 )
-SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image FROM c JOIN users u ON u.id = c.author_id`,
-        [articleId, authorId, body, claim?.key ?? null, claim?.token ?? null],
+SELECT EXISTS (SELECT 1 FROM target) AS article_found, c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
+FROM (SELECT 1) one LEFT JOIN c ON TRUE LEFT JOIN users u ON u.id = c.author_id`,
+        [slug, authorId, body, claim?.key ?? null, claim?.token ?? null],
       );
-      if (rows.length === 0 && claim) throw new ClaimLost();
-      return rows[0] ? toRecord(rows[0]) : null;
+      const row = rows[0];
+      if (!row?.article_found) return 'no-article';
+      if (row.id === null) {
+        if (claim) throw new ClaimLost();
+        return 'no-article';
+      }
+      return toRecord(row as CommentRow);
     } catch (error) {
-      if (isForeignKeyViolation(error)) return null;
+      if (isForeignKeyViolation(error)) return 'no-article';
       throw error;
     }
   }

@@ -29,9 +29,8 @@ export class CommentsCache {
       key: `comments:${keyPart(slug)}`,
       tags: [CacheTags.comments(slug), CacheTags.people],
       compute: async () => {
-        const articleId = await this.comments.articleIdBySlug(slug);
-        if (articleId === null) throw notFound('article');
-        const records = await this.comments.listByArticle(articleId, MAX_COMMENTS_PER_RESPONSE);
+        const records = await this.comments.listBySlug(slug, MAX_COMMENTS_PER_RESPONSE);
+        if (records === null) throw notFound('article');
         const comments: Comment[] = records.map((c) => ({
           id: c.id,
           createdAt: c.createdAt.toISOString(),

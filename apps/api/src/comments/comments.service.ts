@@ -28,9 +28,8 @@ export class CommentsService {
       if (!earlier) throw notFound('comment'); // created, then deleted
       return toComment(earlier, false);
     }
-    const articleId = await this.articleId(slug);
-    const created = await this.comments.create(articleId, viewer.id, comment.body, claim);
-    if (!created) throw notFound('article'); // deleted between the lookup and the insert
+    const created = await this.comments.createBySlug(slug, viewer.id, comment.body, claim);
+    if (created === 'no-article') throw notFound('article');
     await this.invalidation.commentsChanged(slug);
     return toComment(created, false);
   }

@@ -1,3 +1,4 @@
+import pg from 'pg';
 import { describe, expect, it } from 'vitest';
 import { ISO_8601, createArticle } from '../support/article-fixtures.js';
 import { CommentRepository } from '../../src/comments/comment.repository.js';
@@ -76,13 +77,31 @@ describe('comments (e2e, real PostgreSQL)', () => {
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/${mine.id}`)).status).toBe(404);
   });
 
-  it("a comment on an article deleted after the lookup is not stored (the insert's foreign key), and the repository says so", async () => {
+  it('a comment racing with the deletion of its article is not stored (the insert\'s foreign key), and the repository says so', async () => {
     const author = await app.api.actingAsNewUser('raced');
     const { slug } = await createArticle(author.client);
-    const { rows } = await app.db.query<{ id: number; author_id: number }>('SELECT id, author_id FROM articles WHERE slug = $1', [slug]);
-    expect((await author.client.delete(`/api/articles/${slug}`)).status).toBe(204);
-    const repo = app.t.app.get(CommentRepository);
-    expect(await repo.create(rows[0].id, rows[0].author_id, 'too late')).toBeNull();
+    const { rows } = await app.db.query<{ author_id: number }>('SELECT author_id FROM articles WHERE slug = $1', [slug]);
+    // The deletion holds the article's row lock, uncommitted: the comment's statement still sees
+    // the article (its snapshot) and waits in its foreign-key check until the deletion commits.
+    const deleter = new pg.Client({ connectionString: app.t.db.url });
+    await deleter.connect();
+    try {
+      await deleter.query('BEGIN');
+      await deleter.query('DELETE FROM articles WHERE slug = $1', [slug]);
+      const pending = app.t.app.get(CommentRepository).createBySlug(slug, rows[0].author_id, 'too late');
+      let waiting = false;
+      for (let i = 0; i < 200 && !waiting; i++) {
+        const lockWaits = await app.db.query(`SELECT 1 FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'`);
+        waiting = lockWaits.rowCount! > 0;
+        if (!waiting) await new Promise((resolve) => setTimeout(resolve, 25));
+      }
+      expect(waiting).toBe(true);
+      await deleter.query('COMMIT');
+      expect(await pending).toBe('no-article');
+    } finally {
+      await deleter.end();
+    }
     expect((await app.db.query('SELECT 1 FROM comments WHERE body = $1', ['too late'])).rowCount).toBe(0);
+    expect((await author.client.post(`/api/articles/${slug}/comments`, { comment: { body: 'after' } })).status).toBe(404);
   });
 });

@@ -40,7 +40,8 @@ interface Sample extends LivedInChoices {
   quietAuthor: string;
   reader: { id: number; following: number };
   heavyReader: { id: number; following: number };
-  commentedArticleId: number;
+  commentedArticleSlug: string;
+  uncommentedSlug: string;
   pageArticleIds: number[];
   pageAuthorIds: number[];
 }
@@ -93,7 +94,8 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
       quietAuthor: (await one<{ username: string }>('SELECT username FROM users WHERE articles_count = 1 ORDER BY id LIMIT 1')).username,
       reader: { id: 2, following: 5 },
       heavyReader: { id: plan.users, following: heavyFollowing },
-      commentedArticleId: (await one<{ id: number }>('SELECT article_id AS id FROM comments GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT 1')).id,
+      commentedArticleSlug: (await one<{ slug: string }>('SELECT a.slug FROM articles a WHERE a.id = (SELECT article_id FROM comments GROUP BY article_id ORDER BY count(*) DESC, article_id LIMIT 1)')).slug,
+      uncommentedSlug: (await one<{ slug: string }>('SELECT slug FROM articles a WHERE NOT EXISTS (SELECT 1 FROM comments c WHERE c.article_id = a.id) ORDER BY id LIMIT 1')).slug,
       pageArticleIds: page.map((r) => r.id),
       pageAuthorIds: page.map((r) => r.author_id),
     };
@@ -132,8 +134,9 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
     ['article by slug', () => articles.bySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
     ['article owner by slug', () => articles.ownerBySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
     ['follow/favorite overlay for a page', () => articles.viewerFlags(s.reader.id, s.pageAuthorIds, s.pageArticleIds), () => ({ rows: PAGE * 3 + 10, buffers: PAGE * 2 * 4 + 20 })],
-    ['comments by article (most commented)', () => comments.listByArticle(s.commentedArticleId, 100), () => ({ rows: 100 * 2 + 10, buffers: 100 * 8 + 30 })],
-    ['article id by slug (comments)', () => comments.articleIdBySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
+    ['comments by article slug (most commented)', () => comments.listBySlug(s.commentedArticleSlug, 100), () => ({ rows: 100 * 2 + 10, buffers: 100 * 8 + 30 })],
+    ['comments by article slug (no comments)', () => comments.listBySlug(s.uncommentedSlug, 100), () => ({ rows: 10, buffers: 30 })],
+    ['article id by slug (comment delete)', () => comments.articleIdBySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
     ['profile by username', () => profiles.findByUsername(s.prolificAuthor), () => ({ rows: 5, buffers: 20 })],
     ['following overlay (profile, comment authors)', () => profiles.followedAmong(s.reader.id, s.pageAuthorIds), () => ({ rows: PAGE + 10, buffers: PAGE * 4 + 20 })],
     // Bounded by the tags listed (at most 1,000), never by articles: per tag a tags_name_key entry
