@@ -77,7 +77,7 @@ describe('comments (e2e, real PostgreSQL)', () => {
     expect((await stranger.client.delete(`/api/articles/${slug}/comments/${mine.id}`)).status).toBe(404);
   });
 
-  it('a comment racing with the deletion of its article is not stored (the insert\'s foreign key), and the repository says so', async () => {
+  it("a comment racing with the deletion of its article is not stored (the insert's foreign key), and the repository says so", async () => {
     const author = await app.api.actingAsNewUser('raced');
     const { slug } = await createArticle(author.client);
     const { rows } = await app.db.query<{ author_id: number }>('SELECT author_id FROM articles WHERE slug = $1', [slug]);
