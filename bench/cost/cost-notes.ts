@@ -38,6 +38,11 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
     note: 'Article create: one statement inserts the article and its article_tags and reads the article back for the response (after the tag upsert: 2 statements, was 4). One text per case (with or without an Idempotency-Key claim) and the tag array passed opaquely (article-create.sql.ts), so PostgreSQL caches its generic plan: it was planned on every execution (0.6 ms per 1.5 ms run in the gate).',
   },
   {
+    match: /INSERT INTO comments/,
+    note: 'Comment create: one statement finds the article by its slug, inserts the comment (marking its Idempotency-Key claim when one was sent) and reads its author back; was 2 (a slug lookup first).',
+  },
+  { match: /FROM articles a\s+LEFT JOIN LATERAL \(\s*SELECT c\.id/, note: "An article's comments by its slug (the cache fill): one statement; was 2 (the slug lookup, then the comments)." },
+  {
     match: /^WITH target AS/,
     note: 'Favorite/unfavorite and follow/unfollow: one statement each that writes and reads the response back (article with its author and the viewer flags, or the profile); was 2-3.',
   },
