@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { buildCreateArticleSql } from '../../src/articles/article-create.sql.js';
 import { buildCombinedPageSql, buildSourcedPageSql, type PageSource } from '../../src/articles/article-list.sql.js';
 import type { ArticleFilter, PageWindow } from '../../src/articles/article.types.js';
+import { CHAT_SQL } from '../../src/chat/chat.repository.js';
 import { sqlRows } from '../../src/common/sql.js';
 
 /**
@@ -17,7 +18,7 @@ import { sqlRows } from '../../src/common/sql.js';
  * generic plan taken from the sixth execution on: 5 custom plans, 5 generic. Counts, not timings.
  * (hot-queries.explain.spec.ts bounds that generic plan on lived-in data.)
  */
-describe('list, feed and article-create statements settle on a cached generic plan (pg_prepared_statements)', () => {
+describe('list, feed, article-create and chat room-head statements settle on a cached generic plan (pg_prepared_statements)', () => {
   let db: TestDatabase;
   let client: pg.Client;
   let choices: { popularTag: string; prolificAuthor: string };
@@ -96,6 +97,8 @@ describe('list, feed and article-create statements settle on a cached generic pl
     ['article create', () => (i: number) => buildCreateArticleSql(newArticle(i))],
     // With a claim that is not (or no longer) this request's: executed, nothing inserted.
     ['article create with an Idempotency-Key claim', () => (i: number) => buildCreateArticleSql({ ...newArticle(i), claim: { key: `plan-cache-${i}`, token: randomUUID() } })],
+    // A join asks for one room, the periodic room:head signal for every room an instance serves.
+    ['chat room heads, one room or ten', () => (i: number) => ({ text: CHAT_SQL.heads, values: [i % 2 ? [1] : Array.from({ length: 10 }, (_, r) => r + 1), 11_000] })],
   ])('%s: 5 custom plans, then the cached generic plan', async (_name, build) => {
     expect(await plansAfter(build())).toEqual({ custom: 5, generic: 5 });
   });
