@@ -17,6 +17,8 @@ export interface CommentRecord {
 }
 
 type CommentRow = { id: number; body: string; created_at: Date; updated_at: Date; author_id: number; username: string; bio: string | null; image: string | null };
+/** A row of a statement that outer-joins the comment to its article: NULLs when there is none. */
+type MaybeCommentRow = Omit<CommentRow, 'id'> & { id: number | null };
 
 const toRecord = (r: CommentRow): CommentRecord => ({
   id: r.id,
@@ -61,7 +63,7 @@ export class CommentRepository {
    */
   async listBySlug(slug: string, limit: number): Promise<CommentRecord[] | null> {
     const rows = await this.router.read((db) =>
-      sqlRows<Omit<CommentRow, 'id'> & { id: number | null }>(
+      sqlRows<MaybeCommentRow>(
         db,
         `SELECT c.id, c.body, c.created_at, c.updated_at, c.author_id, u.username, u.bio, u.image
 FROM articles a
@@ -92,7 +94,7 @@ ORDER BY c.created_at DESC, c.id DESC`,
    */
   async createBySlug(slug: string, authorId: number, body: string, claim?: IdempotencyClaim): Promise<CommentRecord | 'no-article'> {
     try {
-      const rows = await sqlRows<Omit<CommentRow, 'id'> & { id: number | null; article_found: boolean }>(
+      const rows = await sqlRows<MaybeCommentRow & { article_found: boolean }>(
         this.pool,
         `WITH target AS (SELECT id FROM articles WHERE slug = $1
 ), new_id AS (SELECT nextval(pg_get_serial_sequence('comments', 'id'))::int AS id FROM target
@@ -111,10 +113,8 @@ FROM (SELECT 1) one LEFT JOIN c ON TRUE LEFT JOIN users u ON u.id = c.author_id`
       );
       const row = rows[0];
       if (!row?.article_found) return 'no-article';
-      if (row.id === null) {
-        if (claim) throw new ClaimLost();
-        return 'no-article';
-      }
+      // The article is there but nothing was inserted: only a claim taken over by a retry does that.
+      if (row.id === null) throw claim ? new ClaimLost() : new Error('comment insert returned no row');
       return toRecord(row as CommentRow);
     } catch (error) {
       if (isForeignKeyViolation(error)) return 'no-article';
