@@ -13,7 +13,7 @@ export default defineConfig({
     alias: [{ find: /^@conduit\/([a-z-]+)$/, replacement: `${root}libs/$1/src/index.ts` }],
   },
   test: {
-    include: ['apps/*/src/**/*.spec.ts', 'apps/*/test/**/*.spec.ts', 'libs/*/src/**/*.spec.ts', 'libs/*/test/**/*.spec.ts', 'load-tests/**/*.spec.ts', 'infra/**/*.spec.ts'],
+    include: ['apps/*/src/**/*.spec.ts', 'apps/*/test/**/*.spec.ts', 'libs/*/src/**/*.spec.ts', 'libs/*/test/**/*.spec.ts', 'load-tests/**/*.spec.ts', 'infra/**/*.spec.ts', 'bench/**/*.spec.ts'],
     exclude: ['**/node_modules/**', '**/dist/**', 'apps/web/**'],
     globalSetup: ['libs/testing/src/global-setup.ts'],
     pool: 'forks',

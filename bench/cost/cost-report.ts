@@ -7,6 +7,7 @@ import type { FrameCost } from './cpu-profile.ts';
 import type { EndpointCost } from './endpoint-cost.ts';
 import type { StatementCost } from './statement-stats.ts';
 import { noteFor, statementOwner } from './cost-notes.ts';
+import { reconcile } from './reconcile.ts';
 
 export interface CostRun {
   measuredAt: string;
@@ -30,6 +31,9 @@ export interface CostRun {
     pgPlanUsPerRequest?: number;
     pgPlannedShare?: number;
     redisCallsPerRequest: number;
+    /** Requests per driver endpoint over the whole run (absent in runs before it was recorded). */
+    endpointMix?: Array<{ name: string; requests: number }>;
+    chatMessagesPerS?: number;
   };
   apiFrames: Array<FrameCost & { usPerRequest: number }>;
   apiAreas: Array<{ area: string; selfUs: number; usPerRequest: number }>;
@@ -130,6 +134,7 @@ export function renderCostReport(after: CostRun, before?: CostRun): string {
     '',
     ...costTable('endpoint', after.endpoints, before?.endpoints),
     '',
+    ...reconciliationSection(after),
     `## Per chat event (100 Socket.IO clients in 10 rooms; ${f1(after.chatDeliveriesPerMessage)} deliveries per message)`,
     '',
     ...costTable('event', after.chat, before?.chat),
@@ -160,6 +165,43 @@ export function renderCostReport(after: CostRun, before?: CostRun): string {
     '',
   ];
   return lines.join('\n');
+}
+
+/**
+ * The per-endpoint costs weighted by the mixed journey's own mix, against the API CPU the mixed
+ * journey measured (reconcile.ts says what the difference is made of).
+ */
+function reconciliationSection(run: CostRun): string[] {
+  if (!run.mixed.endpointMix?.length) return [];
+  const r = reconcile({
+    endpointMix: run.mixed.endpointMix,
+    endpoints: run.endpoints,
+    chatMessageCost: run.chat.find((c) => c.name.startsWith('chat: message')),
+    chatMessagesPerS: run.mixed.chatMessagesPerS ?? 0,
+    rps: run.mixed.rps,
+    measuredApiUsPerRequest: apiUsPerRequest(run),
+  });
+  const pct = (v: number) => `${(v * 100).toFixed(1)}%`;
+  return [
+    '## The mixed journey from its parts (API CPU, µs per request)',
+    '',
+    `Each endpoint at its cost measured alone (above), weighted by its share of the mixed journey's requests, plus the chat messages (${f1(run.mixed.chatMessagesPerS)}/s) at their cost alone. Endpoints without a case of their own (${pct(1 - r.coveredShare)} of the requests) are counted at the average of the others; sign-ins are left out (they happen during the ramp, before the measured window).`,
+    '',
+    '| | µs per request |',
+    '|---|---|',
+    `| HTTP requests at their cost alone | ${f0(r.httpUs)} |`,
+    `| chat messages at their cost alone | ${f0(r.chatUs)} |`,
+    `| **predicted from the parts** | **${f0(r.predictedUs)}** |`,
+    `| **measured in the mixed journey** | **${f0(r.measuredUs)}** |`,
+    `| parts / measured | ${f2(r.measuredUs > 0 ? r.predictedUs / r.measuredUs : NaN)} |`,
+    '',
+    'The rest is what 1000 users add to the same requests: each request wakes idle processes instead of finding them busy (`npm run bench:floor`: several times the saturated cost of a request that does nothing), cache entries are refilled because the journey keeps writing and reads a long tail of articles from a cold cache, and V8 is still optimizing code during a two-minute run.',
+    '',
+    '| endpoint (driver) | share of requests | API CPU µs alone | µs per request it adds |',
+    '|---|---|---|---|',
+    ...r.rows.map((x) => `| ${cell(x.name)} | ${pct(x.share)} | ${f0(x.aloneUs)} | ${x.aloneUs === undefined ? '-' : f0(x.share * x.aloneUs)} |`),
+    '',
+  ];
 }
 
 /**

@@ -85,6 +85,9 @@ export async function runMixedJourney(opts: {
       pgPlanUsPerRequest: (pg.planMs * 1000) / requests,
       pgPlannedShare: pg.plans / Math.max(1, pg.calls),
       redisCallsPerRequest: w.redisEnd.reduce((a, v, i) => a + v - w.redis[i], 0) / requests,
+      endpointMix: summary.endpoints.map((e) => ({ name: e.name, requests: e.requests })),
+      // Deliveries/s in the window over the run's deliveries per message sent.
+      chatMessagesPerS: summary.chat.received > 0 ? (chatRate * summary.chat.sent) / summary.chat.received : 0,
     },
   };
 }

@@ -108,7 +108,14 @@ function loadTestStackOptions(opts: LoadTestStackOptions): Record<string, unknow
     env: opts.config === 'npm-start' ? {} : { LOG_LEVEL: 'warn' },
     // LOADTEST_CPU_PROFILE_DIR: V8 CPU profiles of the API instances and the worker of any load test
     // (written when the stack stops); open them in Chrome DevTools or read them with bench/cost/cpu-profile.ts.
-    nodeArgs: [...(opts.nodeArgs ?? []), ...(process.env.LOADTEST_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROFILE_DIR}`] : [])],
+    // LOADTEST_PERF_MAP=1: the instances write /tmp/perf-<pid>.map, so `perf record -a -e cpu-clock`
+    // names JavaScript frames: on-CPU samples of the whole stack, kernel included, which V8's own
+    // sampler cannot give (it charges time a thread waited for a CPU inside a syscall).
+    nodeArgs: [
+      ...(opts.nodeArgs ?? []),
+      ...(process.env.LOADTEST_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROFILE_DIR}`] : []),
+      ...(process.env.LOADTEST_PERF_MAP === '1' ? ['--perf-basic-prof-only-functions'] : []),
+    ],
     log: opts.log,
   };
 }
