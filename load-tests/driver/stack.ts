@@ -106,16 +106,7 @@ function loadTestStackOptions(opts: LoadTestStackOptions): Record<string, unknow
     web: false,
     runDir: join(REPO, 'var/loadtest-stack'),
     env: opts.config === 'npm-start' ? {} : { LOG_LEVEL: 'warn' },
-    // LOADTEST_CPU_PROFILE_DIR: V8 CPU profiles of the API instances and the worker of any load test
-    // (written when the stack stops); open them in Chrome DevTools or read them with bench/cost/cpu-profile.ts.
-    // LOADTEST_PERF_MAP=1: the instances write /tmp/perf-<pid>.map, so `perf record -a -e cpu-clock`
-    // names JavaScript frames: on-CPU samples of the whole stack, kernel included, which V8's own
-    // sampler cannot give (it charges time a thread waited for a CPU inside a syscall).
-    nodeArgs: [
-      ...(opts.nodeArgs ?? []),
-      ...(process.env.LOADTEST_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${process.env.LOADTEST_CPU_PROFILE_DIR}`] : []),
-      ...(process.env.LOADTEST_PERF_MAP === '1' ? ['--perf-basic-prof-only-functions'] : []),
-    ],
+    nodeArgs: [...(opts.nodeArgs ?? []), ...profilingNodeArgs(process.env)],
     log: opts.log,
   };
 }
@@ -150,4 +141,16 @@ function processGroupsOf(stack: StackHandle, databaseUrl: string): ReturnType<ty
     redisPorts,
     databaseUrl,
   });
+}
+
+/**
+ * Node flags for profiling any load test's API instances and worker, from the environment:
+ * - LOADTEST_CPU_PROFILE_DIR=<dir>: V8 CPU profiles (written when the stack stops); open them in
+ *   Chrome DevTools or read them with bench/cost/cpu-profile.ts.
+ * - LOADTEST_PERF_MAP=1: each process writes /tmp/perf-<pid>.map, so `perf record -a -g -e cpu-clock`
+ *   names its JavaScript frames: on-CPU samples of the whole stack, kernel included, which V8's
+ *   own sampler cannot give (it also charges the time a thread waited for a CPU inside a syscall).
+ */
+export function profilingNodeArgs(env: NodeJS.ProcessEnv): string[] {
+  return [...(env.LOADTEST_CPU_PROFILE_DIR ? ['--cpu-prof', `--cpu-prof-dir=${env.LOADTEST_CPU_PROFILE_DIR}`] : []), ...(env.LOADTEST_PERF_MAP === '1' ? ['--perf-basic-prof-only-functions'] : [])];
 }
