@@ -70,6 +70,15 @@ export class VersionedCache {
     return this.options.enabled !== false;
   }
 
+  /** What `read` of a `local` spec without a personal part returns from memory (counted alike), or undefined: no I/O. */
+  peekLocal(cache: string, key: string): CacheReadResult | undefined {
+    if (!this.enabled) return undefined;
+    const hit = this.local.get(key);
+    if (!hit) return undefined;
+    cacheRequestsTotal.inc({ cache, layer: 'local', result: 'hit' });
+    return { shared: hit.body, version: hit.version, source: 'local', handle: hit };
+  }
+
   async read(spec: CacheReadSpec): Promise<CacheReadResult> {
     if (!this.enabled) {
       const shared = await spec.compute();
@@ -81,11 +90,8 @@ export class VersionedCache {
     const useLocal = spec.local === true && !spec.personal;
     const storeLocal = spec.local === true;
     if (useLocal) {
-      const hit = this.local.get(spec.key);
-      if (hit) {
-        cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'hit' });
-        return { shared: hit.body, version: hit.version, source: 'local', handle: hit };
-      }
+      const hit = this.peekLocal(spec.cache, spec.key);
+      if (hit) return hit;
       cacheRequestsTotal.inc({ cache: spec.cache, layer: 'local', result: 'miss' });
     }
     const known = storeLocal && spec.personal ? this.local.peek(spec.key) : undefined;
@@ -285,15 +291,7 @@ export class VersionedCache {
     return `${this.instanceTag}${this.counter.toString(36)}_`;
   }
 
-  private versionKey(tag: string): string {
-    return `${this.options.prefix}v:${tag}`;
-  }
-
-  private entryKey(key: string): string {
-    return `${this.options.prefix}e:${key}`;
-  }
-
-  private personalKey(scope: string, key: string): string {
-    return `${this.options.prefix}p:${scope}:${key}`;
-  }
+  private versionKey = (tag: string) => `${this.options.prefix}v:${tag}`;
+  private entryKey = (key: string) => `${this.options.prefix}e:${key}`;
+  private personalKey = (scope: string, key: string) => `${this.options.prefix}p:${scope}:${key}`;
 }

@@ -33,10 +33,20 @@ export class ArticleCache {
     private readonly reads: ArticleReadRepository,
   ) {}
 
+  /** The anonymous list page from this instance's memory, or undefined (then `list`). No I/O. */
+  peekAnonymousList(query: ListArticlesQuery): CachedBody | undefined {
+    return this.cache.peekAnonymous('articleList', listKey(query));
+  }
+
+  /** The anonymous article from this instance's memory, or undefined (then `get`). No I/O. */
+  peekAnonymous(slug: string): CachedBody | undefined {
+    return this.cache.peekAnonymous('article', articleKey(slug));
+  }
+
   list(query: ListArticlesQuery, viewer: AuthUser | undefined): Promise<CachedBody> {
     return this.cache.read(viewer, {
       cache: 'articleList',
-      key: `list:${keyPart(query.tag)}|${keyPart(query.author)}|${keyPart(query.favorited)}|${query.limit}|${query.offset}`,
+      key: listKey(query),
       tags: listTags(query),
       compute: async () => {
         const page = await this.read.loadArticlePage(query);
@@ -50,7 +60,7 @@ export class ArticleCache {
   get(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {
     return this.cache.read(viewer, {
       cache: 'article',
-      key: `article:${keyPart(slug)}`,
+      key: articleKey(slug),
       tags: [CacheTags.article(slug), CacheTags.people],
       compute: async () => {
         const article = await this.read.loadArticle(slug);
@@ -73,6 +83,9 @@ export class ArticleCache {
     return pairs.map(([id, authorId]) => `${flags.favoritedArticleIds.has(id) ? 1 : 0}${flags.followedAuthorIds.has(authorId) ? 1 : 0}`).join('');
   }
 }
+
+const listKey = (query: ListArticlesQuery) => `list:${keyPart(query.tag)}|${keyPart(query.author)}|${keyPart(query.favorited)}|${query.limit}|${query.offset}`;
+const articleKey = (slug: string) => `article:${keyPart(slug)}`;
 
 function idsMeta(items: readonly ArticleCore[]): string {
   return items.map((item) => `${item.id}.${item.authorId}`).join(',');

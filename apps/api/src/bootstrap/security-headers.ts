@@ -24,7 +24,7 @@ export async function helmetHeaders(options: FastifyHelmetOptions): Promise<Reco
 }
 
 /**
- * Security headers on every response (helmet's, contentSecurityPolicy off).
+ * Security headers on every response: `headers` from helmetHeaders (create-app.ts: contentSecurityPolicy off).
  * Protects against: the usual browser-side attacks helmet covers (clickjacking, MIME sniffing,
  * referrer leaks, downgrade to HTTP). Computed once at startup (helmetHeaders) and set in one
  * onRequest hook: registered as a plugin, @fastify/helmet rebuilds its middleware from the options
@@ -32,8 +32,7 @@ export async function helmetHeaders(options: FastifyHelmetOptions): Promise<Reco
  * largest item of a cached read after the socket write).
  * Tested in apps/api/test/security/security-headers.e2e.spec.ts.
  */
-export async function installSecurityHeaders(fastify: FastifyInstance, options: FastifyHelmetOptions): Promise<void> {
-  const headers = await helmetHeaders(options);
+export function installSecurityHeaders(fastify: FastifyInstance, headers: Record<string, string>): void {
   fastify.addHook('onRequest', (_request, reply, done) => {
     reply.headers(headers);
     done();

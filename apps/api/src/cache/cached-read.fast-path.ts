@@ -47,6 +47,14 @@ function listQuery(request: FastifyRequest): Readonly<ListArticlesQuery> | null 
   return query;
 }
 
+/**
+ * The list query for a raw query string if one request with it has already been parsed and
+ * validated (listQuery); undefined for a query string not seen yet or invalid. No parsing.
+ */
+export function knownListQuery(rawQuery: string): Readonly<ListArticlesQuery> | undefined {
+  return listQueries.get(rawQuery) ?? undefined;
+}
+
 /** The cached reads served here, by route template; anything else goes through Nest. */
 const READS: Record<string, Read> = {
   '/api/articles': {
@@ -67,7 +75,10 @@ const READS: Record<string, Read> = {
  * Cached reads without the Nest pipeline (pattern: fast path for the hottest requests).
  * Protects against: the framework's per-request work (guards, pipes, interceptors, the
  * execution context) costing more than the cached read itself; cached reads are most of the
- * mixed journey. A GET to one of the cached reads (READS) is answered here, from the same cache
+ * mixed journey. Anonymous hits already in this instance's memory rarely get here: the
+ * memory-hit front (memory-hit-front.ts) answers them before Fastify. This path takes the other
+ * cached reads (Redis hits and misses, signed-in and cross-origin reads, a client's first request
+ * of a rate window). A GET to one of the cached reads (READS) is answered here, from the same cache
  * services and with the same sendCached (ETag, 304, Cache-Control, Vary) the controllers use:
  * - without an Authorization header: anonymously;
  * - with a token on an optional-auth read: signed in, if TokenService.verify accepts the token

@@ -125,7 +125,8 @@ export function sendCached(request: FastifyRequest, reply: FastifyReply, body: s
   reply.code(200).type('application/json; charset=utf-8').send(body);
 }
 
-function ifNoneMatch(header: string | undefined, etag: string): boolean {
+/** True when an If-None-Match header matches `etag` (strong or weak form, or `*`). */
+export function ifNoneMatch(header: string | undefined, etag: string): boolean {
   if (!header) return false;
   if (header.trim() === '*') return true;
   for (const candidate of header.split(',')) {

@@ -33,6 +33,12 @@ export interface ViewerOverlayRead {
 export class ViewerOverlayCache {
   constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache) {}
 
+  /** The anonymous response from this instance's memory, or undefined (then `read`). No I/O. */
+  peekAnonymous(cache: string, key: string): CachedBody | undefined {
+    const hit = this.cache.peekLocal(cache, key);
+    return hit && { body: sharedBodyBytes(hit.shared, hit.handle), version: hit.version };
+  }
+
   async read(viewer: AuthUser | undefined, spec: ViewerOverlayRead): Promise<CachedBody> {
     const result = await this.cache.read({
       cache: spec.cache,

@@ -23,10 +23,15 @@ export class CommentsCache {
     private readonly profiles: ProfilesService,
   ) {}
 
+  /** The anonymous list from this instance's memory, or undefined (then `list`). No I/O. */
+  peekAnonymous(slug: string): CachedBody | undefined {
+    return this.cache.peekAnonymous('comments', commentsKey(slug));
+  }
+
   list(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {
     return this.cache.read(viewer, {
       cache: 'comments',
-      key: `comments:${keyPart(slug)}`,
+      key: commentsKey(slug),
       tags: [CacheTags.comments(slug), CacheTags.people],
       compute: async () => {
         const records = await this.comments.listBySlug(slug, MAX_COMMENTS_PER_RESPONSE);
@@ -49,3 +54,5 @@ export class CommentsCache {
     });
   }
 }
+
+const commentsKey = (slug: string) => `comments:${keyPart(slug)}`;

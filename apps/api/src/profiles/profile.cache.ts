@@ -21,10 +21,15 @@ export class ProfileCache {
     private readonly repository: ProfileRepository,
   ) {}
 
+  /** The anonymous profile from this instance's memory, or undefined (then `get`). No I/O. */
+  peekAnonymous(username: string): CachedBody | undefined {
+    return this.cache.peekAnonymous('profile', profileKey(username));
+  }
+
   get(username: string, viewer: AuthUser | undefined): Promise<CachedBody> {
     return this.cache.read(viewer, {
       cache: 'profile',
-      key: `profile:${keyPart(username)}`,
+      key: profileKey(username),
       tags: [CacheTags.people],
       compute: async () => {
         const profile = await this.profiles.loadProfile(username);
@@ -38,3 +43,5 @@ export class ProfileCache {
     });
   }
 }
+
+const profileKey = (username: string) => `profile:${keyPart(username)}`;

@@ -16,6 +16,12 @@ export class TagsCache {
     private readonly tags: TagsService,
   ) {}
 
+  /** The tags from this instance's memory, or undefined (then `get`). No I/O. */
+  peek(): CachedBody | undefined {
+    const hit = this.cache.peekLocal('tags', 'tags');
+    return hit && { body: sharedBodyBytes(hit.shared, hit.handle), version: hit.version };
+  }
+
   async get(): Promise<CachedBody> {
     const result = await this.cache.read({
       cache: 'tags',

@@ -106,4 +106,32 @@ describe('BatchedWindow', () => {
     expect(r).not.toBe('unavailable');
     expect(shared.total()).toBe(4);
   });
+  it('tryHitWithin decides only what hit() would decide locally, and counts only what it allows', async () => {
+    let now = 0;
+    const shared = sharedCounter(60_000, () => now);
+    const w = new BatchedWindow(shared.sync, { syncEvery: 4, syncMs: 1_000 }, () => now);
+    // Unknown window: nothing counted, the caller must call hit() (which syncs).
+    expect(w.tryHitWithin('k', 10)).toBe(false);
+    await w.hit('k'); // count 1, synced
+    expect(w.tryHitWithin('k', 10)).toBe(true); // 2
+    expect(w.tryHitWithin('k', 10)).toBe(true); // 3
+    expect(w.tryHitWithin('k', 10)).toBe(true); // 4
+    // The next hit would make a sync due (pending reaches syncEvery): left to hit().
+    expect(w.tryHitWithin('k', 10)).toBe(false);
+    const r = await w.hit('k');
+    expect(r).toEqual({ count: 5, resetInMs: expect.any(Number) });
+    expect(shared.syncs).toEqual([1, 4]);
+    // At the limit: refused without counting, so hit() counts it once and refuses it.
+    expect(w.tryHitWithin('k', 5)).toBe(false);
+    expect(w.tryHitWithin('k', 6)).toBe(true); // 6
+    const next = await w.hit('k');
+    expect(next !== 'unavailable' && next.count).toBe(7);
+    // A new window is unknown again.
+    now = 60_001;
+    expect(w.tryHitWithin('k', 10)).toBe(false);
+    // Redis unavailable at the last sync: never decided locally.
+    shared.setDown(true);
+    expect(await w.hit('k')).toBe('unavailable');
+    expect(w.tryHitWithin('k', 10)).toBe(false);
+  });
 });

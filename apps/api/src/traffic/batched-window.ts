@@ -74,6 +74,22 @@ export class BatchedWindow {
     return { count: state.known + state.pending, resetInMs: Math.max(0, state.resetAt - this.now()) };
   }
 
+  /**
+   * hit() for a caller that cannot wait: counts the hit and returns true only when hit() would
+   * decide it from what this instance already knows (window synced, no sync due, Redis reachable)
+   * and the count stays within `max`. Otherwise counts nothing and returns false: the caller takes
+   * the path that calls hit(), which syncs or refuses as usual.
+   */
+  tryHitWithin(key: string, max: number): boolean {
+    const now = this.now();
+    const state = this.windows.get(key);
+    if (!state || state.resetAt === 0 || now >= state.resetAt || state.unavailable) return false;
+    if (state.pending + 1 >= this.options.syncEvery || state.known + state.pending + 1 > max) return false;
+    state.pending++;
+    this.scheduleFlush();
+    return true;
+  }
+
   /** Sends every key's unsent hits now, in one batch (the background flush; tests call it). */
   async flush(): Promise<void> {
     this.flushTimer = null;

@@ -69,6 +69,16 @@ export class RateLimitGuard implements CanActivate {
    * The general limit of a request, keyed as canActivate keys it (the user when signed in, else the
    * client address), for the cached-read fast path (cache/cached-read.fast-path.ts): throws the same 429.
    */
+  /**
+   * The general limit of an anonymous request from `clientAddress`, for the memory-hit front
+   * (cache/memory-hit-front.ts): true when the hit is counted and allowed without waiting for
+   * Redis; false when nothing was counted and the request must take the usual path (the first
+   * hit of a window, a sync due, Redis unreachable, or a client at its limit: 429 from there).
+   */
+  allowsAnonymousLocally(clientAddress: string): boolean {
+    return !this.config.RATE_LIMIT_ENABLED || this.limiter.tryHitLocally(this.general, `ip:${clientAddress}`);
+  }
+
   async checkGeneral(request: FastifyRequest, user: AuthUser | undefined): Promise<void> {
     if (!this.config.RATE_LIMIT_ENABLED || isWarmupRequest(request.headers)) return;
     const decision = await this.limiter.hit(this.general, user ? `u:${user.id}` : `ip:${request.ip}`);

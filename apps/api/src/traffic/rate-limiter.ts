@@ -131,6 +131,14 @@ export class RateLimiter {
     return { allowed, retryAfterSeconds: Math.max(1, Math.ceil(resetInMs / 1000)), counter };
   }
 
+  /**
+   * For a batched rule: counts a hit and returns true when it can be allowed without waiting for
+   * Redis (BatchedWindow.tryHitWithin); false means nothing was counted and `hit` must decide.
+   */
+  tryHitLocally(rule: LimitRule, subject: string): boolean {
+    return rule.batched === true && this.batchFor(rule).tryHitWithin(`${this.prefix}rl:${rule.name}:${subject}`, rule.max);
+  }
+
   private batchFor(rule: LimitRule): BatchedWindow {
     let batch = this.batches.get(rule.name);
     if (!batch) {
