@@ -6,7 +6,10 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
     note: 'Socket writes (responses, PostgreSQL, Redis). HAProxy `http-reuse safe` instead of `never` (no new backend connection per request); Redis rate-limit traffic cut to one script call per 500 ms per instance. On a busy box the V8 sampler also charges time spent waiting for a CPU inside the syscall.',
   },
   { match: /^writeUtf8String$/, note: 'Mostly ioredis command writes: the general rate limit no longer syncs per request (BatchedWindow background flush, one multi-key script call).' },
-  { match: /^\(garbage collector\)$/, note: 'Fewer allocations per cached read: the fast path skips the Nest execution context, guards, pipes and rxjs; anonymous local hits skip Fastify too (memory-hit-front.ts).' },
+  {
+    match: /^\(garbage collector\)$/,
+    note: 'Fewer allocations per cached read: the fast path skips the Nest execution context, guards, pipes and rxjs; anonymous local hits skip Fastify too (memory-hit-front.ts).',
+  },
   { match: /^runMicrotasks$|processTicksAndRejections/, note: 'Promise chains of the Nest pipeline: cached reads, anonymous and signed in, now bypass it (cache/cached-read.fast-path.ts).' },
   {
     match: /crypto\/util|crypto\/hash/,
@@ -20,7 +23,10 @@ const NOTES: Array<{ match: RegExp; note: string }> = [
   { match: /^emit node:events/, note: 'Event emitters of sockets and streams: fewer connections (reuse) and fewer Redis replies.' },
   { match: /prom-client\/lib\/histogram/, note: 'Per-request histogram observe (label hashing): left as is (a few µs; metrics by route template are required).' },
   { match: /ioredis\/built\/(Command|Redis)/, note: 'One Redis command object per call: rate-limit syncs batched (see writeUtf8String).' },
-  { match: /setHeader node:_http_outgoing|writeHead node:_http_server|_storeHeader/, note: 'Response headers (helmet, CORS, request id, cache headers): kept, all are required behaviour; the memory-hit front writes them in one writeHead from a list built at startup.' },
+  {
+    match: /setHeader node:_http_outgoing|writeHead node:_http_server|_storeHeader/,
+    note: 'Response headers (helmet, CORS, request id, cache headers): kept, all are required behaviour; the memory-hit front writes them in one writeHead from a list built at startup.',
+  },
   { match: /ipaddr\.js/, note: 'trustProxy check of X-Forwarded-For on every request (proxy-addr): left as is; correctness of client addresses for rate limits.' },
   { match: /password\.service/, note: 'argon2id verification (sign-in): by design; paced in the stress ramp, measured by loadtest:login-storm.' },
   { match: /rate-limit\.guard|batched-window/, note: 'Rate-limit guard: fast path calls the same limiter; Redis syncs batched.' },
