@@ -130,19 +130,7 @@ export async function writeReport(
     targets,
   };
 
-  console.log('\nresults (ratio = req/s / ceiling req/s):');
-  console.table(
-    results.map((r) => ({
-      scenario: r.name,
-      'req/s': r.requestsPerSec,
-      'p50 ms': r.p50Ms,
-      'p99 ms': r.p99Ms,
-      ratio: r.ratioOfCeiling,
-      'cpu us/req': r.serverCpuUsPerRequest,
-      'cpu ratio': r.cpuRatioOfCeiling,
-      non2xx: r.non2xx,
-    })),
-  );
+  printResults(results);
   for (const t of targets) console.log(`${t.pass ? 'PASS' : 'MISS'}  ${t.target}: ${t.value}${t.bound === undefined ? '' : ` (at most ${t.bound} here: ceiling / uncached)`}`);
 
   const md = [
@@ -165,4 +153,20 @@ export async function writeReport(
   await writeFile(`${root}bench/results/cache.json`, `${JSON.stringify(report, null, 2)}\n`);
   await writeFile(`${root}bench/results/cache.md`, md);
   console.log('\nwrote bench/results/cache.json and bench/results/cache.md');
+}
+
+function printResults(results: Result[]): void {
+  console.log('\nresults (ratio = req/s / ceiling req/s):');
+  console.table(
+    results.map((r) => ({
+      scenario: r.name,
+      'req/s': r.requestsPerSec,
+      'p50 ms': r.p50Ms,
+      'p99 ms': r.p99Ms,
+      ratio: r.ratioOfCeiling,
+      'cpu us/req': r.serverCpuUsPerRequest,
+      'cpu ratio': r.cpuRatioOfCeiling,
+      non2xx: r.non2xx,
+    })),
+  );
 }
