@@ -39,10 +39,11 @@ const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]{1,200}$/;
 /**
  * Anonymous cached reads answered from this instance's memory before Fastify sees the request
  * (pattern: serve the hottest hits at the edge of the process).
- * Protects against: a read whose answer is already in memory costing the server 4x the work of
- * writing it out. Measured with `npm run bench:cache`: Fastify's routing, its hook chain and
- * reply machinery cost a local hit ~100 µs of CPU against ~30 µs for node:http writing the same
- * headers and bytes.
+ * Protects against: a read whose answer is already in memory costing several times the work of
+ * writing it out. Measured at saturation (`npm run bench:cache`): a local hit of the list cost the
+ * server ~108 µs of CPU through Fastify's routing, hook chain and reply machinery, 59 µs here; a
+ * bare node:http server writing the same headers and bytes, ~30 µs. At the release gate's sparse
+ * pattern the difference is lost in each request's wakeups (README, "Cost per request").
  * Answers only a GET with no Authorization, no Origin and no warm-up header, on one of the five
  * cached reads, whose entry is in the in-process layer (fresh: CACHE_LOCAL_TTL_MS bounds how long
  * another instance's write can stay unseen, as for every local hit), while the instance is not
