@@ -3,13 +3,18 @@ import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryHitFront } from '../../src/cache/memory-hit-front.js';
 import { LifecycleService } from '../../src/lifecycle/lifecycle.service.js';
 import { createArticle } from '../support/article-fixtures.js';
-import { requestFrom, type RawResponse } from '../support/request-from.js';
+import { requestFrom, stableHeaders } from '../support/request-from.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 const ORIGIN = 'http://memory-front.example';
-/** Headers that differ between any two responses. */
-const VOLATILE = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
-const stable = (res: RawResponse) => Object.fromEntries(Object.entries(res.headers).filter(([k]) => !VOLATILE.has(k)));
+/** Records what MemoryHitFront.answer returned for each request (both test apps of this file). */
+const answer = vi.spyOn(MemoryHitFront.prototype, 'answer');
+/** Whether the front answered each request since the last call. */
+const answered = () => {
+  const taken = answer.mock.results.map((r) => r.value as boolean);
+  answer.mockClear();
+  return taken;
+};
 
 /**
  * The memory-hit front (src/cache/memory-hit-front.ts) answers anonymous local hits before
@@ -21,13 +26,6 @@ describe('memory-hit front (e2e)', () => {
   let t: TestApp;
   let slug: string;
   let author: string;
-  const answer = vi.spyOn(MemoryHitFront.prototype, 'answer');
-  /** Whether the front answered each request since the last call. */
-  const answered = () => {
-    const taken = answer.mock.results.map((r) => r.value as boolean);
-    answer.mockClear();
-    return taken;
-  };
   /** The value of one Prometheus sample line on /metrics (0 when absent). */
   const sample = async (prefix: string, ...parts: string[]) => {
     const metrics = String((await requestFrom('127.0.0.199', t.url, 'GET', '/metrics')).body);
@@ -57,7 +55,7 @@ describe('memory-hit front (e2e)', () => {
       expect(fromMemory.status, path).toBe(200);
       expect(fromMemory.body, path).toEqual(viaNest.body);
       expect(fromMemory.body, path).toEqual(first.body);
-      expect(stable(fromMemory), path).toEqual(stable(viaNest));
+      expect(stableHeaders(fromMemory), path).toEqual(stableHeaders(viaNest));
       expect(fromMemory.headers['x-content-type-options'], path).toBe('nosniff'); // helmet
       expect(fromMemory.headers.vary, path).toBe('Origin, Authorization'); // CORS's Vary kept
       expect(fromMemory.headers['x-instance-id'], path).toBeTruthy();
@@ -82,7 +80,7 @@ describe('memory-hit front (e2e)', () => {
     expect(withId.headers['x-request-id']).toBe('memory-front-1');
     expect(notModified.status).toBe(304);
     expect(notModified.body).toEqual(notModifiedViaNest.body); // none
-    expect(stable(notModified)).toEqual(stable(notModifiedViaNest));
+    expect(stableHeaders(notModified)).toEqual(stableHeaders(notModifiedViaNest));
 
     // A favorite on this instance invalidates its in-process entry before the writer is answered.
     const reader = await new ApiClient(t.url).actingAsNewUser('memfront-fan');
@@ -143,12 +141,6 @@ describe('memory-hit front (e2e)', () => {
 
 describe('memory-hit front and the general rate limit (e2e)', () => {
   let limited: TestApp;
-  const answer = vi.spyOn(MemoryHitFront.prototype, 'answer');
-  const answered = () => {
-    const taken = answer.mock.results.map((r) => r.value as boolean);
-    answer.mockClear();
-    return taken;
-  };
 
   beforeAll(async () => {
     // 40 a window: each instance syncs with Redis every 2 hits, so the front answers every other one.

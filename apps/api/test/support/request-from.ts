@@ -53,3 +53,11 @@ export function requestFrom(
     req.end();
   });
 }
+
+/** Headers that differ between any two responses to the same request. */
+const VOLATILE_HEADERS = new Set(['date', 'x-request-id', 'connection', 'keep-alive']);
+
+/** A response's headers without the volatile ones: what two answers to the same read must share. */
+export function stableHeaders(res: RawResponse): Record<string, unknown> {
+  return Object.fromEntries(Object.entries(res.headers).filter(([name]) => !VOLATILE_HEADERS.has(name)));
+}
