@@ -75,8 +75,22 @@ export class MemoryHitFront {
     }).flat();
   }
 
-  /** Answers the request and returns true, or returns false having done nothing. */
+  /**
+   * Answers the request and returns true, or returns false having done nothing. Never throws: it
+   * runs in the server's request listener, where an exception would end the process; a fault before
+   * anything was written leaves the request to Fastify.
+   */
   answer(request: IncomingMessage, response: ServerResponse): boolean {
+    try {
+      return this.answerFromMemory(request, response);
+    } catch {
+      if (!response.headersSent) return false;
+      response.destroy();
+      return true;
+    }
+  }
+
+  private answerFromMemory(request: IncomingMessage, response: ServerResponse): boolean {
     const started = performance.now();
     const headers = request.headers;
     if (request.method !== 'GET' || headers.authorization !== undefined || headers.origin !== undefined || headers[WARMUP_HEADER] !== undefined) return false;

@@ -2,6 +2,7 @@ import { ApiClient } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it, vi } from 'vitest';
 import { MemoryHitFront } from '../../src/cache/memory-hit-front.js';
 import { LifecycleService } from '../../src/lifecycle/lifecycle.service.js';
+import { TagsCache } from '../../src/tags/tags.cache.js';
 import { createArticle } from '../support/article-fixtures.js';
 import { requestFrom, stableHeaders } from '../support/request-from.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
@@ -126,6 +127,24 @@ describe('memory-hit front (e2e)', () => {
     expect(answered()).toEqual([true, true, true]);
     expect(await requests()).toBe(requestsBefore + 3);
     expect(await localHits()).toBe(hitsBefore + 3);
+  });
+
+  it('a fault in the front leaves the request to Fastify, which answers it', async () => {
+    const ip = '127.0.0.93';
+    await requestFrom(ip, t.url, 'GET', '/api/tags');
+    const peek = vi.spyOn(TagsCache.prototype, 'peek').mockImplementation(() => {
+      throw new Error('injected fault');
+    });
+    answer.mockClear();
+    try {
+      const res = await requestFrom(ip, t.url, 'GET', '/api/tags');
+      expect(answered()).toEqual([false]);
+      expect(peek).toHaveBeenCalledTimes(1);
+      expect(res.status).toBe(200);
+      expect(res.body.tags).toContain('memfront');
+    } finally {
+      peek.mockRestore();
+    }
   });
 
   it('steps aside while the instance drains, so Fastify sends clients elsewhere with Connection: close', async () => {
