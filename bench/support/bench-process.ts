@@ -1,6 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import os from 'node:os';
+import { API_NODE_FLAGS } from '@conduit/stack';
 
 const CLOCK_TICKS = 100; // USER_HZ on Linux
 const API_PORT = 4130;
@@ -81,9 +82,9 @@ export function startNode(root: string, args: string[], env: Record<string, stri
   return child;
 }
 
-/** The built API (apps/api/dist/main.js) on loopback, rate limits and admission control out of the way. */
+/** The built API (apps/api/dist/main.js, with the V8 flags npm start gives it) on loopback, rate limits and admission control out of the way. */
 export async function startApi(root: string, env: Record<string, string>): Promise<{ child: ChildProcess; base: string }> {
-  const child = startNode(root, ['--enable-source-maps', 'apps/api/dist/main.js'], {
+  const child = startNode(root, [...API_NODE_FLAGS, '--enable-source-maps', 'apps/api/dist/main.js'], {
     NODE_ENV: 'production',
     PORT: String(API_PORT),
     HOST: '127.0.0.1',

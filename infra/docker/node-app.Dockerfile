@@ -54,7 +54,8 @@ EXPOSE 3000
 HEALTHCHECK --interval=10s --timeout=3s --start-period=20s --retries=3 \
   CMD ["node", "-e", "fetch('http://127.0.0.1:'+(process.env.PORT||3000)+'/health/live').then(r=>process.exit(r.ok?0:1),()=>process.exit(1))"]
 # exec form: node is PID 1's only child-free process and receives SIGTERM for the drain.
-CMD ["node", "--enable-source-maps", "apps/api/dist/main.js"]
+# --max-semi-space-size: libs/stack/src/api-node-flags.ts (the same flags as npm start).
+CMD ["node", "--max-semi-space-size=32", "--enable-source-maps", "apps/api/dist/main.js"]
 
 FROM runtime-base AS worker
 COPY --from=build --chown=node:node /app/apps/worker/package.json ./apps/worker/

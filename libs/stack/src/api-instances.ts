@@ -1,3 +1,4 @@
+import { API_NODE_FLAGS } from './api-node-flags.js';
 import { API_MAIN } from './paths.js';
 import type { InstanceHandle, StackContext } from './types.js';
 import { httpOk, waitFor } from './wait-for.js';
@@ -16,7 +17,7 @@ export function spawnApiInstance(ctx: StackContext, appEnv: NodeJS.ProcessEnv, i
   const port = ctx.ports.api[index - 1];
   const id = `api-${index}`;
   const env = { ...appEnv, PORT: String(port), INSTANCE_ID: id };
-  const args = [...(options.nodeArgs ?? []), '--enable-source-maps', API_MAIN];
+  const args = [...(options.nodeArgs ?? []), ...API_NODE_FLAGS, '--enable-source-maps', API_MAIN];
   const proc = ctx.processes.spawn(id, process.execPath, args, env, options.supervise !== false);
   return { index, id, port, url: `http://127.0.0.1:${port}`, process: proc };
 }

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { existsSync, readdirSync } from 'node:fs';
 import { join } from 'node:path';
 import { promisify } from 'node:util';
+import { API_NODE_FLAGS } from '../api-node-flags.js';
 import { isListening } from '../ports.js';
 import { waitFor } from '../wait-for.js';
 import { DevProcess } from './dev-process.js';
@@ -113,8 +114,8 @@ function appEnv(options: DevOptions): NodeJS.ProcessEnv {
 
 function startApps(options: DevOptions): DevProcess[] {
   const env = appEnv(options);
-  const node = (name: string, main: string) => ({ name, command: process.execPath, args: ['--enable-source-maps', main], cwd: options.root, env });
-  const specs = [node('api', 'apps/api/dist/main.js')];
+  const node = (name: string, main: string, flags: readonly string[] = []) => ({ name, command: process.execPath, args: [...flags, '--enable-source-maps', main], cwd: options.root, env });
+  const specs = [node('api', 'apps/api/dist/main.js', API_NODE_FLAGS)];
   if (options.worker) specs.push(node('worker', 'apps/worker/dist/main.js'));
   if (options.web) {
     const vite = join(options.root, 'node_modules/vite/bin/vite.js');
