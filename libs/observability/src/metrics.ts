@@ -1,12 +1,16 @@
 import { getHeapStatistics } from 'node:v8';
 import { Counter, Gauge, Histogram, Registry, collectDefaultMetrics } from 'prom-client';
+import { registerEventLoopMetrics } from './event-loop-metrics.js';
 
 /**
  * One Prometheus registry per process. Default metrics cover event-loop lag, heap, RSS,
  * GC and CPU; feature modules register their own counters on this registry.
  */
 export const metricsRegistry = new Registry();
-collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 10 });
+// prom-client's own event-loop monitor cannot be turned off: at a 10 s resolution it wakes the
+// process once every 10 s; registerEventLoopMetrics replaces its gauges (event-loop-delay.ts).
+collectDefaultMetrics({ register: metricsRegistry, eventLoopMonitoringPrecision: 10_000 });
+registerEventLoopMetrics(metricsRegistry);
 
 /** V8's heap ceiling (--max-old-space-size): the HeapNearLimit alert divides used heap by it. */
 new Gauge({

@@ -1,7 +1,6 @@
 import { Inject, Injectable, type OnApplicationBootstrap, type OnModuleDestroy } from '@nestjs/common';
-import { monitorEventLoopDelay, type IntervalHistogram } from 'node:perf_hooks';
 import { APP_CONFIG, type AppConfig } from '@conduit/config';
-import { metricsRegistry } from '@conduit/observability';
+import { eventLoopDelay, metricsRegistry, type EventLoopDelayWindow } from '@conduit/observability';
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import { Counter, Gauge } from 'prom-client';
 import { LifecycleService } from '../lifecycle/lifecycle.service.js';
@@ -63,9 +62,10 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   private loopDelayMs = 0;
   private previousWindowP99Ms = 0;
   private timers: NodeJS.Timeout[] = [];
-  // Own histogram, started once the app is up: module loading and DI at startup block the loop
-  // for a while, and that must not make a fresh instance shed its first requests.
-  private readonly histogram: IntervalHistogram = monitorEventLoopDelay({ resolution: 10 });
+  // Its own window on the process's event-loop sampler, opened once the app is up: module loading
+  // and DI at startup block the loop for a while, and that must not make a fresh instance shed its
+  // first requests.
+  private loopWindow?: EventLoopDelayWindow;
   private readonly deadlines: RequestDeadlines;
   private readonly limiter: AdaptiveConcurrencyLimit;
   private readonly shedCounts: Record<RequestPriority, number> = { critical: 0, normal: 0, low: 0 };
@@ -95,7 +95,7 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   }
 
   onApplicationBootstrap(): void {
-    this.histogram.enable();
+    this.loopWindow = eventLoopDelay.window();
     this.deadlines.start();
     limitGauge.set(this.limiter.limit);
     // Sampled, not computed per request: p99 of each 500 ms window (a percentile per request is
@@ -108,7 +108,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
 
   onModuleDestroy(): void {
     this.timers.forEach((t) => clearInterval(t));
-    this.histogram.disable();
+    this.loopWindow?.close();
+    this.loopWindow = undefined;
     this.deadlines.stop();
   }
 
@@ -161,8 +162,10 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
   }
 
   private sampleEventLoop(): void {
-    const windowP99Ms = this.histogram.count > 0 ? this.histogram.percentile(99) / 1e6 : 0;
-    this.histogram.reset();
+    const histogram = this.loopWindow?.histogram;
+    if (!histogram) return;
+    const windowP99Ms = histogram.count > 0 ? histogram.percentile(99) / 1e6 : 0;
+    histogram.reset();
     // Sustained, not momentary: the delay that counts is the lower of the last two windows, so one
     // GC pause or a scheduler hiccup on a busy host never sheds; a loop blocked for >= 1 s does.
     this.loopDelayMs = Math.min(windowP99Ms, this.previousWindowP99Ms);
