@@ -1,16 +1,17 @@
+import type { RecordableHistogram } from 'node:perf_hooks';
 import { Gauge, type Registry } from 'prom-client';
 import { eventLoopDelay } from './event-loop-delay.js';
 
 /** prom-client's default event-loop gauges, by name suffix and the histogram figure each reports. */
-const FIGURES = {
-  min: (h: { min: number }) => h.min,
-  max: (h: { max: number }) => h.max,
-  mean: (h: { mean: number }) => h.mean,
-  stddev: (h: { stddev: number }) => h.stddev,
-  p50: (h: { percentile(p: number): number }) => h.percentile(50),
-  p90: (h: { percentile(p: number): number }) => h.percentile(90),
-  p99: (h: { percentile(p: number): number }) => h.percentile(99),
-} as const;
+const FIGURES: Record<string, (h: RecordableHistogram) => number> = {
+  min: (h) => h.min,
+  max: (h) => h.max,
+  mean: (h) => h.mean,
+  stddev: (h) => h.stddev,
+  p50: (h) => h.percentile(50),
+  p90: (h) => h.percentile(90),
+  p99: (h) => h.percentile(99),
+};
 
 /**
  * The nodejs_eventloop_lag_* metrics (same names and units as prom-client's defaults, which

@@ -7,8 +7,9 @@
  * --max-semi-space-size=32 (MB; Node 20's default is 16): a request allocates short-lived objects
  * (headers, promises, parsed rows, JSON strings), and a young generation twice as large is
  * scavenged half as often, while each scavenge copies only what is still alive. Measured on a
- * 2-core box (README, "Where the CPU goes"): a signed-in cached list served ~10% more requests/s
- * at saturation, and the 1000-user release gate's API CPU fell by about a tenth. The price is
- * up to 32 MB more heap per instance under load (the young generation grows only as needed).
+ * 2-core box (README, "Cost per request and breaking point"): a signed-in cached list served
+ * 6-12% more requests/s at saturation (32, 64 and 128 MB within a few percent of each other); at
+ * the release gate's pattern no change beyond the box's run-to-run drift. The price is up to
+ * 32 MB more heap per instance under load (the young generation grows only as needed).
  */
 export const API_NODE_FLAGS: readonly string[] = ['--max-semi-space-size=32'];
