@@ -1,4 +1,5 @@
 export { createFailFastRedis, type FailFastRedisOptions } from './fail-fast-redis.js';
+export { coalesceWrites } from './write-coalescing.js';
 export { RedisBreaker, UNAVAILABLE, type Unavailable, type RedisBreakerOptions, type BreakerStats, type BreakerState } from './redis-breaker.js';
 export { VersionedCache } from './versioned-cache.js';
 export type { VersionedCacheOptions, CacheReadSpec, CacheReadResult, PersonalSpec } from './cache-read-spec.js';
