@@ -17,6 +17,7 @@ interface StackHandle {
 }
 interface StackModule {
   startStack(options: Record<string, unknown>): Promise<StackHandle>;
+  claimRunDirectory(dir: string): () => void;
 }
 interface DbModule {
   ensureDatabase(url: string): Promise<void>;
@@ -60,13 +61,23 @@ export async function startLoadTestStack(opts: LoadTestStackOptions): Promise<Lo
   // Variable specifiers: loaded at run time, so typechecking the driver does not depend on them.
   const stackPath = join(REPO, 'libs/stack/src/index.ts');
   const dbPath = join(REPO, 'libs/db/dist/index.js');
-  const { startStack } = (await import(stackPath)) as StackModule;
+  const { startStack, claimRunDirectory } = (await import(stackPath)) as StackModule;
   const db = (await import(dbPath)) as DbModule;
 
-  await seedLoadTestDatabase(db, opts);
-  const stack = await startStack(loadTestStackOptions(opts));
+  // One load test at a time on this box: a second run would reseed the database under the first
+  // and share its ports. Refused here, before seeding, with who holds it (the stack's own claim of
+  // its run directory comes later).
+  const releaseSuite = claimRunDirectory(join(REPO, 'var/loadtest-suite'));
+  let stack: StackHandle;
+  try {
+    await seedLoadTestDatabase(db, opts);
+    stack = await startStack(loadTestStackOptions(opts));
+  } catch (error) {
+    releaseSuite();
+    throw error;
+  }
   let stopped: Promise<void> | undefined;
-  const stop = () => (stopped ??= stack.stop());
+  const stop = () => (stopped ??= stack.stop().finally(releaseSuite));
   stopOnSignals(stop, opts.log);
   const { groups, close } = processGroupsOf(stack, opts.databaseUrl);
   return {

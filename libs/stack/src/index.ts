@@ -3,6 +3,7 @@
 //   ... traffic to stack.urls.lb ...; await stack.killInstance(1); await stack.restartInstance(2);
 //   await stack.stop();
 export { startStack } from './stack.js';
+export { claimRunDirectory, RunDirectoryBusyError } from './run-lock.js';
 export { API_NODE_FLAGS } from './api-node-flags.js';
 export type { Stack, StackOptions, StackUrls, InstanceHandle } from './types.js';
 export { describeBudget, poolerBudget, type ConnectionBudget, type PoolerBudget } from './connection-budget.js';

@@ -5,6 +5,7 @@ import { readEnvFile } from './env-file.js';
 import { MAX_INSTANCES, fixedPorts, randomPorts, type StackPorts } from './ports.js';
 import { repoPath } from './paths.js';
 import { StackProcesses, type RunDirectory } from './stack-processes.js';
+import { claimRunDirectory } from './run-lock.js';
 import { cleanupStalePids } from './stale-pids.js';
 import type { AutoscaleOptions, StackContext, StackOptions } from './types.js';
 
@@ -36,14 +37,18 @@ async function choosePorts(options: StackOptions, instances: number): Promise<St
   return ports;
 }
 
-/** var/stack-<lb port> by default, a temporary directory for 'auto' ports; leftovers of a crashed run are killed. */
+/**
+ * var/stack-<lb port> by default, a temporary directory for 'auto' ports. Claimed first (refused
+ * while another live stack runs from it), then leftovers of a crashed run are killed.
+ */
 function prepareRunDirectory(options: StackOptions, ports: StackPorts, log: (line: string) => void): RunDirectory {
   const temporary = !options.runDir && options.ports === 'auto';
   const dir = options.runDir ?? (temporary ? mkdtempSync(join(tmpdir(), 'conduit-stack-')) : repoPath('var', `stack-${ports.lb}`));
   mkdirSync(join(dir, 'logs'), { recursive: true });
+  const release = claimRunDirectory(dir);
   const pidFile = join(dir, 'pids.json');
   cleanupStalePids(pidFile, log);
-  return { dir, pidFile, temporary };
+  return { dir, pidFile, temporary, release };
 }
 
 /** .env.example, with the same variables from process.env winning when inheritEnv is set. */

@@ -9,6 +9,8 @@ export interface RunDirectory {
   dir: string;
   pidFile: string;
   temporary: boolean;
+  /** Gives the directory up for the next stack (run-lock.ts). */
+  release: () => void;
 }
 
 // LB first (no new traffic), then the apps (they drain), then what they depend on.
@@ -23,7 +25,10 @@ export class StackProcesses {
   staticServer?: Server;
   private stopped?: Promise<void>;
   private readonly cleanups: Array<() => Promise<void>> = [];
-  private readonly killAll = () => this.list.forEach((p) => p.killNow());
+  private readonly killAll = () => {
+    this.list.forEach((p) => p.killNow());
+    this.run.release();
+  };
 
   constructor(
     private readonly run: RunDirectory,
@@ -65,6 +70,7 @@ export class StackProcesses {
     for (const cleanup of this.cleanups) await cleanup().catch((error: Error) => this.log(`cleanup failed: ${error.message}`));
     this.list.forEach((p) => p.closeLog());
     rmSync(this.run.pidFile, { force: true });
+    this.run.release();
     if (this.run.temporary) rmSync(this.run.dir, { recursive: true, force: true });
   }
 }
