@@ -1,14 +1,9 @@
 import type { Redis } from 'ioredis';
-import { TestRedisServer } from '@conduit/testing';
+import { redisReady, TestRedisServer } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFailFastRedis, RedisBreaker, UNAVAILABLE } from '@conduit/cache';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ready(redis: Redis): Promise<void> {
-  for (let i = 0; i < 250 && redis.status !== 'ready'; i++) await sleep(20);
-  expect(redis.status).toBe('ready');
-}
 
 /** The most probes the backoff allows in `elapsedMs` after opening: probe j starts after the first j open periods. */
 function probeBound(elapsedMs: number, openMs: number, maxOpenMs: number): number {
@@ -34,7 +29,7 @@ describe('RedisBreaker with the cache Redis frozen (own redis-server)', () => {
   beforeAll(async () => {
     await server.start();
     redis = createFailFastRedis({ url: server.url, commandTimeoutMs: 100, name: 'breaker-freeze' });
-    await ready(redis);
+    await redisReady(redis);
   });
   afterAll(async () => {
     server.thaw();

@@ -1,6 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { Redis } from 'ioredis';
-import { TEST_REDIS_URL, TestRedisServer } from '@conduit/testing';
+import { redisReady, TEST_REDIS_URL, TestRedisServer } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createFailFastRedis, VersionedCache, type VersionedCacheOptions } from '@conduit/cache';
 
@@ -17,14 +17,6 @@ const options = (prefix: string, overrides: Partial<VersionedCacheOptions> = {})
 });
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ready(redis: Redis): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (redis.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`redis not ready: ${redis.status}`);
-    await sleep(20);
-  }
-}
 
 /** A computation that counts its runs and can be slowed down (to hold a stampede open). */
 function counted(value: () => string, delayMs = 0) {
@@ -47,7 +39,7 @@ describe('VersionedCache against the shared Redis', () => {
     a = createFailFastRedis({ url: TEST_REDIS_URL, commandTimeoutMs: 500, name: 'test-a' });
     b = createFailFastRedis({ url: TEST_REDIS_URL, commandTimeoutMs: 500, name: 'test-b' });
     admin = new Redis(TEST_REDIS_URL);
-    await Promise.all([ready(a), ready(b)]);
+    await Promise.all([redisReady(a), redisReady(b)]);
   });
   afterAll(async () => {
     const keys = await admin.keys(`${prefix}*`); // test cleanup only, never on a request path
@@ -123,7 +115,7 @@ describe('VersionedCache against the shared Redis', () => {
 
   it('the read that finds a miss takes the fill lock; a reader that took it but joined a running fill gives it back', async () => {
     const client = createFailFastRedis({ url: TEST_REDIS_URL, commandTimeoutMs: 500, name: 'test-lock' });
-    await ready(client);
+    await redisReady(client);
     const lockKey = `${prefix}lock:handover`;
     // Counts read scripts answered on this client (the test waits for the second reader's).
     const reads = { answered: 0 };
@@ -261,7 +253,7 @@ describe('VersionedCache during Redis outages (own redis-server)', () => {
     await server.start();
     a = createFailFastRedis({ url: server.url, commandTimeoutMs: 150, name: 'outage-a' });
     b = createFailFastRedis({ url: server.url, commandTimeoutMs: 150, name: 'outage-b' });
-    await Promise.all([ready(a), ready(b)]);
+    await Promise.all([redisReady(a), redisReady(b)]);
   });
   afterAll(async () => {
     a?.disconnect();
@@ -282,7 +274,7 @@ describe('VersionedCache during Redis outages (own redis-server)', () => {
       expect(r).toMatchObject({ shared: 'db', source: 'computed', version: null });
     }
     await server.start();
-    await ready(a);
+    await redisReady(a);
     // Fresh Redis (empty): the next reads fill it, then hit it, once the breaker lets them through.
     const sources: string[] = [];
     for (let i = 0; i < 30 && sources.at(-1) !== 'redis'; i++) {
@@ -328,7 +320,7 @@ describe('VersionedCache during Redis outages (own redis-server)', () => {
       server.thaw();
     }
     await sleep(600);
-    await ready(a);
+    await redisReady(a);
     // The writer's instance never serves the pre-write entry: it rotates the epoch first.
     let r = await ca.read(spec);
     for (let i = 0; i < 20 && r.version === null; i++) {

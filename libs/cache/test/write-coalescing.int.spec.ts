@@ -1,18 +1,10 @@
 import { once } from 'node:events';
 import { Redis } from 'ioredis';
-import { TestRedisServer } from '@conduit/testing';
+import { redisReady, TestRedisServer } from '@conduit/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { coalesceWrites, createFailFastRedis } from '@conduit/cache';
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function ready(redis: Redis): Promise<void> {
-  const deadline = Date.now() + 10_000;
-  while (redis.status !== 'ready') {
-    if (Date.now() > deadline) throw new Error(`redis not ready: ${redis.status}`);
-    await sleep(20);
-  }
-}
 
 type StreamInternals = { _write: (...a: unknown[]) => void; _writev?: (...a: unknown[]) => void };
 
@@ -47,7 +39,7 @@ describe('coalesceWrites (a private redis-server)', () => {
   beforeAll(async () => {
     await server.start();
     observer = new Redis(server.url);
-    await ready(observer);
+    await redisReady(observer);
   });
 
   afterAll(async () => {
@@ -58,7 +50,7 @@ describe('coalesceWrites (a private redis-server)', () => {
   it('sends the commands of one turn in one write, with every reply in order', async () => {
     const plain = new Redis(server.url);
     const coalesced = coalesceWrites(new Redis(server.url));
-    await Promise.all([ready(plain), ready(coalesced)]);
+    await Promise.all([redisReady(plain), redisReady(coalesced)]);
 
     const plainWrites = countSocketWrites(plain);
     const coalescedWrites = countSocketWrites(coalesced);
@@ -76,7 +68,7 @@ describe('coalesceWrites (a private redis-server)', () => {
 
   it('keeps commands of separate turns apart and answers each', async () => {
     const client = coalesceWrites(new Redis(server.url));
-    await ready(client);
+    await redisReady(client);
     const first = await client.set('k', 'a');
     await sleep(5);
     const second = await client.get('k');
@@ -86,7 +78,7 @@ describe('coalesceWrites (a private redis-server)', () => {
 
   it('is applied again on the new socket after a reconnect (the fail-fast client)', async () => {
     const client = createFailFastRedis({ url: server.url, commandTimeoutMs: 1_000, name: 'coalescing-test' });
-    await ready(client);
+    await redisReady(client);
     const firstSocket = client.stream;
     const reconnected = once(client, 'ready');
     await observer.call('CLIENT', 'KILL', 'TYPE', 'normal', 'SKIPME', 'yes');

@@ -115,3 +115,12 @@ export function redisAnswers(port: number): Promise<boolean> {
     socket.once('data', (data) => done(data.toString().startsWith('+PONG')));
   });
 }
+
+/** Waits until an ioredis client is connected and ready (at most `timeoutMs`), else throws with its status. */
+export async function redisReady(client: { readonly status: string }, timeoutMs = 10_000): Promise<void> {
+  const deadline = Date.now() + timeoutMs;
+  while (client.status !== 'ready') {
+    if (Date.now() > deadline) throw new Error(`redis not ready: ${client.status}`);
+    await new Promise((resolve) => setTimeout(resolve, 20));
+  }
+}
