@@ -15,6 +15,8 @@ export interface ProcessGroup {
   /** Current pids (called at every sample: processes come and go). */
   pids: () => number[] | Promise<number[]>;
   note?: string;
+  /** Part of the stack under test (API instances, worker, load balancer, Redis, PostgreSQL): summed in stackCpu(). */
+  stack?: boolean;
 }
 
 function ticksOf(pid: number): number | undefined {
@@ -146,6 +148,23 @@ export class CpuSampler {
     } finally {
       this.sampling = false;
     }
+  }
+
+  /**
+   * The stack's CPU (the groups marked `stack`, summed per sample) over samples[from..to): average
+   * and peak, 100 = one core. Undefined when no group is marked or no sample falls in the range.
+   */
+  stackCpu(from = 0, to = this.samples.length): { avgPct: number; maxPct: number; samples: number } | undefined {
+    const members = this.groups.flatMap((g, i) => (g.stack ? [i] : []));
+    const s = this.samples.slice(from, to);
+    if (!members.length || !s.length) return undefined;
+    const sums = s.map((x) => members.reduce((a, i) => a + x.pct[i], 0));
+    return { avgPct: sums.reduce((a, b) => a + b, 0) / sums.length, maxPct: Math.max(...sums), samples: sums.length };
+  }
+
+  /** Names of the groups stackCpu() sums. */
+  stackGroups(): string[] {
+    return this.groups.filter((g) => g.stack).map((g) => g.name);
   }
 
   /** Average and peak per group over samples[from..]; plus the whole machine and "everything else". */

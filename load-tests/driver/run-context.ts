@@ -29,5 +29,7 @@ export interface RunContext {
 export interface StageOutcome {
   started: number;
   fullStrengthMs: number;
+  /** CPU sample marks (CpuSampler.mark) of the first stretch at full strength: [from, to). */
+  fullStrengthCpu?: [from: number, to: number];
   levels: StressLevel[];
 }

@@ -2,7 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { JOURNEYS } from '../shared/journeys.ts';
 import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
-import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
+import { evaluateGate, RELEASE_GATE, STACK_CPU_BUDGET_PCT } from '../shared/thresholds.ts';
 import { WINDOW_MS, latencyStats, type Recorder } from './recorder.ts';
 import type { RunContext, StageOutcome } from './run-context.ts';
 
@@ -49,10 +49,24 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
     passed: gate.pass,
     timeline: withCpu(rec.timeline(), sampler.windows(rec.t0, WINDOW_MS, rec.timeline().length)),
     resources,
+    stackCpu: stackCpuOf(ctx, outcome),
     notes: runNotes(ctx, resources),
   };
   if (type === 'stress') addStressVerdict(summary, outcome.levels);
   return summary;
+}
+
+function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCpu'] {
+  const { sampler, rec } = ctx;
+  const run = sampler.stackCpu();
+  if (!run) return undefined;
+  const full = outcome.fullStrengthCpu && sampler.stackCpu(...outcome.fullStrengthCpu);
+  return {
+    groups: sampler.stackGroups(),
+    run: { avgPct: run.avgPct, maxPct: run.maxPct },
+    fullStrength: full && { avgPct: full.avgPct, maxPct: full.maxPct, users: rec.maxUsers },
+    budgetPct: STACK_CPU_BUDGET_PCT,
+  };
 }
 
 function chatSummary(rec: Recorder): RunSummary['chat'] {

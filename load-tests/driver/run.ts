@@ -108,6 +108,8 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   const levels = new StressLevels(ctx);
   const progress = new ProgressLine(ctx, total);
   let fullStrengthMs = 0;
+  let fullFrom: number | undefined;
+  let fullTo: number | undefined;
   let stopAt = total;
   let lastTick = performance.now();
   for (;;) {
@@ -117,14 +119,18 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
     scaleUsers(ctx, active, want);
     rec.setUsers(active.length);
     const now = performance.now();
-    if (active.length >= fullTarget && fullTarget > 0) fullStrengthMs += now - lastTick;
+    if (active.length >= fullTarget && fullTarget > 0) {
+      fullStrengthMs += now - lastTick;
+      fullFrom ??= ctx.sampler.mark();
+    } else if (fullFrom !== undefined) fullTo ??= ctx.sampler.mark();
     lastTick = now;
     const level = ctx.type === 'stress' ? await levels.update(t) : undefined;
     if (level && !level.pass) stopAt = t; // the breaking point is found: stop climbing
     progress.update(t, active.length, want);
     await new Promise((r) => setTimeout(r, 250));
   }
-  return { started, fullStrengthMs, levels: levels.levels };
+  const fullStrengthCpu: [number, number] | undefined = fullFrom === undefined ? undefined : [fullFrom, fullTo ?? ctx.sampler.mark()];
+  return { started, fullStrengthMs, fullStrengthCpu, levels: levels.levels };
 }
 
 /** Starts or stops virtual users until `want` run. */

@@ -53,5 +53,6 @@ export function processGroups(t: TargetProcesses): { groups: ProcessGroup[]; clo
   } else {
     groups.push({ name: 'PostgreSQL', short: 'pg', pids: () => pidsByName('postgres'), note: 'every postgres process on the box' });
   }
+  for (const g of groups) g.stack = true;
   return { groups, close: async () => void (await client?.end().catch(() => {})) };
 }

@@ -100,6 +100,17 @@ export interface RunSummary {
   passed: boolean;
   timeline: TimelinePoint[];
   resources: ResourceRow[];
+  /**
+   * The stack's CPU (100 = one core): the processes of the system under test summed (API
+   * instances, worker, load balancer, Redis, PostgreSQL; not the generator), over the run and over
+   * the time at full strength, against STACK_CPU_BUDGET_PCT (reported, not a gate threshold).
+   */
+  stackCpu?: {
+    groups: string[];
+    run: { avgPct: number; maxPct: number };
+    fullStrength?: { avgPct: number; maxPct: number; users: number };
+    budgetPct: number;
+  };
   stress?: {
     maxPassingUsers: number | null;
     firstFailingUsers: number | null;
@@ -118,6 +129,19 @@ const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
 function fmtActual(r: ThresholdResult): string {
   if (r.actual === undefined) return 'no data';
   return r.stat === 'rate' ? pct(r.actual) : ms(r.actual);
+}
+
+const cores = (pct: number) => `${(pct / 100).toFixed(2)} core`;
+
+/** Two lines: the stack's CPU over the run, and at full strength against the budget. */
+export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[] {
+  const lines = [`stack CPU (${c.groups.join(', ')}):`, `  over the run            avg ${cores(c.run.avgPct)}  max ${cores(c.run.maxPct)}`];
+  const f = c.fullStrength;
+  if (f) {
+    const verdict = f.avgPct <= c.budgetPct ? 'within' : 'over';
+    lines.push(`  at full strength (${f.users} users) avg ${cores(f.avgPct)}  max ${cores(f.maxPct)}  (${verdict} the ${cores(c.budgetPct)} budget)`);
+  }
+  return lines;
 }
 
 /** End-of-test text summary (stdout of both runners). */
@@ -145,6 +169,7 @@ export function formatTextSummary(s: RunSummary): string {
     lines.push('CPU (100% = one core):');
     for (const r of s.resources) lines.push(`  ${r.name.padEnd(22)} avg ${r.cpuAvgPct.toFixed(0).padStart(4)}%  max ${r.cpuMaxPct.toFixed(0).padStart(4)}%${r.note ? `  (${r.note})` : ''}`);
   }
+  if (s.stackCpu) lines.push(...formatStackCpu(s.stackCpu));
   if (s.stress) {
     lines.push(
       `stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`,

@@ -134,4 +134,32 @@ describe('BatchedWindow', () => {
     expect(await w.hit('k')).toBe('unavailable');
     expect(w.tryHitWithin('k', 10)).toBe(false);
   });
+  it('tryHitWithin decides locally while a sync is in flight, as hit() does, and leaves the next due sync to hit()', async () => {
+    const shared = sharedCounter(60_000, () => 0);
+    let release: () => void = () => {};
+    let hold = false;
+    const slowSync = async (key: string, amount: number): Promise<SyncResult> => {
+      if (hold) await new Promise<void>((r) => (release = r));
+      return shared.sync(key, amount);
+    };
+    const w = new BatchedWindow(slowSync, { syncEvery: 4, syncMs: 1_000 }, () => 0);
+    await w.hit('k'); // count 1, synced
+    for (let i = 0; i < 3; i++) expect(w.tryHitWithin('k', 100)).toBe(true); // pending 3
+    expect(w.tryHitWithin('k', 100)).toBe(false); // the 4th makes a sync due: hit() does it
+    hold = true;
+    const syncing = w.hit('k'); // pending 4 -> sync of 4 in flight
+    // While it is in flight hit() would not wait, so these are decided here and counted.
+    for (let i = 0; i < 5; i++) expect(w.tryHitWithin('k', 100)).toBe(true);
+    // The hits in flight count too: 1 synced + 4 in flight + 5 here = 10, the limit.
+    expect(w.tryHitWithin('k', 10)).toBe(false);
+    release();
+    hold = false;
+    await syncing;
+    expect(shared.syncs).toEqual([1, 4]);
+    // Settled with 5 unsent hits (>= syncEvery): the next sync is due again, so hit() takes it.
+    expect(w.tryHitWithin('k', 100)).toBe(false);
+    const r = await w.hit('k');
+    expect(r).toEqual({ count: 11, resetInMs: expect.any(Number) });
+    expect(shared.syncs).toEqual([1, 4, 6]);
+  });
 });

@@ -6,6 +6,8 @@ interface WindowState {
   known: number;
   /** Hits counted here since the last sync. */
   pending: number;
+  /** Hits sent with the sync in flight, not yet in `known`. */
+  inFlight: number;
   resetAt: number;
   lastSyncAt: number;
   syncing: Promise<SyncResult> | null;
@@ -53,7 +55,7 @@ export class BatchedWindow {
     if (!state || (state.resetAt > 0 && now >= state.resetAt)) {
       if (state) this.windows.delete(key);
       if (this.windows.size >= (this.options.maxKeys ?? 50_000)) this.sweep(now);
-      state = { known: 0, pending: 0, resetAt: 0, lastSyncAt: 0, syncing: null, unavailable: false };
+      state = { known: 0, pending: 0, inFlight: 0, resetAt: 0, lastSyncAt: 0, syncing: null, unavailable: false };
       this.windows.set(key, state);
     }
     state.pending++;
@@ -61,6 +63,7 @@ export class BatchedWindow {
     if (due && !state.syncing) {
       const amount = state.pending;
       state.pending = 0;
+      state.inFlight = amount;
       state.syncing = this.settle(state, this.sync(key, amount), amount);
       if ((await state.syncing) === 'unavailable') return 'unavailable';
     } else if (state.resetAt === 0 && state.syncing) {
@@ -71,7 +74,7 @@ export class BatchedWindow {
     } else {
       this.scheduleFlush();
     }
-    return { count: state.known + state.pending, resetInMs: Math.max(0, state.resetAt - this.now()) };
+    return { count: state.known + state.inFlight + state.pending, resetInMs: Math.max(0, state.resetAt - this.now()) };
   }
 
   /**
@@ -84,7 +87,11 @@ export class BatchedWindow {
     const now = this.now();
     const state = this.windows.get(key);
     if (!state || state.resetAt === 0 || now >= state.resetAt || state.unavailable) return false;
-    if (state.pending + 1 >= this.options.syncEvery || state.known + state.pending + 1 > max) return false;
+    // A sync due and none in flight: hit() starts one and waits for it. With one in flight, hit()
+    // decides from the local count without waiting, and so does this (otherwise every hit of a busy
+    // client goes the slow way for a whole Redis round trip, until the sync settles).
+    const syncDue = state.pending + 1 >= this.options.syncEvery && !state.syncing;
+    if (syncDue || state.known + state.inFlight + state.pending + 1 > max) return false;
     state.pending++;
     this.scheduleFlush();
     return true;
@@ -97,6 +104,7 @@ export class BatchedWindow {
     for (const [key, state] of this.windows) {
       if (state.pending > 0 && !state.syncing && state.resetAt > 0) {
         items.push({ key, amount: state.pending, state });
+        state.inFlight = state.pending;
         state.pending = 0;
       }
     }
@@ -121,6 +129,7 @@ export class BatchedWindow {
   private settle(state: WindowState, result: Promise<SyncResult>, amount: number): Promise<SyncResult> {
     return result.then((r) => {
       state.syncing = null;
+      state.inFlight = 0;
       state.lastSyncAt = this.now();
       state.unavailable = r === 'unavailable';
       if (r === 'unavailable') {

@@ -1,0 +1,68 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { afterAll, describe, expect, it } from 'vitest';
+import { formatStackCpu } from '../shared/summary.ts';
+import { CpuSampler } from './process-cpu.ts';
+
+const children: ChildProcess[] = [];
+afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+
+/** A child that spins for at most 20 s (killed after the test). */
+function spinner(): number {
+  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 20000; while (Date.now() < end);'], { stdio: 'ignore' });
+  children.push(child);
+  return child.pid!;
+}
+
+describe('CpuSampler stack CPU', () => {
+  it('sums the groups marked as the stack, per sample, and leaves the others out', async () => {
+    const [a, b, outside] = [spinner(), spinner(), spinner()];
+    const sampler = new CpuSampler(
+      [
+        { name: 'generator', pids: () => [outside] },
+        { name: 'api', pids: () => [a], stack: true },
+        { name: 'db', pids: () => [b], stack: true },
+      ],
+      2,
+    );
+    await sampler.start(100);
+    for (let i = 0; i < 50 && sampler.mark() < 6; i++) await new Promise((r) => setTimeout(r, 100));
+    sampler.stop();
+    const n = sampler.mark();
+    expect(n).toBeGreaterThanOrEqual(6);
+
+    expect(sampler.stackGroups()).toEqual(['api', 'db']);
+    const rows = sampler.rows(0);
+    const avgOf = (name: string) => rows.find((r) => r.name === name)!.cpuAvgPct;
+    const whole = sampler.stackCpu()!;
+    expect(whole.samples).toBe(n);
+    // The average of per-sample sums is the sum of the members' averages; the generator is not in it.
+    expect(whole.avgPct).toBeCloseTo(avgOf('api') + avgOf('db'), 6);
+    expect(whole.maxPct).toBeGreaterThanOrEqual(whole.avgPct);
+
+    // A range covers only its samples: the halves average back to the whole.
+    const half = Math.floor(n / 2);
+    const first = sampler.stackCpu(0, half)!;
+    const second = sampler.stackCpu(half)!;
+    expect(first.samples + second.samples).toBe(n);
+    expect((first.avgPct * first.samples + second.avgPct * second.samples) / n).toBeCloseTo(whole.avgPct, 6);
+    expect(sampler.stackCpu(n)).toBeUndefined();
+  });
+
+  it('has no stack figure when no group is marked', async () => {
+    const sampler = new CpuSampler([{ name: 'generator', pids: () => [process.pid] }], 2);
+    await sampler.start(100);
+    for (let i = 0; i < 30 && sampler.mark() < 2; i++) await new Promise((r) => setTimeout(r, 100));
+    sampler.stop();
+    expect(sampler.stackCpu()).toBeUndefined();
+    expect(sampler.stackGroups()).toEqual([]);
+  });
+
+  it('prints the full-strength figure in cores against the budget', () => {
+    const c = { groups: ['API instance 1', 'PostgreSQL'], run: { avgPct: 41.2, maxPct: 70 }, budgetPct: 50 };
+    expect(formatStackCpu(c)).toEqual(['stack CPU (API instance 1, PostgreSQL):', '  over the run            avg 0.41 core  max 0.70 core']);
+    const within = formatStackCpu({ ...c, fullStrength: { avgPct: 49.6, maxPct: 61, users: 1000 } });
+    expect(within[2]).toBe('  at full strength (1000 users) avg 0.50 core  max 0.61 core  (within the 0.50 core budget)');
+    const over = formatStackCpu({ ...c, fullStrength: { avgPct: 50.4, maxPct: 61, users: 1000 } });
+    expect(over[2]).toContain('avg 0.50 core  max 0.61 core  (over the 0.50 core budget)');
+  });
+});
