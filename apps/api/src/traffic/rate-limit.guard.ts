@@ -66,10 +66,6 @@ export class RateLimitGuard implements CanActivate {
   }
 
   /**
-   * The general limit of a request, keyed as canActivate keys it (the user when signed in, else the
-   * client address), for the cached-read fast path (cache/cached-read.fast-path.ts): throws the same 429.
-   */
-  /**
    * The general limit of an anonymous request from `clientAddress`, for the memory-hit front
    * (cache/memory-hit-front.ts): true when the hit is counted and allowed without waiting for
    * Redis; false when nothing was counted and the request must take the usual path (the first
@@ -79,6 +75,20 @@ export class RateLimitGuard implements CanActivate {
     return !this.config.RATE_LIMIT_ENABLED || this.limiter.tryHitLocally(this.general, `ip:${clientAddress}`);
   }
 
+  /**
+   * checkGeneral without waiting, when this instance can decide (as allowsAnonymousLocally): true
+   * when the hit is counted and allowed (or not limited at all); false when nothing was counted and
+   * the caller must await checkGeneral. Saves the cached-read fast path its promise chain per hit.
+   */
+  allowsGeneralLocally(request: FastifyRequest, user: AuthUser | undefined): boolean {
+    if (!this.config.RATE_LIMIT_ENABLED || isWarmupRequest(request.headers)) return true;
+    return this.limiter.tryHitLocally(this.general, user ? `u:${user.id}` : `ip:${request.ip}`);
+  }
+
+  /**
+   * The general limit of a request, keyed as canActivate keys it (the user when signed in, else the
+   * client address), for the cached-read fast path (cache/cached-read.fast-path.ts): throws the same 429.
+   */
   async checkGeneral(request: FastifyRequest, user: AuthUser | undefined): Promise<void> {
     if (!this.config.RATE_LIMIT_ENABLED || isWarmupRequest(request.headers)) return;
     const decision = await this.limiter.hit(this.general, user ? `u:${user.id}` : `ip:${request.ip}`);

@@ -131,9 +131,13 @@ describe('JWT validation (e2e)', () => {
     const doomed = await api.actingAsNewUser('doomed');
     const client = api.as(doomed.token);
     expect((await client.get('/api/user')).status).toBe(200);
+    // The cached-read fast path has now verified this token once (and remembers it).
+    expect((await client.get('/api/articles')).status).toBe(200);
     await sql.query('DELETE FROM users WHERE username = $1', [doomed.username]);
     const me = await client.get('/api/user');
     expect(me.status).toBe(401);
+    // The remembered token is not enough there either: the user is checked again.
+    expect((await client.get('/api/articles')).status).toBe(401);
     const before = (await sql.query('SELECT count(*)::int AS n FROM articles')).rows[0].n;
     const write = await client.post('/api/articles', { article: { title: 'ghost', description: 'd', body: 'b' } });
     expect(write.status).toBe(401);

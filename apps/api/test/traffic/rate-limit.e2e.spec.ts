@@ -203,4 +203,27 @@ describe('default limits are sized for real users (e2e)', () => {
       redis.disconnect();
     }
   });
+
+  it("large limits: signed-in cached reads decided without waiting for Redis still count against the user's limit", async () => {
+    const redis = new Redis(TEST_REDIS_URL, { lazyConnect: true, maxRetriesPerRequest: 1 });
+    try {
+      const name = 'sized_signed_in';
+      const reg = await requestFrom('127.0.0.98', t.url, 'POST', '/api/users', { body: { user: { username: name, email: `${name}@example.test`, password: 'password-123' } } });
+      expect(reg.status).toBe(201);
+      const token: string = reg.body.user.token;
+      const userId = Number(JSON.parse(Buffer.from(token.split('.')[1], 'base64url').toString()).sub);
+      // The first read syncs the user's window; the next 11 are decided here (the fast path's local
+      // decision) and must reach the shared counter with the background flush.
+      for (let i = 0; i < 12; i++) expect((await requestFrom('127.0.0.98', t.url, 'GET', '/api/articles?limit=1', { headers: { authorization: `Token ${token}` } })).status).toBe(200);
+      const key = `${t.config.REDIS_KEY_PREFIX}rl:general:u:${userId}`;
+      let count = 0;
+      for (let attempt = 0; attempt < 30 && count !== 12; attempt++) {
+        count = Number(await redis.get(key));
+        if (count !== 12) await new Promise((r) => setTimeout(r, 100));
+      }
+      expect(count).toBe(12);
+    } finally {
+      redis.disconnect();
+    }
+  });
 });
