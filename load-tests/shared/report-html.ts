@@ -1,7 +1,7 @@
 // Self-contained HTML report (inline SVG, no scripts, no CDN) written by both runners.
 // Meant for people who have never used k6: every chart and table says what "good" looks like.
 
-import type { RunSummary, TimelinePoint } from './summary.ts';
+import { formatStackCpu, type RunSummary, type TimelinePoint } from './summary.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
@@ -180,9 +180,12 @@ function chatTable(s: RunSummary): string {
 
 function resourcesTable(s: RunSummary): string {
   if (!s.resources.length) return '<p class="muted">Not measured in this run.</p>';
-  return table(
-    ['process', 'pids', 'CPU avg', 'CPU max', 'note'],
-    s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']),
+  const stack = s.stackCpu ? `<p>${formatStackCpu(s.stackCpu).map(esc).join('<br>')}</p>` : '';
+  return (
+    table(
+      ['process', 'pids', 'CPU avg', 'CPU max', 'note'],
+      s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']),
+    ) + stack
   );
 }
 
