@@ -57,12 +57,14 @@ describe('CpuSampler stack CPU', () => {
     expect(sampler.stackGroups()).toEqual([]);
   });
 
-  it('prints the full-strength figure in cores against the budget', () => {
-    const c = { groups: ['API instance 1', 'PostgreSQL'], run: { avgPct: 41.2, maxPct: 70 }, budgetPct: 50 };
+  it('prints the full-strength figure in cores, against the budget only at the load it is for', () => {
+    const c = { groups: ['API instance 1', 'PostgreSQL'], run: { avgPct: 41.2, maxPct: 70 }, budgetPct: 50, budgetUsers: 1000 };
     expect(formatStackCpu(c)).toEqual(['stack CPU (API instance 1, PostgreSQL):', '  over the run            avg 0.41 core  max 0.70 core']);
     const within = formatStackCpu({ ...c, fullStrength: { avgPct: 49.6, maxPct: 61, users: 1000 } });
-    expect(within[2]).toBe('  at full strength (1000 users) avg 0.50 core  max 0.61 core  (within the 0.50 core budget)');
+    expect(within[2]).toBe('  at full strength (1000 users) avg 0.50 core  max 0.61 core  (within the 0.50 core budget for 1000 users)');
     const over = formatStackCpu({ ...c, fullStrength: { avgPct: 50.4, maxPct: 61, users: 1000 } });
-    expect(over[2]).toContain('avg 0.50 core  max 0.61 core  (over the 0.50 core budget)');
+    expect(over[2]).toContain('avg 0.50 core  max 0.61 core  (over the 0.50 core budget for 1000 users)');
+    // A smoke run of 5 users is not judged against a budget for 1000.
+    expect(formatStackCpu({ ...c, fullStrength: { avgPct: 8, maxPct: 14, users: 5 } })[2]).toBe('  at full strength (5 users) avg 0.08 core  max 0.14 core');
   });
 });

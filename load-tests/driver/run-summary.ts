@@ -2,7 +2,7 @@
 import { cpus, totalmem } from 'node:os';
 import { JOURNEYS } from '../shared/journeys.ts';
 import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
-import { evaluateGate, RELEASE_GATE, STACK_CPU_BUDGET_PCT } from '../shared/thresholds.ts';
+import { evaluateGate, RELEASE_GATE, STACK_CPU_BUDGET_PCT, STACK_CPU_BUDGET_USERS } from '../shared/thresholds.ts';
 import { WINDOW_MS, latencyStats, type Recorder } from './recorder.ts';
 import type { RunContext, StageOutcome } from './run-context.ts';
 
@@ -66,6 +66,7 @@ function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCp
     run: { avgPct: run.avgPct, maxPct: run.maxPct },
     fullStrength: full && { avgPct: full.avgPct, maxPct: full.maxPct, users: rec.maxUsers },
     budgetPct: STACK_CPU_BUDGET_PCT,
+    budgetUsers: STACK_CPU_BUDGET_USERS,
   };
 }
 

@@ -110,6 +110,8 @@ export interface RunSummary {
     run: { avgPct: number; maxPct: number };
     fullStrength?: { avgPct: number; maxPct: number; users: number };
     budgetPct: number;
+    /** The user count the budget is for; other loads get no verdict. */
+    budgetUsers: number;
   };
   stress?: {
     maxPassingUsers: number | null;
@@ -138,8 +140,8 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
   const lines = [`stack CPU (${c.groups.join(', ')}):`, `  over the run            avg ${cores(c.run.avgPct)}  max ${cores(c.run.maxPct)}`];
   const f = c.fullStrength;
   if (f) {
-    const verdict = f.avgPct <= c.budgetPct ? 'within' : 'over';
-    lines.push(`  at full strength (${f.users} users) avg ${cores(f.avgPct)}  max ${cores(f.maxPct)}  (${verdict} the ${cores(c.budgetPct)} budget)`);
+    const verdict = f.users !== c.budgetUsers ? '' : `  (${f.avgPct <= c.budgetPct ? 'within' : 'over'} the ${cores(c.budgetPct)} budget for ${c.budgetUsers} users)`;
+    lines.push(`  at full strength (${f.users} users) avg ${cores(f.avgPct)}  max ${cores(f.maxPct)}${verdict}`);
   }
   return lines;
 }

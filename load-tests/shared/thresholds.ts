@@ -30,6 +30,8 @@ export const RELEASE_GATE: readonly Threshold[] = [
  * would flip with the machine.
  */
 export const STACK_CPU_BUDGET_PCT = 50;
+/** The load the budget is for: the full-strength verdict is printed only for runs at this many users. */
+export const STACK_CPU_BUDGET_USERS = 1000;
 
 /** `rate<0.001`: the expression k6 understands. */
 export function thresholdExpression(t: Threshold): string {
