@@ -4,18 +4,22 @@ import { formatStackCpu } from '../shared/summary.ts';
 import { CpuSampler } from './process-cpu.ts';
 
 const children: ChildProcess[] = [];
-afterAll(() => children.forEach((c) => c.kill('SIGKILL')));
+const stopChildren = () => children.splice(0).forEach((c) => c.kill('SIGKILL'));
+afterAll(stopChildren);
 
-/** A child that spins for at most 20 s (killed after the test). */
-function spinner(): number {
-  const child = spawn(process.execPath, ['-e', 'const end = Date.now() + 20000; while (Date.now() < end);'], { stdio: 'ignore' });
-  children.push(child);
-  return child.pid!;
+/** A child that spins (busy) or sleeps for at most 20 s; killed as soon as the test has sampled it. */
+function child(busy: boolean): number {
+  const code = busy ? 'const end = Date.now() + 20000; while (Date.now() < end);' : 'setTimeout(() => {}, 20000);';
+  const c = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
+  children.push(c);
+  return c.pid!;
 }
 
 describe('CpuSampler stack CPU', () => {
   it('sums the groups marked as the stack, per sample, and leaves the others out', async () => {
-    const [a, b, outside] = [spinner(), spinner(), spinner()];
+    // Two busy processes, one of them outside the stack, and an idle one in it: a sum that took the
+    // outside process in, or missed the busy member, would not match.
+    const [a, b, outside] = [child(true), child(false), child(true)];
     const sampler = new CpuSampler(
       [
         { name: 'generator', pids: () => [outside] },
@@ -27,6 +31,7 @@ describe('CpuSampler stack CPU', () => {
     await sampler.start(100);
     for (let i = 0; i < 50 && sampler.mark() < 6; i++) await new Promise((r) => setTimeout(r, 100));
     sampler.stop();
+    stopChildren();
     const n = sampler.mark();
     expect(n).toBeGreaterThanOrEqual(6);
 

@@ -79,7 +79,8 @@ export class BatchedWindow {
 
   /**
    * hit() for a caller that cannot wait: counts the hit and returns true only when hit() would
-   * decide it from what this instance already knows (window synced, no sync due, Redis reachable)
+   * decide it from what this instance already knows (window synced, no sync due or one already in
+   * flight, Redis reachable)
    * and the count stays within `max`. Otherwise counts nothing and returns false: the caller takes
    * the path that calls hit(), which syncs or refuses as usual.
    */
