@@ -19,7 +19,8 @@
 // Reports: load-tests/reports/ci-{summary.json,report.html}; the summary's `conditions` records
 // the configuration, the handicap and the aging. Everything it starts, it stops.
 // Overrides: VUS, RAMP_UP, HOLD, RAMP_DOWN, LOADTEST_DATABASE_URL, LOADTEST_SEED_SCALE,
-// LOADTEST_RESEED (0 keeps the rows there), REPORT_DIR. --aging none skips the aging (not a valid gate run).
+// LOADTEST_RESEED (0 keeps the rows there), REPORT_DIR, LOADTEST_FLOOR (0: no machine floor),
+// LOADTEST_FLOOR_SECONDS (15). --aging none skips the aging (not a valid gate run).
 import { parseArgs } from 'node:util';
 import { stagesFor } from '../shared/plan.ts';
 import { resolveSettings } from '../shared/settings.ts';
@@ -27,6 +28,7 @@ import { formatTextSummary } from '../shared/summary.ts';
 import { ageDatabase, type AgingReport } from './aging.ts';
 import { startHandicap } from './handicap.ts';
 import { loadAccounts, stackJwtSecret } from './accounts.ts';
+import { measureMachineFloor, type MachineFloor } from './machine-floor.ts';
 import { writeAndLogReports } from './report-files.ts';
 import { runScenario } from './run.ts';
 import { signInPolicy } from './sign-in-policy.ts';
@@ -51,6 +53,16 @@ if (values.config !== 'npm-start' && values.config !== 'lab') {
 const stackConfig: 'npm-start' | 'lab' = values.config;
 
 const t0 = Date.now();
+// The machine's floor first, while the box is otherwise idle: the summary gives the stack's CPU per
+// request as a multiple of it, a figure that carries across machines (machine-floor.ts).
+// LOADTEST_FLOOR=0 skips it.
+let floor: MachineFloor | undefined;
+if (env.LOADTEST_FLOOR !== '0') {
+  floor = await measureMachineFloor({ users: 1000, seconds: Number(env.LOADTEST_FLOOR_SECONDS || '15') });
+  log(
+    `machine floor: ${floor.usPerRequest} µs of CPU per request that does nothing (servers ${floor.serversUsPerRequest}, HAProxy ${floor.lbUsPerRequest}; ${floor.requests} requests from 1000 users in ${floor.seconds.toFixed(0)} s)`,
+  );
+}
 // The lived-in seed profile (years of skewed tag history, empty tags, deleted rows, celebrity
 // authors) at a small scale: 10k articles, seeded in seconds.
 const seedScale = Number(env.LOADTEST_SEED_SCALE || '0.01');
@@ -69,6 +81,10 @@ try {
   const signIn = signInPolicy({ returningShare, loginsPerS, jwtSecret: stackJwtSecret(), ttlS: 86_400, accounts: await loadAccounts(databaseUrl) });
   log(`sign-ins: ${Math.round(returningShare * 100)}% of signed-in users return with a session token, the others sign in at <= ${loginsPerS}/s`);
   const summary = await runScenario({ settings, type: 'ci', stages: stagesFor('ci', settings), target: sut.target, log, signIn });
+  if (floor && summary.stackCpu) {
+    const { usPerRequest, serversUsPerRequest, lbUsPerRequest, requests, users } = floor;
+    summary.stackCpu.floor = { usPerRequest, serversUsPerRequest, lbUsPerRequest, requests, users };
+  }
   summary.conditions = {
     stack:
       stackConfig === 'npm-start'

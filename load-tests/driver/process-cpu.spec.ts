@@ -72,4 +72,19 @@ describe('CpuSampler stack CPU', () => {
     // A smoke run of 5 users is not judged against a budget for 1000.
     expect(formatStackCpu({ ...c, fullStrength: { avgPct: 8, maxPct: 14, users: 5 } })[2]).toBe('  at full strength (5 users) avg 0.08 core  max 0.14 core');
   });
+
+  it('prints the CPU per request at full strength, and its multiple of the machine floor when one was measured', () => {
+    const c = { groups: ['API instance 1'], run: { avgPct: 70, maxPct: 91 }, budgetPct: 50, budgetUsers: 1000 };
+    const fullStrength = { avgPct: 79, maxPct: 91, users: 1000, rps: 424 };
+    // 0.79 core for 424 req/s: 1863 µs of CPU a request.
+    expect(formatStackCpu({ ...c, fullStrength })[3]).toBe('  per request at full strength 1863 µs (424 req/s)');
+    const floor = { usPerRequest: 217, serversUsPerRequest: 117, lbUsPerRequest: 100, requests: 7500, users: 1000 };
+    const withFloor = formatStackCpu({ ...c, fullStrength, floor })[3];
+    expect(withFloor).toMatch(/^ {2}per request at full strength 1863 µs \(424 req\/s\): 8\.6x this machine's floor of 217 µs /);
+    expect(withFloor).toContain('servers 117 µs, HAProxy 100 µs');
+    // No request rate (a run that never reached full strength long enough), no per-request line.
+    expect(formatStackCpu({ ...c, fullStrength: { avgPct: 79, maxPct: 91, users: 1000 }, floor })).toHaveLength(3);
+    // A floor that answered nothing is no yardstick.
+    expect(formatStackCpu({ ...c, fullStrength, floor: { ...floor, usPerRequest: 0 } })[3]).toBe('  per request at full strength 1863 µs (424 req/s)');
+  });
 });

@@ -19,7 +19,11 @@ export interface ProcessGroup {
   stack?: boolean;
 }
 
-function ticksOf(pid: number): number | undefined {
+/** Microseconds per clock tick of /proc/<pid>/stat (CLK_TCK is 100 on Linux). */
+export const TICK_US = 10_000;
+
+/** utime + stime of a process in clock ticks, or undefined once it has gone. */
+export function cpuTicksOf(pid: number): number | undefined {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     // comm may contain spaces: fields after the closing paren.
@@ -130,7 +134,7 @@ export class CpuSampler {
       const pct = pidLists.map((pids, i) => {
         let ticks = 0;
         for (const pid of pids) {
-          const t = ticksOf(pid);
+          const t = cpuTicksOf(pid);
           if (t === undefined) continue;
           const prev = this.last.get(pid);
           // A process first seen now: only its future CPU counts (its past is not this run's).

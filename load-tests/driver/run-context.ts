@@ -31,5 +31,7 @@ export interface StageOutcome {
   fullStrengthMs: number;
   /** CPU sample marks (CpuSampler.mark) of the first stretch at full strength: [from, to). */
   fullStrengthCpu?: [from: number, to: number];
+  /** Requests a second over the same stretch (the driver's count). */
+  fullStrengthRps?: number;
   levels: StressLevel[];
 }

@@ -64,7 +64,7 @@ function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCp
   return {
     groups: sampler.stackGroups(),
     run: { avgPct: run.avgPct, maxPct: run.maxPct },
-    fullStrength: full && { avgPct: full.avgPct, maxPct: full.maxPct, users: rec.maxUsers },
+    fullStrength: full && { avgPct: full.avgPct, maxPct: full.maxPct, users: rec.maxUsers, rps: outcome.fullStrengthRps },
     budgetPct: STACK_CPU_BUDGET_PCT,
     budgetUsers: STACK_CPU_BUDGET_USERS,
   };

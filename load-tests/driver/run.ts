@@ -99,6 +99,8 @@ async function startMeasuring(opts: RunOptions): Promise<RunContext> {
   return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, generatorLoop };
 }
 
+const rpsBetween = (fromRequests: number, toRequests: number, fromMs: number, toMs: number) => (toMs > fromMs ? ((toRequests - fromRequests) * 1000) / (toMs - fromMs) : undefined);
+
 /** Follows the stages (virtual users up and down) until the end, or until a stress level fails. */
 async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<StageOutcome> {
   const { stages, rec } = ctx;
@@ -110,6 +112,8 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   let fullStrengthMs = 0;
   let fullFrom: number | undefined;
   let fullTo: number | undefined;
+  // Requests and time at the two marks: the stack's CPU per request at full strength.
+  let fullRequests: { from: number; fromMs: number; to?: number; toMs?: number } | undefined;
   let stopAt = total;
   let lastTick = performance.now();
   for (;;) {
@@ -122,7 +126,11 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
     if (active.length >= fullTarget && fullTarget > 0) {
       fullStrengthMs += now - lastTick;
       fullFrom ??= ctx.sampler.mark();
-    } else if (fullFrom !== undefined) fullTo ??= ctx.sampler.mark();
+      fullRequests ??= { from: rec.requests, fromMs: now };
+    } else if (fullFrom !== undefined && fullTo === undefined) {
+      fullTo = ctx.sampler.mark();
+      if (fullRequests) Object.assign(fullRequests, { to: rec.requests, toMs: now });
+    }
     lastTick = now;
     const level = ctx.type === 'stress' ? await levels.update(t) : undefined;
     if (level && !level.pass) stopAt = t; // the breaking point is found: stop climbing
@@ -130,7 +138,8 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
     await new Promise((r) => setTimeout(r, 250));
   }
   const fullStrengthCpu: [number, number] | undefined = fullFrom === undefined ? undefined : [fullFrom, fullTo ?? ctx.sampler.mark()];
-  return { started, fullStrengthMs, fullStrengthCpu, levels: levels.levels };
+  const fullStrengthRps = fullRequests && rpsBetween(fullRequests.from, fullRequests.to ?? rec.requests, fullRequests.fromMs, fullRequests.toMs ?? performance.now());
+  return { started, fullStrengthMs, fullStrengthCpu, fullStrengthRps, levels: levels.levels };
 }
 
 /** Starts or stops virtual users until `want` run. */

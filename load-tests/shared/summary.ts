@@ -108,7 +108,13 @@ export interface RunSummary {
   stackCpu?: {
     groups: string[];
     run: { avgPct: number; maxPct: number };
-    fullStrength?: { avgPct: number; maxPct: number; users: number };
+    fullStrength?: { avgPct: number; maxPct: number; users: number; rps?: number };
+    /**
+     * What a request that does nothing costs on the same machine (servers + HAProxy, µs of CPU,
+     * at the gate's pace; load-tests/driver/machine-floor.ts), measured in the same run: the
+     * stack's CPU per request divided by it is comparable across machines.
+     */
+    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number };
     budgetPct: number;
     /** The user count the budget is for; other loads get no verdict. */
     budgetUsers: number;
@@ -142,6 +148,17 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
   if (f) {
     const verdict = f.users !== c.budgetUsers ? '' : `  (${f.avgPct <= c.budgetPct ? 'within' : 'over'} the ${cores(c.budgetPct)} budget for ${c.budgetUsers} users)`;
     lines.push(`  at full strength (${f.users} users) avg ${cores(f.avgPct)}  max ${cores(f.maxPct)}${verdict}`);
+    const perRequestUs = f.rps ? (f.avgPct * 1e4) / f.rps : undefined;
+    if (perRequestUs !== undefined) {
+      const floor = c.floor && c.floor.usPerRequest > 0 ? c.floor : undefined;
+      lines.push(
+        `  per request at full strength ${Math.round(perRequestUs)} µs (${f.rps!.toFixed(0)} req/s)${
+          floor
+            ? `: ${(perRequestUs / floor.usPerRequest).toFixed(1)}x this machine's floor of ${floor.usPerRequest} µs (a request that does nothing, through HAProxy to a bare node:http server, ${floor.users} users at the same pace; servers ${floor.serversUsPerRequest} µs, HAProxy ${floor.lbUsPerRequest} µs; measured before the run)`
+            : ''
+        }`,
+      );
+    }
   }
   return lines;
 }

@@ -1,0 +1,38 @@
+import { describe, expect, it } from 'vitest';
+import { cpuTicksOf } from './process-cpu.ts';
+import { measureMachineFloor, measurePhase, startFloorRig, type FloorPorts } from './machine-floor.ts';
+
+// Ports of their own, so a `npm run bench:floor` on the same box does not collide with the suite.
+const PORTS: FloorPorts = { lb: 4160, servers: [4161, 4162] };
+
+describe('machine floor (two bare node:http servers behind a real HAProxy)', () => {
+  it('counts the requests its clients had answered and stops every process it started', async () => {
+    const rig = await startFloorRig(PORTS);
+    const pids = [...rig.serverPids, rig.lbPid];
+    try {
+      const phase = await measurePhase(rig, async () => {
+        let ok = 0;
+        for (let i = 0; i < 40; i++) if ((await fetch(rig.url)).status === 200) ok++;
+        return ok;
+      });
+      expect(phase.requests).toBe(40);
+      expect(phase.serversUsPerRequest).toBeGreaterThanOrEqual(0);
+      expect(phase.lbUsPerRequest).toBeGreaterThanOrEqual(0);
+      // Both servers are up behind it.
+      const served = await Promise.all(PORTS.servers.map((p) => fetch(`http://127.0.0.1:${p}/api/articles`).then((r) => r.status)));
+      expect(served).toEqual([200, 200]);
+    } finally {
+      await rig.stop();
+    }
+    expect(pids.map((pid) => cpuTicksOf(pid))).toEqual([undefined, undefined, undefined]);
+  }, 30_000);
+
+  it('measures sparse users at the gate pace and sums servers and HAProxy into the floor', async () => {
+    const floor = await measureMachineFloor({ users: 20, seconds: 3, warmupS: 1, ports: PORTS });
+    // 20 users, one request each 1-3 s: 20-60 in 3 s (some started before the window).
+    expect(floor.requests).toBeGreaterThanOrEqual(15);
+    expect(floor.requests).toBeLessThanOrEqual(80);
+    expect(floor.users).toBe(20);
+    expect(floor.usPerRequest).toBe(floor.serversUsPerRequest + floor.lbUsPerRequest);
+  }, 30_000);
+});
