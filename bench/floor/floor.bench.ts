@@ -34,7 +34,7 @@ interface Phase extends FloorPhase {
 
 function logPhase(phase: Phase): Phase {
   console.log(
-    `  ${phase.name.padEnd(7)} ${phase.requests} requests in ${phase.seconds.toFixed(0)} s (${Math.round(phase.requests / phase.seconds)} req/s): servers ${phase.serversUsPerRequest} µs/request, HAProxy ${phase.lbUsPerRequest} µs/request`,
+    `  ${phase.name.padEnd(7)} ${phase.requests} requests in ${phase.seconds.toFixed(0)} s (${Math.round(phase.requests / phase.seconds)} req/s): servers ${phase.serversUsPerRequest} µs/request, HAProxy ${phase.lbUsPerRequest} µs/request, other work on the box ${phase.otherPct}% of a core`,
   );
   return phase;
 }

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { cpuTicksOf } from './process-cpu.ts';
-import { measureMachineFloor, measurePhase, startFloorRig, type FloorPorts } from './machine-floor.ts';
+import { cheapest, measureMachineFloor, measurePhase, startFloorRig, type FloorPhase, type FloorPorts } from './machine-floor.ts';
 
 // Ports of their own, so a `npm run bench:floor` on the same box does not collide with the suite.
 const PORTS: FloorPorts = { lb: 4160, servers: [4161, 4162] };
@@ -28,11 +28,24 @@ describe('machine floor (two bare node:http servers behind a real HAProxy)', () 
   }, 30_000);
 
   it('measures sparse users at the gate pace and sums servers and HAProxy into the floor', async () => {
-    const floor = await measureMachineFloor({ users: 20, seconds: 3, warmupS: 1, ports: PORTS });
-    // 20 users, one request each 1-3 s: 20-60 in 3 s (some started before the window).
-    expect(floor.requests).toBeGreaterThanOrEqual(15);
-    expect(floor.requests).toBeLessThanOrEqual(80);
+    const floor = await measureMachineFloor({ users: 20, seconds: 4, windowS: 2, warmupS: 1, ports: PORTS });
+    // 20 users, one request each 1-3 s: about 13-40 in a 2 s window (some started before it).
+    expect(floor.requests).toBeGreaterThanOrEqual(8);
+    expect(floor.requests).toBeLessThanOrEqual(60);
+    expect(floor.seconds).toBeGreaterThanOrEqual(1.9);
+    expect(floor.seconds).toBeLessThan(4);
+    expect(floor.otherPct).toBeGreaterThanOrEqual(0);
     expect(floor.users).toBe(20);
     expect(floor.usPerRequest).toBe(floor.serversUsPerRequest + floor.lbUsPerRequest);
   }, 30_000);
+
+  it('keeps the window whose requests cost least, never one that answered nothing', () => {
+    const w = (requests: number, servers: number, lb: number): FloorPhase => ({ requests, seconds: 3, serversUsPerRequest: servers, lbUsPerRequest: lb, otherPct: 0 });
+    const busy = w(1500, 223, 137);
+    const quiet = w(1490, 124, 91);
+    const empty = w(0, 0, 0);
+    expect(cheapest([busy, quiet, w(1510, 130, 95)])).toBe(quiet);
+    expect(cheapest([empty, busy])).toBe(busy);
+    expect(cheapest([busy])).toBe(busy);
+  });
 });

@@ -81,7 +81,8 @@ describe('CpuSampler stack CPU', () => {
     const floor = { usPerRequest: 217, serversUsPerRequest: 117, lbUsPerRequest: 100, requests: 7500, users: 1000 };
     const withFloor = formatStackCpu({ ...c, fullStrength, floor })[3];
     expect(withFloor).toMatch(/^ {2}per request at full strength 1863 µs \(424 req\/s\): 8\.6x this machine's floor of 217 µs /);
-    expect(withFloor).toContain('servers 117 µs, HAProxy 100 µs');
+    expect(withFloor).toContain('servers 117 µs, HAProxy 100 µs; measured before the run)');
+    expect(formatStackCpu({ ...c, fullStrength, floor: { ...floor, otherPct: 4 } })[3]).toContain('measured before the run, other work 4% of a core)');
     // No request rate (a run that never reached full strength long enough), no per-request line.
     expect(formatStackCpu({ ...c, fullStrength: { avgPct: 79, maxPct: 91, users: 1000 }, floor })).toHaveLength(3);
     // A floor that answered nothing is no yardstick.

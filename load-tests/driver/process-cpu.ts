@@ -34,7 +34,8 @@ export function cpuTicksOf(pid: number): number | undefined {
   }
 }
 
-function machineTicks(): { busy: number; total: number } {
+/** The whole machine's busy and total clock ticks (all cores) from /proc/stat. */
+export function machineTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
   const v = line.trim().split(/\s+/).slice(1).map(Number);
   const idle = v[3] + (v[4] ?? 0);

@@ -114,7 +114,7 @@ export interface RunSummary {
      * at the gate's pace; load-tests/driver/machine-floor.ts), measured in the same run: the
      * stack's CPU per request divided by it is comparable across machines.
      */
-    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number };
+    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number; otherPct?: number };
     budgetPct: number;
     /** The user count the budget is for; other loads get no verdict. */
     budgetUsers: number;
@@ -154,7 +154,7 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
       lines.push(
         `  per request at full strength ${Math.round(perRequestUs)} µs (${f.rps!.toFixed(0)} req/s)${
           floor
-            ? `: ${(perRequestUs / floor.usPerRequest).toFixed(1)}x this machine's floor of ${floor.usPerRequest} µs (a request that does nothing, through HAProxy to a bare node:http server, ${floor.users} users at the same pace; servers ${floor.serversUsPerRequest} µs, HAProxy ${floor.lbUsPerRequest} µs; measured before the run)`
+            ? `: ${(perRequestUs / floor.usPerRequest).toFixed(1)}x this machine's floor of ${floor.usPerRequest} µs (a request that does nothing, through HAProxy to a bare node:http server, ${floor.users} users at the same pace; servers ${floor.serversUsPerRequest} µs, HAProxy ${floor.lbUsPerRequest} µs; measured before the run${floor.otherPct !== undefined ? `, other work ${floor.otherPct}% of a core` : ''})`
             : ''
         }`,
       );
