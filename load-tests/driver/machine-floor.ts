@@ -29,7 +29,7 @@ export interface FloorPhase {
   seconds: number;
   serversUsPerRequest: number;
   lbUsPerRequest: number;
-  /** CPU of everything else on the box meanwhile (this process included), 100 = one core. */
+  /** CPU of everything else on the box meanwhile (not the clients in this process), 100 = one core. */
   otherPct: number;
 }
 
@@ -160,12 +160,14 @@ export function cheapest(phases: FloorPhase[]): FloorPhase {
 /** CPU of the servers and of HAProxy around `run`, per request it reports answered. */
 export async function measurePhase(rig: FloorRig, run: () => Promise<number>): Promise<FloorPhase> {
   const ticks = (pids: number[]) => pids.reduce((sum, pid) => sum + (cpuTicksOf(pid) ?? 0), 0);
-  const [s0, l0, m0, t0] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, performance.now()];
+  const [s0, l0, m0, c0, t0] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(), performance.now()];
   const requests = await run();
-  const [s1, l1, m1, t1] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, performance.now()];
+  const [s1, l1, m1, c1, t1] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(c0), performance.now()];
   const seconds = (t1 - t0) / 1000;
   const per = (ticksUsed: number) => (requests > 0 ? Math.round((ticksUsed * TICK_US) / requests) : 0);
-  const otherTicks = Math.max(0, m1 - m0 - (s1 - s0) - (l1 - l0));
+  // The clients run in this process: their CPU is not "other work".
+  const clientTicks = (c1.user + c1.system) / TICK_US;
+  const otherTicks = Math.max(0, m1 - m0 - (s1 - s0) - (l1 - l0) - clientTicks);
   return { requests, seconds, serversUsPerRequest: per(s1 - s0), lbUsPerRequest: per(l1 - l0), otherPct: seconds > 0 ? Math.round((otherTicks * TICK_US) / (seconds * 1e4)) : 0 };
 }
 
