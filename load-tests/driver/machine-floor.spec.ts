@@ -29,11 +29,11 @@ describe('machine floor (two bare node:http servers behind a real HAProxy)', () 
 
   it('measures sparse users at the gate pace and sums servers and HAProxy into the floor', async () => {
     const floor = await measureMachineFloor({ users: 20, seconds: 4, windowS: 2, warmupS: 1, ports: PORTS });
-    // 20 users, one request each 1-3 s: about 13-40 in a 2 s window (some started before it).
-    expect(floor.requests).toBeGreaterThanOrEqual(8);
-    expect(floor.requests).toBeLessThanOrEqual(60);
+    // The window lasted at least its 2 s, answered something, and no more than its 20 users can send:
+    // each waits at least 1 s after an answer before its next request.
     expect(floor.seconds).toBeGreaterThanOrEqual(1.9);
-    expect(floor.seconds).toBeLessThan(4);
+    expect(floor.requests).toBeGreaterThan(0);
+    expect(floor.requests).toBeLessThanOrEqual(20 * (Math.ceil(floor.seconds) + 1));
     expect(floor.otherPct).toBeGreaterThanOrEqual(0);
     expect(floor.users).toBe(20);
     expect(floor.usPerRequest).toBe(floor.serversUsPerRequest + floor.lbUsPerRequest);

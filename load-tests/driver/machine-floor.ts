@@ -14,6 +14,7 @@ import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
+import { httpOk, waitFor } from '../../libs/stack/src/index.ts';
 import { cpuTicksOf, machineTicks, TICK_US } from './process-cpu.ts';
 
 export interface FloorPorts {
@@ -40,7 +41,7 @@ export interface MachineFloor extends FloorPhase {
   users: number;
 }
 
-export const FLOOR_PATH = '/api/articles';
+const FLOOR_PATH = '/api/articles';
 
 const SERVER = `
 import http from 'node:http';
@@ -92,7 +93,19 @@ export async function startFloorRig(ports: FloorPorts = DEFAULT_FLOOR_PORTS): Pr
     rmSync(dir, { recursive: true, force: true });
   };
   try {
-    for (const port of [...ports.servers, ports.lb]) await waitForOk(`http://127.0.0.1:${port}${FLOOR_PATH}`, children);
+    for (const port of [...ports.servers, ports.lb]) {
+      const url = `http://127.0.0.1:${port}${FLOOR_PATH}`;
+      await waitFor(
+        `the machine floor's ${url}`,
+        async () => {
+          const exited = children.find((c) => c.exitCode !== null || c.signalCode !== null);
+          if (exited) throw new Error(`${exited.spawnfile} exited`);
+          return httpOk(url)();
+        },
+        15_000,
+        100,
+      );
+    }
   } catch (error) {
     await stop();
     throw error;
@@ -183,23 +196,6 @@ export async function measureMachineFloor(opts: { users: number; seconds: number
 }
 
 const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function waitForOk(url: string, children: ChildProcess[], timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  for (;;) {
-    const exited = children.find((c) => c.exitCode !== null || c.signalCode !== null);
-    if (exited) throw new Error(`machine floor: ${exited.spawnfile} exited before ${url} answered`);
-    try {
-      const res = await fetch(url, { signal: AbortSignal.timeout(1_000) });
-      await res.arrayBuffer();
-      if (res.ok) return;
-    } catch {
-      // not listening yet
-    }
-    if (Date.now() > deadline) throw new Error(`machine floor: ${url} did not answer within ${timeoutMs} ms`);
-    await sleep(100);
-  }
-}
 
 async function stopChild(child: ChildProcess): Promise<void> {
   if (child.exitCode !== null || child.signalCode !== null) return;

@@ -11,7 +11,7 @@ export { PgBouncer, type SpawnPgBouncer } from './pgbouncer/pgbouncer.js';
 export { renderPgBouncerIni, pooledUrl, type PgBouncerSettings } from './pgbouncer/pgbouncer-config.js';
 export { ManagedProcess } from './managed-process.js';
 export { PostgresReplica, type ReplicaSettings, type SpawnReplica } from './replica/postgres-replica.js';
-export { waitFor } from './wait-for.js';
+export { httpOk, waitFor } from './wait-for.js';
 export { fixedPorts, randomPorts, isListening, type StackPorts } from './ports.js';
 export { fetchLbStatus, type LbServerStatus } from './haproxy-stats.js';
 export { readEnvFile } from './env-file.js';
