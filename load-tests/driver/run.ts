@@ -99,8 +99,6 @@ async function startMeasuring(opts: RunOptions): Promise<RunContext> {
   return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, generatorLoop };
 }
 
-const rpsBetween = (fromRequests: number, toRequests: number, fromMs: number, toMs: number) => (toMs > fromMs ? ((toRequests - fromRequests) * 1000) / (toMs - fromMs) : undefined);
-
 /** Follows the stages (virtual users up and down) until the end, or until a stress level fails. */
 async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<StageOutcome> {
   const { stages, rec } = ctx;
@@ -110,10 +108,11 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   const levels = new StressLevels(ctx);
   const progress = new ProgressLine(ctx, total);
   let fullStrengthMs = 0;
-  let fullFrom: number | undefined;
-  let fullTo: number | undefined;
-  // Requests and time at the two marks: the stack's CPU per request at full strength.
-  let fullRequests: { from: number; fromMs: number; to?: number; toMs?: number } | undefined;
+  // The first stretch at full strength, at its two ends: CPU sample mark, requests so far, time.
+  type Mark = { cpu: number; requests: number; ms: number };
+  let fullFrom: Mark | undefined;
+  let fullTo: Mark | undefined;
+  const markNow = (ms: number): Mark => ({ cpu: ctx.sampler.mark(), requests: rec.requests, ms });
   let stopAt = total;
   let lastTick = performance.now();
   for (;;) {
@@ -125,21 +124,18 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
     const now = performance.now();
     if (active.length >= fullTarget && fullTarget > 0) {
       fullStrengthMs += now - lastTick;
-      fullFrom ??= ctx.sampler.mark();
-      fullRequests ??= { from: rec.requests, fromMs: now };
-    } else if (fullFrom !== undefined && fullTo === undefined) {
-      fullTo = ctx.sampler.mark();
-      if (fullRequests) Object.assign(fullRequests, { to: rec.requests, toMs: now });
-    }
+      fullFrom ??= markNow(now);
+    } else if (fullFrom !== undefined) fullTo ??= markNow(now);
     lastTick = now;
     const level = ctx.type === 'stress' ? await levels.update(t) : undefined;
     if (level && !level.pass) stopAt = t; // the breaking point is found: stop climbing
     progress.update(t, active.length, want);
     await new Promise((r) => setTimeout(r, 250));
   }
-  const fullStrengthCpu: [number, number] | undefined = fullFrom === undefined ? undefined : [fullFrom, fullTo ?? ctx.sampler.mark()];
-  const fullStrengthRps = fullRequests && rpsBetween(fullRequests.from, fullRequests.to ?? rec.requests, fullRequests.fromMs, fullRequests.toMs ?? performance.now());
-  return { started, fullStrengthMs, fullStrengthCpu, fullStrengthRps, levels: levels.levels };
+  if (fullFrom === undefined) return { started, fullStrengthMs, levels: levels.levels };
+  const end = fullTo ?? markNow(performance.now());
+  const fullStrengthRps = end.ms > fullFrom.ms ? ((end.requests - fullFrom.requests) * 1000) / (end.ms - fullFrom.ms) : undefined;
+  return { started, fullStrengthMs, fullStrengthCpu: [fullFrom.cpu, end.cpu], fullStrengthRps, levels: levels.levels };
 }
 
 /** Starts or stops virtual users until `want` run. */
