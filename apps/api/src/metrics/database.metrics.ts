@@ -1,5 +1,6 @@
 import { Inject, Injectable, type OnModuleInit } from '@nestjs/common';
 import { metricsRegistry } from '@conduit/observability';
+import { performance } from 'node:perf_hooks';
 import type pg from 'pg';
 import { Gauge, Histogram } from 'prom-client';
 import { PG_POOL } from '../database/database.module.js';
@@ -42,6 +43,15 @@ function operationOf(args: unknown[]): string {
   return OPERATION.exec(text)?.[1]?.toLowerCase() ?? 'other';
 }
 
+/** One label object per verb and outcome, reused: a query allocates no labels and merges none. */
+const labelSets = new Map<string, { operation: string; outcome: 'ok' | 'error' }>();
+function observeQuery(operation: string, failed: boolean, startedMs: number): void {
+  const key = failed ? `${operation} error` : operation;
+  let labels = labelSets.get(key);
+  if (!labels) labelSets.set(key, (labels = { operation, outcome: failed ? 'error' : 'ok' }));
+  dbQueryDuration.observe(labels, (performance.now() - startedMs) / 1000);
+}
+
 /**
  * Times every query on every pooled connection (Prisma goes through the same pg.Pool via
  * @prisma/adapter-pg, so its queries are covered too). Promise and callback calls are timed;
@@ -58,22 +68,23 @@ export class DatabaseMetrics implements OnModuleInit {
     pool.on('connect', (client) => {
       const original = client.query.bind(client) as (...args: unknown[]) => unknown;
       (client as { query: unknown }).query = (...args: unknown[]) => {
-        const end = dbQueryDuration.startTimer({ operation: operationOf(args) });
+        const operation = operationOf(args);
+        const started = performance.now();
         // pool.query() calls client.query(text, values, callback): time the callback form too.
         const last = args.length - 1;
         if (typeof args[last] === 'function') {
-          const callback = args[last] as (err: unknown, ...rest: unknown[]) => void;
-          args[last] = (err: unknown, ...rest: unknown[]) => {
-            end({ outcome: err ? 'error' : 'ok' });
-            callback(err, ...rest);
+          const callback = args[last] as (err: unknown, result: unknown) => void;
+          args[last] = (err: unknown, result: unknown) => {
+            observeQuery(operation, Boolean(err), started);
+            callback(err, result);
           };
           return original(...args);
         }
         const result = original(...args);
         if (result && typeof (result as Promise<unknown>).then === 'function') {
           (result as Promise<unknown>).then(
-            () => end({ outcome: 'ok' }),
-            () => end({ outcome: 'error' }),
+            () => observeQuery(operation, false, started),
+            () => observeQuery(operation, true, started),
           );
         }
         return result;

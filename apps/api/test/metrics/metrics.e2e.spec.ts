@@ -1,4 +1,6 @@
+import type pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { PG_POOL } from '../../src/database/database.module.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
 
 /** The metrics the dashboard and alert rules rely on (infra/grafana, infra/prometheus). */
@@ -38,6 +40,23 @@ describe('GET /metrics', () => {
     expect(sample(text, /^conduit_dependency_up\{dependency="postgres"\}/)).toBe(1);
     expect(sample(text, /^conduit_dependency_up\{dependency="redis_cache"\}/)).toBe(1);
     expect(sample(text, /^http_requests_total\{method="POST",route="\/api\/users\/login"/)).toBeGreaterThan(0);
+  });
+
+  it('times failed queries under outcome="error", in both the promise and the callback form', async () => {
+    const metric = /^db_query_duration_seconds_count\{operation="select",outcome="error"\}/;
+    const before = sample(await (await fetch(`${app.url}/metrics`)).text(), metric) || 0;
+    const pool = app.app.get<pg.Pool>(PG_POOL);
+    await expect(pool.query('SELECT no_such_column FROM users')).rejects.toThrow(/no_such_column/);
+    const client = await pool.connect();
+    try {
+      await expect(client.query('SELECT 1/0')).rejects.toThrow(/division by zero/);
+      // pool.query() with a callback reaches client.query(text, values, callback).
+      await new Promise<void>((resolve) => pool.query('SELECT 1/0', [], (err) => resolve(void expect(err).toBeTruthy())));
+    } finally {
+      client.release();
+    }
+    const after = sample(await (await fetch(`${app.url}/metrics`)).text(), metric);
+    expect(after - before).toBe(3);
   });
 
   it('reports an unreachable Redis as 0 without failing the scrape', async () => {
