@@ -25,7 +25,7 @@ export const ARTICLE_LIST_COLUMNS = `${ARTICLE_COLUMNS}, u.username, u.bio, u.im
  * | ?favorited= | favorites_user_article_created_at_idx | users.favorited_count | same |
  * | deep offset (up to MAX_OFFSET = 10,000) | the same ranges, index-only | the same counters | + offset index entries (~1 buffer per 200) |
  */
-/** Index entries the feed's walk reads at most (~1,000 leaf pages, ~10 ms). */
+/** Index entries the feed's walk reads at most (~1,000 leaf pages, ~10 ms; more where the visibility map lags the newest rows and each entry is fetched from the heap). */
 export const FEED_WALK_CAP = 200_000;
 
 export type PageSource =
