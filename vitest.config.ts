@@ -28,13 +28,13 @@ export default defineConfig({
     // Once per run: migrates the template database every test file clones.
     globalSetup: ['libs/testing/src/global-setup.ts'],
     // Two files at a time or more (vitest's own default, cores - 1, on a bigger machine; it gave 1
-    // on 2 cores): every file gets its own database (cloned from the template), Redis servers and
-    // ports, so files do not share state, and on 2 cores the suite is dominated by process
-    // start-up and I/O waits (one worker: 640 s; two: 455 s). The files in SOLO load the
-    // whole box on purpose or judge behaviour under a load they make (autoscaling on CPU, load
-    // shedding on event-loop delay, admission at the balancer, the machine floor): they run
-    // afterwards, one at a time, so neither they nor their neighbours are judged under someone
-    // else's load.
+    // on 2 cores): every file gets its own database (cloned from the template), its own Redis key
+    // prefix (or Redis server, where it stops one) and free ports, so files do not share state,
+    // and on 2 cores the suite is dominated by process start-up and I/O waits (one worker: 642 s;
+    // two: 455 s). The files in SOLO load the whole box on purpose or judge behaviour under a
+    // load they make (autoscaling on CPU, load shedding on event-loop delay, admission at the
+    // balancer, the machine floor): they run afterwards, one at a time, so neither they nor their
+    // neighbours are judged under someone else's load.
     projects: [
       project({ name: 'parallel', include: ALL_TESTS, exclude: [...EXCLUDED, ...SOLO], maxWorkers: Math.max(2, availableParallelism() - 1), sequence: { groupOrder: 0 } }),
       project({ name: 'solo', include: SOLO, exclude: EXCLUDED, maxWorkers: 1, sequence: { groupOrder: 1 } }),
