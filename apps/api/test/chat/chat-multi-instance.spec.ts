@@ -38,7 +38,13 @@ describe('chat across two API processes', () => {
       REDIS_URL: TEST_REDIS_URL,
       REDIS_KEY_PREFIX: prefix,
       JWT_SECRET: 'multi-instance-secret-0123456789',
-      CHAT_PRESENCE_TTL_MS: '3000',
+      // Presence is what this file checks, not the Redis command budget (the outage files do
+      // that): with the default 150 ms, a process starved of CPU on a busy 2-core box could time
+      // out a presence write, and the join's answer would rightly leave that user out. The TTL
+      // is short so a killed instance's entries expire within the test, and long enough that a
+      // live user's entry outlasts a few seconds of a starved process between heartbeats (TTL / 3).
+      REDIS_COMMAND_TIMEOUT_MS: '2000',
+      CHAT_PRESENCE_TTL_MS: '6000',
       // SIGTERM: 1 s of draining (readiness 503, new chat handshakes refused) before closing.
       SHUTDOWN_DRAIN_DELAY_MS: '1000',
     };
