@@ -2,7 +2,7 @@
 import type { IntervalHistogram } from 'node:perf_hooks';
 import type { Stage, TestType } from '../shared/plan.ts';
 import type { LoadSettings } from '../shared/settings.ts';
-import type { StressLevel } from '../shared/summary.ts';
+import type { CacheWork, StressLevel } from '../shared/summary.ts';
 import type { SourceAddressPool } from './http-client.ts';
 import type { InstanceProbe } from './instance-metrics.ts';
 import type { CpuSampler } from './process-cpu.ts';
@@ -21,6 +21,8 @@ export interface RunContext {
   rec: Recorder;
   sampler: CpuSampler;
   probe: InstanceProbe;
+  /** The API instances, read directly (not through the load balancer) for their counters. */
+  instanceUrls: string[];
   /** The generator's own event-loop delay (added to every latency it measures). */
   generatorLoop: IntervalHistogram;
 }
@@ -33,5 +35,7 @@ export interface StageOutcome {
   fullStrengthCpu?: [from: number, to: number];
   /** Requests a second over the same stretch (the driver's count). */
   fullStrengthRps?: number;
+  /** The read cache over the same stretch, when every instance answered at both ends. */
+  fullStrengthCache?: CacheWork;
   levels: StressLevel[];
 }

@@ -50,6 +50,7 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
     timeline: withCpu(rec.timeline(), sampler.windows(rec.t0, WINDOW_MS, rec.timeline().length)),
     resources,
     stackCpu: stackCpuOf(ctx, outcome),
+    cacheWork: outcome.fullStrengthCache,
     notes: runNotes(ctx, resources),
   };
   if (type === 'stress') addStressVerdict(summary, outcome.levels);

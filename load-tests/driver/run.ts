@@ -11,6 +11,7 @@ import { accountEmail, type LoadSettings } from '../shared/settings.ts';
 import type { RunSummary, StressLevel } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
 import { SourceAddressPool, sendHttp } from './http-client.ts';
+import { cacheWorkBetween, readCacheCounters, type CacheCounters } from './cache-work.ts';
 import { InstanceProbe, type InstanceReading } from './instance-metrics.ts';
 import { CpuSampler, type ProcessGroup } from './process-cpu.ts';
 import { Recorder } from './recorder.ts';
@@ -96,7 +97,7 @@ async function startMeasuring(opts: RunOptions): Promise<RunContext> {
   // reader can tell a slow system from a slow generator.
   const generatorLoop = monitorEventLoopDelay({ resolution: 10 });
   generatorLoop.enable();
-  return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, generatorLoop };
+  return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, instanceUrls: target.instanceUrls, generatorLoop };
 }
 
 /** Follows the stages (virtual users up and down) until the end, or until a stress level fails. */
@@ -108,11 +109,12 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   const levels = new StressLevels(ctx);
   const progress = new ProgressLine(ctx, total);
   let fullStrengthMs = 0;
-  // The first stretch at full strength, at its two ends: CPU sample mark, requests so far, time.
-  type Mark = { cpu: number; requests: number; ms: number };
+  // The first stretch at full strength, at its two ends: CPU sample mark, requests so far, time,
+  // and the instances' cache counters (read without holding up the loop).
+  type Mark = { cpu: number; requests: number; ms: number; cache: Promise<CacheCounters | null> };
   let fullFrom: Mark | undefined;
   let fullTo: Mark | undefined;
-  const markNow = (ms: number): Mark => ({ cpu: ctx.sampler.mark(), requests: rec.requests, ms });
+  const markNow = (ms: number): Mark => ({ cpu: ctx.sampler.mark(), requests: rec.requests, ms, cache: readCacheCounters(ctx.instanceUrls) });
   let stopAt = total;
   let lastTick = performance.now();
   for (;;) {
@@ -135,7 +137,9 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   if (fullFrom === undefined) return { started, fullStrengthMs, levels: levels.levels };
   const end = fullTo ?? markNow(performance.now());
   const fullStrengthRps = end.ms > fullFrom.ms ? ((end.requests - fullFrom.requests) * 1000) / (end.ms - fullFrom.ms) : undefined;
-  return { started, fullStrengthMs, fullStrengthCpu: [fullFrom.cpu, end.cpu], fullStrengthRps, levels: levels.levels };
+  const [cacheFrom, cacheTo] = await Promise.all([fullFrom.cache, end.cache]);
+  const fullStrengthCache = cacheFrom && cacheTo ? cacheWorkBetween(cacheFrom, cacheTo, end.requests - fullFrom.requests, (end.ms - fullFrom.ms) / 1000) : undefined;
+  return { started, fullStrengthMs, fullStrengthCpu: [fullFrom.cpu, end.cpu], fullStrengthRps, fullStrengthCache, levels: levels.levels };
 }
 
 /** Starts or stops virtual users until `want` run. */

@@ -1,7 +1,7 @@
 // Self-contained HTML report (inline SVG, no scripts, no CDN) written by both runners.
 // Meant for people who have never used k6: every chart and table says what "good" looks like.
 
-import { formatStackCpu, type RunSummary, type TimelinePoint } from './summary.ts';
+import { formatCacheWork, formatStackCpu, type RunSummary, type TimelinePoint } from './summary.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
@@ -181,11 +181,36 @@ function chatTable(s: RunSummary): string {
 function resourcesTable(s: RunSummary): string {
   if (!s.resources.length) return '<p class="muted">Not measured in this run.</p>';
   const stack = s.stackCpu ? `<p>${formatStackCpu(s.stackCpu).map(esc).join('<br>')}</p>` : '';
+  const cache = s.cacheWork ? cacheWorkTable(s.cacheWork) : '';
   return (
     table(
       ['process', 'pids', 'CPU avg', 'CPU max', 'note'],
       s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']),
-    ) + stack
+    ) +
+    stack +
+    cache
+  );
+}
+
+/** The read cache at full strength: the summary line, then one row per cache. */
+function cacheWorkTable(w: NonNullable<RunSummary['cacheWork']>): string {
+  const pct = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(0)}%`);
+  return (
+    `<p>${esc(formatCacheWork(w)[0])}</p>` +
+    table(
+      ['cache', 'lookups/s', 'served', 'in-process', 'Redis', 'computed/s', "viewers' flags/s", 'flags from Redis', 'flags computed/s'],
+      w.caches.map((r) => [
+        r.cache,
+        r.lookupsPerS.toFixed(1),
+        pct(r.servedPct),
+        pct(r.inProcessPct),
+        pct(r.redisPct),
+        r.sharedComputedPerS.toFixed(1),
+        r.personalLookupsPerS.toFixed(1),
+        pct(r.personalServedPct),
+        r.personalComputedPerS.toFixed(1),
+      ]),
+    )
   );
 }
 

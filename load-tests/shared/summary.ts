@@ -75,6 +75,35 @@ export interface StressLevel {
   eventLoopP99Ms?: number;
 }
 
+/** One cache's work at full strength (load-tests/driver/cache-work.ts). */
+export interface CacheWorkRow {
+  cache: string;
+  /** Shared lookups a second: in-process hits plus Redis lookups. */
+  lookupsPerS: number;
+  /** Lookups answered without computing: in total, from this instance's memory, from Redis. */
+  servedPct: number;
+  inProcessPct: number;
+  redisPct: number;
+  /** Shared entries computed from PostgreSQL a second. */
+  sharedComputedPerS: number;
+  /** Signed-in reads: the viewer's flags looked up, served from Redis, computed a second. */
+  personalLookupsPerS: number;
+  personalServedPct?: number;
+  personalComputedPerS: number;
+}
+
+/** What the read cache did at full strength, from the API instances' counters. */
+export interface CacheWork {
+  /** The driver's requests and the seconds between the two readings. */
+  requests: number;
+  seconds: number;
+  /** Computations (cache fills from PostgreSQL) per 100 requests: all, shared entries, viewers' flags. */
+  computedPer100: number;
+  sharedPer100: number;
+  personalPer100: number;
+  caches: CacheWorkRow[];
+}
+
 export interface RunSummary {
   tool: 'k6' | 'node-driver';
   testType: string;
@@ -119,6 +148,8 @@ export interface RunSummary {
     /** The user count the budget is for; other loads get no verdict. */
     budgetUsers: number;
   };
+  /** The read cache at full strength: hit rates by layer and computations per request. */
+  cacheWork?: CacheWork;
   stress?: {
     maxPassingUsers: number | null;
     firstFailingUsers: number | null;
@@ -163,6 +194,22 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
   return lines;
 }
 
+const share = (pct: number | undefined) => (pct === undefined ? '-' : `${pct.toFixed(0)}%`);
+
+/** The cache's work at full strength: computations per request, then one line per cache. */
+export function formatCacheWork(w: CacheWork): string[] {
+  const lines = [
+    `read cache at full strength (API instances' counters, ${w.seconds.toFixed(0)} s, ${w.requests} requests): ${w.computedPer100.toFixed(1)} computations from PostgreSQL per 100 requests (shared entries ${w.sharedPer100.toFixed(1)}, signed-in viewers' flags ${w.personalPer100.toFixed(1)})`,
+  ];
+  for (const r of w.caches) {
+    const personal = r.personalLookupsPerS > 0 ? `; viewers' flags ${r.personalLookupsPerS.toFixed(1)}/s, ${share(r.personalServedPct)} from Redis` : '';
+    lines.push(
+      `  ${r.cache.padEnd(12)} ${r.lookupsPerS.toFixed(1).padStart(6)} lookups/s, ${share(r.servedPct).padStart(4)} served (in-process ${share(r.inProcessPct)}, Redis ${share(r.redisPct)}), ${r.sharedComputedPerS.toFixed(1)}/s computed${personal}`,
+    );
+  }
+  return lines;
+}
+
 /** End-of-test text summary (stdout of both runners). */
 export function formatTextSummary(s: RunSummary): string {
   const lines: string[] = [];
@@ -189,6 +236,7 @@ export function formatTextSummary(s: RunSummary): string {
     for (const r of s.resources) lines.push(`  ${r.name.padEnd(22)} avg ${r.cpuAvgPct.toFixed(0).padStart(4)}%  max ${r.cpuMaxPct.toFixed(0).padStart(4)}%${r.note ? `  (${r.note})` : ''}`);
   }
   if (s.stackCpu) lines.push(...formatStackCpu(s.stackCpu));
+  if (s.cacheWork) lines.push(...formatCacheWork(s.cacheWork));
   if (s.stress) {
     lines.push(
       `stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`,
