@@ -26,6 +26,16 @@ export interface PersonalSpec {
   tags: string[];
   /** Computes the personal part from the shared body (one batched query). */
   compute: (shared: string) => Promise<string>;
+  /**
+   * Without it, the personal part is one entry per scope AND read key, computed from the shared
+   * body and recomputed whenever that body's version moves. With it, one entry per scope under
+   * this key, shared by every read of the scope (e.g. a viewer's follows and favorites, from
+   * which any page's flags follow): it depends only on `tags` and the global epoch, and `compute`
+   * must not use the body. The read's `version` still covers both parts. Such an entry only
+   * lives in Redis: when Redis is unavailable (or the cache disabled) it is not computed and the
+   * result has no `personal`, so the caller answers from something bounded by the read instead.
+   */
+  key?: string;
 }
 
 export interface CacheReadSpec {

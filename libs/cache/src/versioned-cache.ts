@@ -82,8 +82,7 @@ export class VersionedCache {
   async read(spec: CacheReadSpec): Promise<CacheReadResult> {
     if (!this.enabled) {
       const shared = await spec.compute();
-      const personal = spec.personal ? await spec.personal.compute(shared) : undefined;
-      return { shared, personal, version: null, source: 'computed' };
+      return { shared, personal: spec.personal?.key === undefined ? await spec.personal?.compute(shared) : undefined, version: null, source: 'computed' };
     }
     // The in-process copy is SERVED only to reads without a personal part; reads with one (signed
     // in, read-your-writes) only reuse it once Redis confirmed it is current (no body transfer).
@@ -118,9 +117,11 @@ export class VersionedCache {
     if (storeLocal && !handle) this.local.set(spec.key, (handle = { body: shared, version: sharedVersion }), allTags, generations);
     if (!spec.personal) return { shared, version: sharedVersion, source, handle };
 
-    const personalVersion = `${sharedVersion}~${values.slice(tagCount, entryAt).join('.')}`;
-    const personal = await this.readPersonal(spec, spec.personal, shared, personalVersion, values[entryAt + 1]);
-    return { shared, personal, version: personalVersion, source, handle };
+    const personalTagVersions = values.slice(tagCount, entryAt).join('.');
+    const version = `${sharedVersion}~${personalTagVersions}`;
+    const entryVersion = spec.personal.key === undefined ? version : `${values[0]}~${personalTagVersions}`; // per scope: the epoch, not the body
+    const personal = await this.readPersonal(spec, spec.personal, shared, entryVersion, values[entryAt + 1]);
+    return { shared, personal, version, source, handle };
   }
 
   /**
@@ -158,7 +159,7 @@ export class VersionedCache {
     const sharedCount = versionKeys.length;
     if (spec.personal) versionKeys.push(...spec.personal.tags.map((t) => this.versionKey(t)));
     const keys = [...versionKeys, this.entryKey(spec.key)];
-    if (spec.personal) keys.push(this.personalKey(spec.personal.scope, spec.key));
+    if (spec.personal) keys.push(this.personalKey(spec.personal.scope, spec.personal.key ?? spec.key));
     keys.push(lock.key);
     const args = [versionKeys.length, this.options.versionTtlMs, this.freshVersion(), knownVersion, sharedCount, lock.token, this.options.lockTtlMs];
     return this.breaker.run('read', (r) => (r as CacheRedis).cacheRead(keys.length, ...keys, ...args));
@@ -208,11 +209,12 @@ export class VersionedCache {
       return personalEntry.slice(personalVersion.length + 1);
     }
     cacheRequestsTotal.inc({ cache: spec.cache, layer: 'personal', result: 'miss' });
-    return this.personalFlights.run(`${personalSpec.scope}\n${spec.key}\n${personalVersion}`, async () => {
+    const key = personalSpec.key ?? spec.key; // a per-scope entry, or one per scope and read key
+    return this.personalFlights.run(`${personalSpec.scope}\n${key}\n${personalVersion}`, async () => {
       cacheComputationsTotal.inc({ cache: spec.cache, kind: 'personal' });
       const value = await personalSpec.compute(shared);
       const ttl = jitteredTtl(spec.ttlMs ?? this.options.ttlMs, this.options.ttlJitterRatio);
-      await this.breaker.run('set', (r) => r.set(this.personalKey(personalSpec.scope, spec.key), `${personalVersion}\n${value}`, 'PX', ttl));
+      await this.breaker.run('set', (r) => r.set(this.personalKey(personalSpec.scope, key), `${personalVersion}\n${value}`, 'PX', ttl));
       return value;
     });
   }
@@ -261,7 +263,8 @@ export class VersionedCache {
       return spec.compute();
     });
     if (useLocal) this.local.set(spec.key, { body: shared, version: null }, allTags, generations);
-    if (!spec.personal) return { shared, version: null, source: 'computed' };
+    // A per-scope entry is not computed without Redis (see PersonalSpec.key).
+    if (!spec.personal || spec.personal.key !== undefined) return { shared, version: null, source: 'computed' };
     cacheComputationsTotal.inc({ cache: spec.cache, kind: 'personal' });
     return { shared, personal: await spec.personal.compute(shared), version: null, source: 'computed' };
   }

@@ -223,6 +223,86 @@ describe('VersionedCache against the shared Redis', () => {
     expect(shared.calls).toBe(1);
   });
 
+  it('a per-scope personal entry (personal.key) is shared by every read of the scope and follows its tags only', async () => {
+    const cache = new VersionedCache(a, options(prefix));
+    const relations: Record<string, string> = { u1: 'fav:1', u2: 'fav:none' };
+    const personalCalls: string[] = [];
+    const shared = { p1: counted(() => 'page1'), p2: counted(() => 'page2') };
+    const read = (user: string, page: 'p1' | 'p2') =>
+      cache.read({
+        cache: 't',
+        key: `scoped-${page}`,
+        tags: [`articles-${page}`],
+        compute: shared[page],
+        personal: {
+          scope: `scoped-${user}`,
+          key: 'relations',
+          tags: [`viewer:scoped-${user}`],
+          compute: async () => {
+            personalCalls.push(user);
+            return relations[user];
+          },
+        },
+      });
+    // Two pages, one computation of u1's part; u2 has its own.
+    expect((await read('u1', 'p1')).personal).toBe('fav:1');
+    expect((await read('u1', 'p2')).personal).toBe('fav:1');
+    expect((await read('u2', 'p1')).personal).toBe('fav:none');
+    expect(personalCalls).toEqual(['u1', 'u2']);
+    // A change of the shared body does not recompute it, yet the read's version (an ETag) moves.
+    const before = await read('u1', 'p1');
+    await cache.invalidate(['articles-p1']);
+    const afterShared = await read('u1', 'p1');
+    expect(afterShared.personal).toBe('fav:1');
+    expect(afterShared.version).not.toBe(before.version);
+    expect(shared.p1.calls).toBe(2);
+    expect(personalCalls).toEqual(['u1', 'u2']);
+    // Its own tag does, for every page at once.
+    relations.u1 = 'fav:1,2';
+    await cache.invalidate(['viewer:scoped-u1']);
+    expect((await read('u1', 'p2')).personal).toBe('fav:1,2');
+    expect((await read('u1', 'p1')).personal).toBe('fav:1,2');
+    expect(personalCalls).toEqual(['u1', 'u2', 'u1']);
+  });
+
+  it('a per-scope personal entry is recomputed after an epoch rotation (its own bump may be the one lost)', async () => {
+    const scope = `epoch-${randomBytes(2).toString('hex')}`;
+    const writerClient = createFailFastRedis({ url: TEST_REDIS_URL, commandTimeoutMs: 500, name: 'test-writer' });
+    await redisReady(writerClient);
+    const writer = new VersionedCache(writerClient, options(prefix, { localMaxEntries: 0 }));
+    const reader = new VersionedCache(b, options(prefix, { localMaxEntries: 0 }));
+    let relations = 'fav:none';
+    const spec = {
+      cache: 't',
+      key: `page-${scope}`,
+      tags: ['articles'],
+      compute: counted(() => 'page'),
+      personal: { scope, key: 'relations', tags: [`viewer:${scope}`], compute: counted(() => relations) },
+    };
+    try {
+      expect((await reader.read(spec)).personal).toBe('fav:none');
+      // The viewer's write commits, but its bump cannot reach Redis (the writer's connection is down).
+      relations = 'fav:1';
+      writerClient.disconnect(true); // drops the connection now; ioredis reconnects in the background
+      await writer.invalidate([`viewer:${scope}`]);
+      await redisReady(writerClient);
+      // The writer's instance rotates the epoch before using Redis again (until then it reads
+      // without Redis: version null)...
+      let r = await writer.read(spec);
+      for (let i = 0; i < 20 && r.version === null; i++) {
+        await sleep(100);
+        r = await writer.read(spec);
+      }
+      expect(r).toMatchObject({ personal: 'fav:1', version: expect.any(String) });
+      // ...so the other instance, which never saw the bump, no longer matches the old entry.
+      expect((await reader.read(spec)).personal).toBe('fav:1');
+    } finally {
+      writer.close();
+      reader.close();
+      writerClient.disconnect();
+    }
+  });
+
   it('a writer without a local layer that never reads (the worker) invalidates another instance', async () => {
     const cache = new VersionedCache(a, options(prefix, { localMaxEntries: 0 }));
     let n = 0;

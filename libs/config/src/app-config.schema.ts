@@ -159,6 +159,10 @@ export const appConfigSchema = z.object({
   // Stampede lock across instances: held at most LOCK_TTL; others wait up to LOCK_WAIT, then compute.
   CACHE_LOCK_TTL_MS: int(100, 60_000).default(3_000),
   CACHE_LOCK_WAIT_MS: int(0, 10_000).default(300),
+  // A signed-in viewer's follows and favorites are cached as one entry (their flags on any page
+  // follow from it) while each set holds at most this many ids; above it their flags are read
+  // per page from the database instead (the entry would grow without bound). 0 = always per page.
+  CACHE_VIEWER_RELATIONS_MAX: int(0, 100_000).default(1_000),
 
   METRICS_ENABLED: bool.default(true),
   // The /ops page (operators only, users.is_operator): the /metrics and /health/ready endpoints it

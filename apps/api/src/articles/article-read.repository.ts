@@ -4,7 +4,7 @@ import { sqlRows } from '../common/sql.js';
 import { PG_POOL } from '../database/database.module.js';
 import { ReadRouter } from '../database/replica/read-router.js';
 import { ARTICLE_LIST_COLUMNS, buildCombinedPageSql, buildSourcedPageSql, sourceForFilter } from './article-list.sql.js';
-import type { ArticleCore, ArticleFilter, ArticlePage, PageWindow, ViewerFlags } from './article.types.js';
+import type { ArticleCore, ArticleFilter, ArticlePage, PageWindow } from './article.types.js';
 import { toCore, type ArticleRow } from './article-row.js';
 import { chooseFeedPlan, type FeedStats } from './feed-plan.js';
 
@@ -85,26 +85,5 @@ WHERE f.follower_id = $1`,
   async ownerBySlug(slug: string): Promise<{ id: number; authorId: number } | null> {
     const rows = await sqlRows<{ id: number; author_id: number }>(this.pool, 'SELECT id, author_id FROM articles WHERE slug = $1', [slug]);
     return rows[0] ? { id: rows[0].id, authorId: rows[0].author_id } : null;
-  }
-
-  /**
-   * The per-viewer overlay for a whole page in ONE statement: which of these authors the
-   * viewer follows and which of these articles they favorited.
-   * Indexes: follows_pkey (follower_id, following_id), favorites_pkey (user_id, article_id).
-   */
-  async viewerFlags(viewerId: number, authorIds: number[], articleIds: number[]): Promise<ViewerFlags> {
-    const rows = await this.router.read((db) =>
-      sqlRows<{ kind: 'follow' | 'favorite'; id: number }>(
-        db,
-        `SELECT 'follow' AS kind, following_id AS id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])
-UNION ALL
-SELECT 'favorite' AS kind, article_id AS id FROM favorites WHERE user_id = $1 AND article_id = ANY($3::int[])`,
-        [viewerId, [...new Set(authorIds)], articleIds],
-      ),
-    );
-    const followedAuthorIds = new Set<number>();
-    const favoritedArticleIds = new Set<number>();
-    for (const row of rows) (row.kind === 'follow' ? followedAuthorIds : favoritedArticleIds).add(row.id);
-    return { followedAuthorIds, favoritedArticleIds };
   }
 }

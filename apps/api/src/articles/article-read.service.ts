@@ -1,5 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ArticleListItem } from '@conduit/contracts';
+import { ViewerRelationsRepository } from '../cache/viewer-relations.repository.js';
 import { ArticleReadRepository } from './article-read.repository.js';
 import { NO_VIEWER_FLAGS, toArticleView, type ArticleCore, type ArticlePage, type ArticlePageQuery, type PageWindow, type ViewerFlags } from './article.types.js';
 
@@ -16,7 +17,10 @@ import { NO_VIEWER_FLAGS, toArticleView, type ArticleCore, type ArticlePage, typ
  */
 @Injectable()
 export class ArticleReadService {
-  constructor(private readonly reads: ArticleReadRepository) {}
+  constructor(
+    private readonly reads: ArticleReadRepository,
+    private readonly relations: ViewerRelationsRepository,
+  ) {}
 
   /** Shared: one page of GET /api/articles plus articlesCount (1 statement). */
   loadArticlePage(query: ArticlePageQuery): Promise<ArticlePage> {
@@ -37,7 +41,7 @@ export class ArticleReadService {
   /** Per viewer: the flags for a set of shared items (0 statements anonymous, else 1). */
   async viewerFlags(viewerId: number | undefined, items: readonly ArticleCore[]): Promise<ViewerFlags> {
     if (viewerId === undefined || items.length === 0) return NO_VIEWER_FLAGS;
-    return this.reads.viewerFlags(
+    return this.relations.among(
       viewerId,
       items.map((a) => a.authorId),
       items.map((a) => a.id),

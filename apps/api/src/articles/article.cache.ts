@@ -3,8 +3,8 @@ import { CacheTags, keyPart, listTags } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
 import type { CachedBody } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
+import type { ViewerFlagsSource } from '../cache/viewer-relations.js';
 import { notFound } from '../common/api-errors.js';
-import { ArticleReadRepository } from './article-read.repository.js';
 import { ArticleReadService } from './article-read.service.js';
 import { NO_VIEWER_FLAGS, toArticleView, toSingleArticle, type ArticleCore } from './article.types.js';
 import type { ListArticlesQuery } from './article.schemas.js';
@@ -19,9 +19,8 @@ import type { ListArticlesQuery } from './article.schemas.js';
  * | GET /api/articles/:slug | `article:<slug>` | article:<slug> (update/delete/favorite of it), people | same |
  *
  * The entry is the anonymous response (flags false) plus the ids the overlay needs; a signed-in
- * viewer's flags come from one batched query (ArticleReadRepository.viewerFlags), cached per
- * viewer under viewer:<id> (bumped by their favorites and follows), and are spliced into the
- * bytes (applyFlags). Anonymous reads may be served by the in-process layer.
+ * viewer's flags are answered from their cached follows and favorites (ViewerOverlayCache), and
+ * are spliced into the bytes (applyFlags). Anonymous reads may be served by the in-process layer.
  * Tests: apps/api/test/cache/read-cache.e2e.spec.ts, stampede.e2e.spec.ts, redis-outage.e2e.spec.ts.
  * Benchmark: npm run bench:cache.
  */
@@ -30,7 +29,6 @@ export class ArticleCache {
   constructor(
     private readonly cache: ViewerOverlayCache,
     private readonly read: ArticleReadService,
-    private readonly reads: ArticleReadRepository,
   ) {}
 
   /** The anonymous list page from this instance's memory, or undefined (then `list`). No I/O. */
@@ -53,7 +51,7 @@ export class ArticleCache {
         const body = JSON.stringify({ articles: page.items.map((item) => toArticleView(item, NO_VIEWER_FLAGS)), articlesCount: page.articlesCount });
         return { meta: idsMeta(page.items), body };
       },
-      overlay: (viewerId, meta) => this.flagBits(viewerId, meta),
+      overlay: (source, _viewerId, meta) => flagBits(source, meta),
     });
   }
 
@@ -67,21 +65,20 @@ export class ArticleCache {
         if (!article) throw notFound('article'); // not cached: a later create must not be hidden
         return { meta: idsMeta([article]), body: JSON.stringify({ article: toSingleArticle(article, NO_VIEWER_FLAGS) }) };
       },
-      overlay: (viewerId, meta) => this.flagBits(viewerId, meta),
+      overlay: (source, _viewerId, meta) => flagBits(source, meta),
     });
   }
+}
 
-  /** One batched query for the page: '1'/'0' for favorited, then following, per article. */
-  private async flagBits(viewerId: number, meta: string): Promise<string> {
-    if (!meta) return '';
-    const pairs = meta.split(',').map((pair) => pair.split('.').map(Number) as [number, number]);
-    const flags = await this.reads.viewerFlags(
-      viewerId,
-      pairs.map(([, authorId]) => authorId),
-      pairs.map(([id]) => id),
-    );
-    return pairs.map(([id, authorId]) => `${flags.favoritedArticleIds.has(id) ? 1 : 0}${flags.followedAuthorIds.has(authorId) ? 1 : 0}`).join('');
-  }
+/** One question for the page: '1'/'0' for favorited, then following, per article. */
+async function flagBits(source: ViewerFlagsSource, meta: string): Promise<string> {
+  if (!meta) return '';
+  const pairs = meta.split(',').map((pair) => pair.split('.').map(Number) as [number, number]);
+  const flags = await source.among(
+    pairs.map(([, authorId]) => authorId),
+    pairs.map(([id]) => id),
+  );
+  return pairs.map(([id, authorId]) => `${flags.favoritedArticleIds.has(id) ? 1 : 0}${flags.followedAuthorIds.has(authorId) ? 1 : 0}`).join('');
 }
 
 const listKey = (query: ListArticlesQuery) => `list:${keyPart(query.tag)}|${keyPart(query.author)}|${keyPart(query.favorited)}|${query.limit}|${query.offset}`;

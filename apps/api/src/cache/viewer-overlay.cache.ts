@@ -4,6 +4,8 @@ import type { VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
 import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta, type CachedBody } from './cached-response.js';
 import { READ_CACHE } from './read-cache.token.js';
+import { CachedRelations, TOO_MANY_RELATIONS, type ViewerFlagsSource } from './viewer-relations.js';
+import { ViewerRelationsRepository } from './viewer-relations.repository.js';
 
 /** What a feature supplies for one read whose response carries viewer-dependent flags. */
 export interface ViewerOverlayRead {
@@ -17,21 +19,41 @@ export interface ViewerOverlayRead {
    * sent to clients). Throwing (e.g. a 404) caches nothing.
    */
   compute: () => Promise<{ meta: string; body: string }>;
-  /** The viewer's flags for that entry: one '0'/'1' per flag in document order (one batched query). */
-  overlay: (viewerId: number, meta: string) => Promise<string>;
+  /**
+   * The viewer's flags for that entry: one '0'/'1' per flag in document order, asked of `source`
+   * in one call (answered from the viewer's cached relations, or by one page-bounded statement).
+   */
+  overlay: (source: ViewerFlagsSource, viewerId: number, meta: string) => Promise<string>;
 }
+
+/** Decoded relations kept per viewer while their cached entry stays the same (bounded). */
+const DECODED_MAX = 10_000;
 
 /**
  * Cached reads shaped "anonymous body or viewer-flag overlay" (pattern: cache-aside of the shared
  * part + per-viewer overlay). The shared entry is the anonymous response plus its meta line; it
- * may be served from the in-process layer to anonymous readers. A signed-in viewer's flags are
- * cached per viewer under viewer:<id> (bumped by their favorites and follows) and spliced into
- * the bytes (applyFlagsBytes).
- * Tests: apps/api/test/cache/read-cache.e2e.spec.ts, stampede.e2e.spec.ts, redis-outage.e2e.spec.ts.
+ * may be served from the in-process layer to anonymous readers. A signed-in viewer's flags come
+ * from ONE entry per viewer, their follows and favorites (ViewerRelationsRepository.load), under
+ * viewer:<id> (bumped by their own favorites and follows): read in the same Redis round trip as
+ * the shared entry, it answers the flags of every page they open, and other users' writes do not
+ * touch it. Flags are spliced into the bytes (applyFlagsBytes).
+ * Protects against: computing a signed-in reader's flags from PostgreSQL on nearly every read.
+ * Keyed by page (as before), the flags were stored per viewer AND page and rewritten whenever the
+ * page's shared version moved; in the 1000-user gate no such entry was ever read twice (0% hits,
+ * ~19 flag statements per 100 requests: the gate summary's "read cache" lines).
+ * A viewer with more than CACHE_VIEWER_RELATIONS_MAX follows or favorites, and every signed-in
+ * read while Redis is unavailable, gets the page's flags from one page-bounded statement instead.
+ * Tests: apps/api/test/cache/viewer-relations.e2e.spec.ts, read-cache.e2e.spec.ts,
+ * stampede.e2e.spec.ts, redis-outage.e2e.spec.ts.
  */
 @Injectable()
 export class ViewerOverlayCache {
-  constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache) {}
+  private readonly decoded = new Map<number, { entry: string; relations: CachedRelations }>();
+
+  constructor(
+    @Inject(READ_CACHE) private readonly cache: VersionedCache,
+    private readonly relations: ViewerRelationsRepository,
+  ) {}
 
   /** The anonymous response from this instance's memory, or undefined (then `read`). No I/O. */
   peekAnonymous(cache: string, key: string): CachedBody | undefined {
@@ -49,9 +71,21 @@ export class ViewerOverlayCache {
         const { meta, body } = await spec.compute();
         return sharedEntry(meta, body);
       },
-      personal: viewer && { scope: String(viewer.id), tags: [CacheTags.viewer(viewer.id)], compute: (shared) => spec.overlay(viewer.id, sharedMeta(shared)) },
+      personal: viewer && { scope: String(viewer.id), key: 'relations', tags: [CacheTags.viewer(viewer.id)], compute: () => this.relations.load(viewer.id) },
     });
-    const body = viewer === undefined ? sharedBodyBytes(result.shared, result.handle) : applyFlagsBytes(result.shared, result.handle, result.personal);
-    return { body, version: result.version };
+    if (viewer === undefined) return { body: sharedBodyBytes(result.shared, result.handle), version: result.version };
+    const bits = await spec.overlay(this.flagsSource(viewer.id, result.personal), viewer.id, sharedMeta(result.shared));
+    return { body: applyFlagsBytes(result.shared, result.handle, bits), version: result.version };
+  }
+
+  /** The viewer's cached relations (decoded once per entry), else the page-bounded statement. */
+  private flagsSource(viewerId: number, entry: string | undefined): ViewerFlagsSource {
+    if (entry === undefined || entry === TOO_MANY_RELATIONS) return { among: (authorIds, articleIds) => this.relations.among(viewerId, authorIds, articleIds) };
+    const known = this.decoded.get(viewerId);
+    if (known?.entry === entry) return known.relations;
+    const relations = new CachedRelations(entry);
+    if (this.decoded.size >= DECODED_MAX) this.decoded.clear();
+    this.decoded.set(viewerId, { entry, relations });
+    return relations;
   }
 }

@@ -4,7 +4,6 @@ import type { Comment, AuthUser } from '@conduit/contracts';
 import type { CachedBody } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import { notFound } from '../common/api-errors.js';
-import { ProfilesService } from '../profiles/profiles.service.js';
 import { toProfile } from '../profiles/profile.types.js';
 import { CommentRepository } from './comment.repository.js';
 import { MAX_COMMENTS_PER_RESPONSE } from './comments.service.js';
@@ -12,7 +11,7 @@ import { MAX_COMMENTS_PER_RESPONSE } from './comments.service.js';
 /**
  * Cached GET /api/articles/:slug/comments. Key `comments:<slug>`; tags comments:<slug> (comment
  * created or deleted, article updated or deleted) and people (user updates); TTL CACHE_TTL_MS
- * jittered. `author.following` is per viewer: one batched lookup, cached under viewer:<id>.
+ * jittered. `author.following` is per viewer: from their cached follows (ViewerOverlayCache).
  * Unknown articles (404) are not cached. Tests: apps/api/test/cache/read-cache.e2e.spec.ts.
  */
 @Injectable()
@@ -20,7 +19,6 @@ export class CommentsCache {
   constructor(
     private readonly cache: ViewerOverlayCache,
     private readonly comments: CommentRepository,
-    private readonly profiles: ProfilesService,
   ) {}
 
   /** The anonymous list from this instance's memory, or undefined (then `list`). No I/O. */
@@ -45,11 +43,11 @@ export class CommentsCache {
         }));
         return { meta: records.map((c) => c.authorId).join(','), body: JSON.stringify({ comments }) };
       },
-      overlay: async (viewerId, meta) => {
+      overlay: async (source, _viewerId, meta) => {
         if (!meta) return '';
         const authorIds = meta.split(',').map(Number);
-        const followed = await this.profiles.followedAmong(viewerId, [...new Set(authorIds)]);
-        return authorIds.map((id) => (followed.has(id) ? '1' : '0')).join('');
+        const { followedAuthorIds } = await source.among([...new Set(authorIds)], []);
+        return authorIds.map((id) => (followedAuthorIds.has(id) ? '1' : '0')).join('');
       },
     });
   }

@@ -3,14 +3,13 @@ import { CacheTags, keyPart } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
 import type { CachedBody } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
-import { ProfileRepository } from './profile.repository.js';
 import { ProfilesService } from './profiles.service.js';
 import { toProfile } from './profile.types.js';
 
 /**
  * Cached GET /api/profiles/:username. Key `profile:<username>`; tags: people (any user update:
- * usernames, bios and images); TTL CACHE_TTL_MS jittered. `following` is per viewer: one
- * indexed lookup, cached under viewer:<id> (bumped by their follows). 404s are not cached.
+ * usernames, bios and images); TTL CACHE_TTL_MS jittered. `following` is per viewer: from their
+ * cached follows (ViewerOverlayCache). 404s are not cached.
  * Tests: apps/api/test/cache/read-cache.e2e.spec.ts.
  */
 @Injectable()
@@ -18,7 +17,6 @@ export class ProfileCache {
   constructor(
     private readonly cache: ViewerOverlayCache,
     private readonly profiles: ProfilesService,
-    private readonly repository: ProfileRepository,
   ) {}
 
   /** The anonymous profile from this instance's memory, or undefined (then `get`). No I/O. */
@@ -35,10 +33,10 @@ export class ProfileCache {
         const profile = await this.profiles.loadProfile(username);
         return { meta: String(profile.id), body: JSON.stringify({ profile: toProfile(profile, false) }) };
       },
-      overlay: async (viewerId, meta) => {
+      overlay: async (source, viewerId, meta) => {
         const id = Number(meta);
         if (id === viewerId) return '0'; // nobody follows themself
-        return (await this.repository.followedAmong(viewerId, [id])).has(id) ? '1' : '0';
+        return (await source.among([id], [])).followedAuthorIds.has(id) ? '1' : '0';
       },
     });
   }

@@ -20,19 +20,6 @@ export class ProfileRepository {
   }
 
   /**
-   * Which of `userIds` the follower follows: one statement for any number of ids (the
-   * "following" overlay for a profile or a page of comments). Index: follows_pkey
-   * (follower_id, following_id).
-   */
-  async followedAmong(followerId: number, userIds: number[]): Promise<Set<number>> {
-    if (userIds.length === 0) return new Set();
-    const rows = await this.router.read((db) =>
-      sqlRows<{ following_id: number }>(db, 'SELECT following_id FROM follows WHERE follower_id = $1 AND following_id = ANY($2::int[])', [followerId, [...new Set(userIds)]]),
-    );
-    return new Set(rows.map((r) => r.following_id));
-  }
-
-  /**
    * Follows the user called `username` and returns them, in ONE statement on the primary: the
    * lookup (users_username_key) and the idempotent insert (follows_pkey, ON CONFLICT DO NOTHING;
    * following twice is not an error). Nobody follows themself: the insert skips that row, the

@@ -23,11 +23,6 @@ export class ProfilesService {
     return profile;
   }
 
-  /** Which of `userIds` the viewer follows (one indexed lookup); for other modules' viewer flags. */
-  followedAmong(viewerId: number, userIds: number[]): Promise<Set<number>> {
-    return this.profiles.followedAmong(viewerId, userIds);
-  }
-
   /** One statement looks the user up and follows them (ProfileRepository.followByUsername). */
   async follow(viewer: AuthUser, username: string): Promise<Profile> {
     const profile = await this.profiles.followByUsername(viewer.id, username);

@@ -83,15 +83,16 @@ describe('Redis commands per signed-in read (e2e, own redis-server)', () => {
   });
 
   it('a shared miss costs one round trip before the computation (the read, which takes the fill lock) and one after (store-and-unlock)', async () => {
-    await commandsPerRead(`/api/articles/${slug}`, 1); // the entry and the reader's flags are cached
-    // Another user's favorite moves the article's version: the reader's next read misses both parts.
+    await commandsPerRead(`/api/articles/${slug}`, 1); // the entry and the reader's relations are cached
+    // Another user's favorite moves the article's version: the reader's next read misses the
+    // shared entry, while their relations entry (follows and favorites) stays current.
     expect((await author.client.post(`/api/articles/${slug}/favorite`)).status).toBe(200);
     const sent = await roundTrips(async () => {
-      expect((await reader.client.get(`/api/articles/${slug}`)).body.article).toMatchObject({ slug, favoritesCount: 2 });
+      expect((await reader.client.get(`/api/articles/${slug}`)).body.article).toMatchObject({ slug, favoritesCount: 2, favorited: true });
     });
-    // The read script (which also took the fill lock), store-and-unlock (shared entry), then the
-    // reader's flags (personal entry).
-    expect(sent).toEqual(['evalsha', 'evalsha', 'set']);
+    // The read script (which also took the fill lock and read the relations), then
+    // store-and-unlock (shared entry); nothing to store for the reader.
+    expect(sent).toEqual(['evalsha', 'evalsha']);
     expect(await redis.keys('*lock:*')).toEqual([]);
     expect(await roundTrips(async () => expect((await reader.client.get(`/api/articles/${slug}`)).status).toBe(200))).toEqual(['evalsha']);
   });

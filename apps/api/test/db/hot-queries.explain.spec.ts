@@ -3,7 +3,9 @@ import { createTestDatabase, livedInChoices, type LivedInChoices, type TestDatab
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { FEED_WALK_CAP } from '../../src/articles/article-list.sql.js';
+import type { AppConfig } from '@conduit/config';
 import { ArticleReadRepository } from '../../src/articles/article-read.repository.js';
+import { ViewerRelationsRepository } from '../../src/cache/viewer-relations.repository.js';
 import { MAX_OFFSET } from '../../src/articles/article.schemas.js';
 import { CommentRepository } from '../../src/comments/comment.repository.js';
 import { ProfileRepository } from '../../src/profiles/profile.repository.js';
@@ -30,6 +32,8 @@ const BIG_TABLES = ['articles', 'favorites', 'follows', 'comments', 'article_tag
 const SCALE = Number(process.env.EXPLAIN_SEED_SCALE ?? '0.02');
 const PAGE = 20;
 const DEEP = MAX_OFFSET;
+/** CACHE_VIEWER_RELATIONS_MAX's default. */
+const RELATIONS_MAX = 1_000;
 
 /** Per article on a page: its keys entry, its row by primary key, its author by primary key (~8 buffers, 3 rows). */
 const PER_ITEM = { buffers: 10, rows: 3 };
@@ -59,6 +63,7 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
   let articles: ArticleReadRepository;
   let comments: CommentRepository;
   let profiles: ProfileRepository;
+  let relations: ViewerRelationsRepository;
   let tags: TagRepository;
   let s: Sample;
   const plan = planForProfile('lived-in', SCALE);
@@ -77,6 +82,7 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
     articles = new ArticleReadRepository(pool as unknown as pg.Pool, router);
     comments = new CommentRepository(pool as unknown as pg.Pool, null as never, router);
     profiles = new ProfileRepository(pool as unknown as pg.Pool, router);
+    relations = new ViewerRelationsRepository(router, { CACHE_VIEWER_RELATIONS_MAX: RELATIONS_MAX } as AppConfig);
     tags = new TagRepository(pool as unknown as pg.Pool, router);
     const one = async <T extends pg.QueryResultRow>(sql: string, values: unknown[] = []) => (await client.query<T>(sql, values)).rows[0];
     const page = (await client.query<{ id: number; author_id: number }>('SELECT id, author_id FROM articles ORDER BY created_at DESC, id DESC LIMIT 20')).rows;
@@ -108,6 +114,7 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
   });
 
   const window = { limit: PAGE, offset: 0 };
+  const relationsBound = { rows: (RELATIONS_MAX + 1) * 2 * 2 + 10, buffers: (RELATIONS_MAX + 1) * 2 * 4 + 20 };
   const deep = { limit: PAGE, offset: DEEP };
   // Index entries of an offset: ~200 per leaf page (bound: 100).
   const deepPage = page(DEEP, Math.ceil(DEEP / 100));
@@ -134,12 +141,14 @@ describe('hot queries are bounded by the page on lived-in data (EXPLAIN ANALYZE,
     ],
     ['article by slug', () => articles.bySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
     ['article owner by slug', () => articles.ownerBySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
-    ['follow/favorite overlay for a page', () => articles.viewerFlags(s.reader.id, s.pageAuthorIds, s.pageArticleIds), () => ({ rows: PAGE * 3 + 10, buffers: PAGE * 2 * 4 + 20 })],
+    ['follow/favorite overlay for a page', () => relations.among(s.reader.id, s.pageAuthorIds, s.pageArticleIds), () => ({ rows: PAGE * 3 + 10, buffers: PAGE * 2 * 4 + 20 })],
+    // The signed-in overlay's cached source: bounded by the cap (max + 1 ids of each set), never by the data.
+    ["a reader's follows and favorites (the cached overlay source)", () => relations.load(s.reader.id), () => relationsBound],
+    ["the heaviest reader's follows and favorites (read up to the cap + 1, then flags per page)", () => relations.load(s.heavyReader.id), () => relationsBound],
     ['comments by article slug (most commented)', () => comments.listBySlug(s.commentedArticleSlug, 100), () => ({ rows: 100 * 2 + 10, buffers: 100 * 8 + 30 })],
     ['comments by article slug (no comments)', () => comments.listBySlug(s.uncommentedSlug, 100), () => ({ rows: 10, buffers: 30 })],
     ['article id by slug (comment delete)', () => comments.articleIdBySlug(s.slug), () => ({ rows: 5, buffers: 20 })],
     ['profile by username', () => profiles.findByUsername(s.prolificAuthor), () => ({ rows: 5, buffers: 20 })],
-    ['following overlay (profile, comment authors)', () => profiles.followedAmong(s.reader.id, s.pageAuthorIds), () => ({ rows: PAGE + 10, buffers: PAGE * 4 + 20 })],
     // Bounded by the tags listed (at most 1,000), never by articles: per tag a tags_name_key entry
     // and its heap row, plus its tag_article_counts shard range (~4 buffers per tag listed).
     ['tags in use (GET /api/tags)', () => tags.inUse(1_000), () => ({ rows: 10, buffers: Math.min(plan.tags, 1_000) * 4 + 50 })],
