@@ -1,6 +1,6 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheTags } from '@conduit/cache';
-import type { VersionedCache } from '@conduit/cache';
+import type { CacheReadResult, VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
 import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta, type CachedBody } from './cached-response.js';
 import { READ_CACHE } from './read-cache.token.js';
@@ -28,6 +28,8 @@ export interface ViewerOverlayRead {
 
 /** Decoded relations kept per viewer while their cached entry stays the same (bounded). */
 const DECODED_MAX = 10_000;
+/** Viewers whose flags are kept per shared entry. */
+const BITS_PER_ENTRY_MAX = 256;
 
 /**
  * Cached reads shaped "anonymous body or viewer-flag overlay" (pattern: cache-aside of the shared
@@ -49,6 +51,7 @@ const DECODED_MAX = 10_000;
 @Injectable()
 export class ViewerOverlayCache {
   private readonly decoded = new Map<number, { entry: string; relations: CachedRelations }>();
+  private readonly bitsByHandle = new WeakMap<object, Map<number, { entry: string; bits: string }>>();
 
   constructor(
     @Inject(READ_CACHE) private readonly cache: VersionedCache,
@@ -74,8 +77,30 @@ export class ViewerOverlayCache {
       personal: viewer && { scope: String(viewer.id), key: 'relations', tags: [CacheTags.viewer(viewer.id)], compute: () => this.relations.load(viewer.id) },
     });
     if (viewer === undefined) return { body: sharedBodyBytes(result.shared, result.handle), version: result.version };
-    const bits = await spec.overlay(this.flagsSource(viewer.id, result.personal), viewer.id, sharedMeta(result.shared));
+    const bits = this.knownBits(result.handle, viewer.id, result.personal) ?? (await this.workOutBits(spec, viewer.id, result));
     return { body: applyFlagsBytes(result.shared, result.handle, bits), version: result.version };
+  }
+
+  /**
+   * Flags already worked out for this shared entry (its in-process handle: the same object for as
+   * long as the entry is) and this viewer's relations entry: a viewer re-reading a page pays no
+   * lookup. Bounded per shared entry; gone with it.
+   */
+  private knownBits(handle: object | undefined, viewerId: number, entry: string | undefined): string | undefined {
+    const known = handle && this.bitsByHandle.get(handle)?.get(viewerId);
+    return known && known.entry === entry ? known.bits : undefined;
+  }
+
+  private async workOutBits(spec: ViewerOverlayRead, viewerId: number, result: CacheReadResult): Promise<string> {
+    const entry = result.personal;
+    const bits = await spec.overlay(this.flagsSource(viewerId, entry), viewerId, sharedMeta(result.shared));
+    if (result.handle && entry !== undefined && entry !== TOO_MANY_RELATIONS) {
+      let byViewer = this.bitsByHandle.get(result.handle);
+      if (!byViewer) this.bitsByHandle.set(result.handle, (byViewer = new Map()));
+      if (byViewer.size >= BITS_PER_ENTRY_MAX) byViewer.clear();
+      byViewer.set(viewerId, { entry, bits });
+    }
+    return bits;
   }
 
   /** The viewer's cached relations (decoded once per entry), else the page-bounded statement. */
