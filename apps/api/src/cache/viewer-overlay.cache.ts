@@ -26,10 +26,11 @@ export interface ViewerOverlayRead {
   overlay: (source: ViewerFlagsSource, viewerId: number, meta: string) => Promise<string>;
 }
 
-/** Decoded relations kept per viewer while their cached entry stays the same (bounded). */
-const DECODED_MAX = 10_000;
-/** Viewers whose flags are kept per shared entry. */
-const BITS_PER_ENTRY_MAX = 256;
+/** Decoded relations are kept per viewer while their entry stays the same, up to this many entry characters in all. */
+const DECODED_CHARS_MAX = 1_000_000;
+/** Worked-out flags are kept for up to this many viewers per shared entry, and only for relations entries this short. */
+const BITS_PER_ENTRY_MAX = 32;
+const BITS_RELATIONS_MAX_CHARS = 512;
 
 /**
  * Cached reads shaped "anonymous body or viewer-flag overlay" (pattern: cache-aside of the shared
@@ -51,6 +52,7 @@ const BITS_PER_ENTRY_MAX = 256;
 @Injectable()
 export class ViewerOverlayCache {
   private readonly decoded = new Map<number, { entry: string; relations: CachedRelations }>();
+  private decodedChars = 0;
   private readonly bitsByHandle = new WeakMap<object, Map<number, { entry: string; bits: string }>>();
 
   constructor(
@@ -84,7 +86,8 @@ export class ViewerOverlayCache {
   /**
    * Flags already worked out for this shared entry (its in-process handle: the same object for as
    * long as the entry is) and this viewer's relations entry: a viewer re-reading a page pays no
-   * lookup. Bounded per shared entry; gone with it.
+   * lookup. Bounded per shared entry (BITS_PER_ENTRY_MAX viewers, short relations entries only);
+   * gone with it.
    */
   private knownBits(handle: object | undefined, viewerId: number, entry: string | undefined): string | undefined {
     const known = handle && this.bitsByHandle.get(handle)?.get(viewerId);
@@ -94,7 +97,7 @@ export class ViewerOverlayCache {
   private async workOutBits(spec: ViewerOverlayRead, viewerId: number, result: CacheReadResult): Promise<string> {
     const entry = result.personal;
     const bits = await spec.overlay(this.flagsSource(viewerId, entry), viewerId, sharedMeta(result.shared));
-    if (result.handle && entry !== undefined && entry !== TOO_MANY_RELATIONS) {
+    if (result.handle && entry !== undefined && entry !== TOO_MANY_RELATIONS && entry.length <= BITS_RELATIONS_MAX_CHARS) {
       let byViewer = this.bitsByHandle.get(result.handle);
       if (!byViewer) this.bitsByHandle.set(result.handle, (byViewer = new Map()));
       if (byViewer.size >= BITS_PER_ENTRY_MAX) byViewer.clear();
@@ -109,8 +112,13 @@ export class ViewerOverlayCache {
     const known = this.decoded.get(viewerId);
     if (known?.entry === entry) return known.relations;
     const relations = new CachedRelations(entry);
-    if (this.decoded.size >= DECODED_MAX) this.decoded.clear();
+    if (known) this.decodedChars -= known.entry.length;
+    if (this.decodedChars + entry.length > DECODED_CHARS_MAX) {
+      this.decoded.clear();
+      this.decodedChars = 0;
+    }
     this.decoded.set(viewerId, { entry, relations });
+    this.decodedChars += entry.length;
     return relations;
   }
 }
