@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import type { ArticleListItem } from '@conduit/contracts';
-import { ViewerRelationsRepository } from '../cache/viewer-relations.repository.js';
+import { ViewerFlagsService } from '../cache/viewer-flags.service.js';
 import { ArticleReadRepository } from './article-read.repository.js';
 import { NO_VIEWER_FLAGS, toArticleView, type ArticleCore, type ArticlePage, type ArticlePageQuery, type PageWindow, type ViewerFlags } from './article.types.js';
 
@@ -19,7 +19,7 @@ import { NO_VIEWER_FLAGS, toArticleView, type ArticleCore, type ArticlePage, typ
 export class ArticleReadService {
   constructor(
     private readonly reads: ArticleReadRepository,
-    private readonly relations: ViewerRelationsRepository,
+    private readonly flags: ViewerFlagsService,
   ) {}
 
   /** Shared: one page of GET /api/articles plus articlesCount (1 statement). */
@@ -41,7 +41,7 @@ export class ArticleReadService {
   /** Per viewer: the flags for a set of shared items (0 statements anonymous, else 1). */
   async viewerFlags(viewerId: number | undefined, items: readonly ArticleCore[]): Promise<ViewerFlags> {
     if (viewerId === undefined || items.length === 0) return NO_VIEWER_FLAGS;
-    return this.relations.among(
+    return this.flags.among(
       viewerId,
       items.map((a) => a.authorId),
       items.map((a) => a.id),

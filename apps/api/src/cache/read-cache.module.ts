@@ -6,6 +6,7 @@ import { CACHE_REDIS } from '../redis/redis.module.js';
 import { CacheInvalidation } from './cache-invalidation.js';
 import { READ_CACHE } from './read-cache.token.js';
 import { ViewerOverlayCache } from './viewer-overlay.cache.js';
+import { ViewerFlagsService } from './viewer-flags.service.js';
 import { ViewerRelationsRepository } from './viewer-relations.repository.js';
 
 export { READ_CACHE };
@@ -33,8 +34,9 @@ export { READ_CACHE };
     CacheInvalidation,
     ViewerOverlayCache,
     ViewerRelationsRepository,
+    ViewerFlagsService,
   ],
-  exports: [READ_CACHE, CacheInvalidation, ViewerOverlayCache, ViewerRelationsRepository],
+  exports: [READ_CACHE, CacheInvalidation, ViewerOverlayCache, ViewerFlagsService],
 })
 export class ReadCacheModule implements OnModuleDestroy {
   constructor(@Inject(READ_CACHE) private readonly cache: VersionedCache) {}

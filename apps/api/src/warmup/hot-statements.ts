@@ -1,6 +1,6 @@
 import { Injectable } from '@nestjs/common';
 import { ArticleReadService } from '../articles/article-read.service.js';
-import { ViewerRelationsRepository } from '../cache/viewer-relations.repository.js';
+import { ViewerFlagsService } from '../cache/viewer-flags.service.js';
 import { ProfilesService } from '../profiles/profiles.service.js';
 import { TagsService } from '../tags/tags.service.js';
 import type { WarmupSample } from './warmup-plan.js';
@@ -23,7 +23,7 @@ export class HotStatements {
     private readonly articles: ArticleReadService,
     private readonly profiles: ProfilesService,
     private readonly tags: TagsService,
-    private readonly relations: ViewerRelationsRepository,
+    private readonly viewerFlags: ViewerFlagsService,
   ) {}
 
   /** The first page (the list statement itself) and the names it holds. */
@@ -55,7 +55,7 @@ export class HotStatements {
     if (s.viewer) {
       const v = s.viewer.id;
       const page = await this.articles.loadArticlePage(window);
-      work.push(this.articles.loadFeedPage(v, window), this.articles.viewerFlags(v, page.items), this.relations.load(v));
+      work.push(this.articles.loadFeedPage(v, window), this.articles.viewerFlags(v, page.items), this.viewerFlags.prepareRelations(v));
     }
     await Promise.all(work);
     return work.length;
