@@ -6,8 +6,8 @@
 // in the mixed journey, writes to the same articles bump the versions of the pages that embed
 // them, and readers reach a long tail of articles, so a share of reads is computed instead. That
 // share, per cache, is what turns the per-endpoint costs into the journey's cost per request.
-import { request } from 'undici';
 import type { CacheWork, CacheWorkRow } from '../shared/summary.ts';
+import { metricsText } from './instance-metrics.ts';
 
 /** Counter values by series: `requests|<cache>|<layer>|<result>` and `computed|<cache>|<kind>`. */
 export type CacheCounters = Map<string, number>;
@@ -29,17 +29,7 @@ export function parseCacheCounters(text: string): CacheCounters {
 /** The counters summed over every instance, or null when one of them did not answer (no partial sums). */
 export async function readCacheCounters(urls: string[], timeoutMs = 2_000): Promise<CacheCounters | null> {
   if (urls.length === 0) return null;
-  const texts = await Promise.all(
-    urls.map(async (url) => {
-      try {
-        const res = await request(`${url}/metrics`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
-        const text = await res.body.text();
-        return res.statusCode === 200 ? text : null;
-      } catch {
-        return null;
-      }
-    }),
-  );
+  const texts = await Promise.all(urls.map((url) => metricsText(url, timeoutMs)));
   if (texts.some((t) => t === null)) return null;
   const sum: CacheCounters = new Map();
   for (const text of texts) for (const [key, value] of parseCacheCounters(text!)) sum.set(key, (sum.get(key) ?? 0) + value);

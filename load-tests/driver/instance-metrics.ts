@@ -18,21 +18,27 @@ function metric(text: string, name: string, labels?: string): number | undefined
   return m ? Number(m[1]) : undefined;
 }
 
-export async function readInstance(url: string, timeoutMs = 2_000): Promise<InstanceReading | null> {
+/** An instance's /metrics text, or null when it did not answer 200 within the timeout. */
+export async function metricsText(url: string, timeoutMs = 2_000): Promise<string | null> {
   try {
     const res = await request(`${url}/metrics`, { headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
     const text = await res.body.text();
-    if (res.statusCode !== 200) return null;
-    const lag = metric(text, 'nodejs_eventloop_lag_p99_seconds');
-    return {
-      eventLoopP99Ms: lag === undefined ? undefined : lag * 1000,
-      poolTotal: metric(text, 'db_pool_connections', 'state="total"'),
-      poolWaiting: metric(text, 'db_pool_connections', 'state="waiting"'),
-      poolMax: metric(text, 'db_pool_max_connections'),
-    };
+    return res.statusCode === 200 ? text : null;
   } catch {
     return null;
   }
+}
+
+export async function readInstance(url: string, timeoutMs = 2_000): Promise<InstanceReading | null> {
+  const text = await metricsText(url, timeoutMs);
+  if (text === null) return null;
+  const lag = metric(text, 'nodejs_eventloop_lag_p99_seconds');
+  return {
+    eventLoopP99Ms: lag === undefined ? undefined : lag * 1000,
+    poolTotal: metric(text, 'db_pool_connections', 'state="total"'),
+    poolWaiting: metric(text, 'db_pool_connections', 'state="waiting"'),
+    poolMax: metric(text, 'db_pool_max_connections'),
+  };
 }
 
 /** Peak readings per instance between reset() calls, scraped every intervalMs. */
