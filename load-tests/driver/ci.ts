@@ -61,7 +61,7 @@ let floor: MachineFloor | undefined;
 if (env.LOADTEST_FLOOR !== '0') {
   floor = await measureMachineFloor({ users: 1000, seconds: Number(env.LOADTEST_FLOOR_SECONDS || '15'), windowS: 3 });
   log(
-    `machine floor: ${floor.usPerRequest} µs of CPU per request that does nothing (servers ${floor.serversUsPerRequest}, HAProxy ${floor.lbUsPerRequest}; the cheapest 3 s window: ${floor.requests} requests from 1000 users, other work ${floor.otherPct}% of a core)`,
+    `machine floor: ${floor.usPerRequest} µs of CPU per request that does nothing (servers ${floor.serversUsPerRequest}, HAProxy ${floor.lbUsPerRequest}; ${floor.wakeupsPerRequest} wakeups; the cheapest 3 s window: ${floor.requests} requests from 1000 users, other work ${floor.otherPct}% of a core)`,
   );
 }
 // The lived-in seed profile (years of skewed tag history, empty tags, deleted rows, celebrity

@@ -18,6 +18,9 @@ describe('machine floor (two bare node:http servers behind a real HAProxy)', () 
       expect(phase.requests).toBe(40);
       expect(phase.serversUsPerRequest).toBeGreaterThanOrEqual(0);
       expect(phase.lbUsPerRequest).toBeGreaterThanOrEqual(0);
+      // One request at a time: HAProxy sleeps between the client's request and the server's answer,
+      // and the server between requests, so each request wakes them more than once in all.
+      expect(phase.wakeupsPerRequest).toBeGreaterThan(1);
       // Both servers are up behind it.
       const served = await Promise.all(PORTS.servers.map((p) => fetch(`http://127.0.0.1:${p}/api/articles`).then((r) => r.status)));
       expect(served).toEqual([200, 200]);
@@ -40,7 +43,7 @@ describe('machine floor (two bare node:http servers behind a real HAProxy)', () 
   }, 30_000);
 
   it('keeps the window whose requests cost least, never one that answered nothing', () => {
-    const w = (requests: number, servers: number, lb: number): FloorPhase => ({ requests, seconds: 3, serversUsPerRequest: servers, lbUsPerRequest: lb, otherPct: 0 });
+    const w = (requests: number, servers: number, lb: number): FloorPhase => ({ requests, seconds: 3, serversUsPerRequest: servers, lbUsPerRequest: lb, wakeupsPerRequest: 3, otherPct: 0 });
     const busy = w(1500, 223, 137);
     const quiet = w(1490, 124, 91);
     const empty = w(0, 0, 0);

@@ -15,7 +15,7 @@ import http from 'node:http';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { httpOk, waitFor } from '../../libs/stack/src/index.ts';
-import { cpuTicksOf, machineTicks, TICK_US } from './process-cpu.ts';
+import { cpuTicksOf, machineTicks, TICK_US, wakeupsOf } from './process-cpu.ts';
 
 export interface FloorPorts {
   lb: number;
@@ -30,6 +30,8 @@ export interface FloorPhase {
   seconds: number;
   serversUsPerRequest: number;
   lbUsPerRequest: number;
+  /** Times the servers' and HAProxy's threads slept and were woken, per request (process-cpu.ts wakeupsOf). */
+  wakeupsPerRequest: number;
   /** CPU of everything else on the box meanwhile (not the clients in this process), 100 = one core. */
   otherPct: number;
 }
@@ -173,15 +175,24 @@ export function cheapest(phases: FloorPhase[]): FloorPhase {
 /** CPU of the servers and of HAProxy around `run`, per request it reports answered. */
 export async function measurePhase(rig: FloorRig, run: () => Promise<number>): Promise<FloorPhase> {
   const ticks = (pids: number[]) => pids.reduce((sum, pid) => sum + (cpuTicksOf(pid) ?? 0), 0);
-  const [s0, l0, m0, c0, t0] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(), performance.now()];
+  const rigPids = [...rig.serverPids, rig.lbPid];
+  const wakeups = () => rigPids.reduce((sum, pid) => sum + (wakeupsOf(pid) ?? 0), 0);
+  const [s0, l0, m0, c0, w0, t0] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(), wakeups(), performance.now()];
   const requests = await run();
-  const [s1, l1, m1, c1, t1] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(c0), performance.now()];
+  const [s1, l1, m1, c1, w1, t1] = [ticks(rig.serverPids), ticks([rig.lbPid]), machineTicks().busy, process.cpuUsage(c0), wakeups(), performance.now()];
   const seconds = (t1 - t0) / 1000;
   const per = (ticksUsed: number) => (requests > 0 ? Math.round((ticksUsed * TICK_US) / requests) : 0);
   // The clients run in this process: their CPU is not "other work".
   const clientTicks = (c1.user + c1.system) / TICK_US;
   const otherTicks = Math.max(0, m1 - m0 - (s1 - s0) - (l1 - l0) - clientTicks);
-  return { requests, seconds, serversUsPerRequest: per(s1 - s0), lbUsPerRequest: per(l1 - l0), otherPct: seconds > 0 ? Math.round((otherTicks * TICK_US) / (seconds * 1e4)) : 0 };
+  return {
+    requests,
+    seconds,
+    serversUsPerRequest: per(s1 - s0),
+    lbUsPerRequest: per(l1 - l0),
+    wakeupsPerRequest: requests > 0 ? Math.round(((w1 - w0) / requests) * 10) / 10 : 0,
+    otherPct: seconds > 0 ? Math.round((otherTicks * TICK_US) / (seconds * 1e4)) : 0,
+  };
 }
 
 /** The release gate's floor: the rig, its sparse phase, and the rig stopped again. */

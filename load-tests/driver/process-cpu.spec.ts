@@ -1,15 +1,23 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { afterAll, describe, expect, it } from 'vitest';
 import { formatStackCpu } from '../shared/summary.ts';
-import { CpuSampler } from './process-cpu.ts';
+import { CpuSampler, wakeupsOf } from './process-cpu.ts';
 
 const children: ChildProcess[] = [];
 const stopChildren = () => children.splice(0).forEach((c) => c.kill('SIGKILL'));
 afterAll(stopChildren);
 
-/** A child that spins (busy) or sleeps for at most 20 s; killed as soon as the test has sampled it. */
-function child(busy: boolean): number {
-  const code = busy ? 'const end = Date.now() + 20000; while (Date.now() < end);' : 'setTimeout(() => {}, 20000);';
+/**
+ * A child that spins (busy), sleeps, or wakes every 2 ms (ticking), for at most 20 s; killed as
+ * soon as the test has sampled it.
+ */
+function child(busy: boolean | 'ticking'): number {
+  const code =
+    busy === 'ticking'
+      ? 'const t = setInterval(() => {}, 2); setTimeout(() => clearInterval(t), 20000);'
+      : busy
+        ? 'const end = Date.now() + 20000; while (Date.now() < end);'
+        : 'setTimeout(() => {}, 20000);';
   const c = spawn(process.execPath, ['-e', code], { stdio: 'ignore' });
   children.push(c);
   return c.pid!;
@@ -87,5 +95,47 @@ describe('CpuSampler stack CPU', () => {
     expect(formatStackCpu({ ...c, fullStrength: { avgPct: 79, maxPct: 91, users: 1000 }, floor })).toHaveLength(3);
     // A floor that answered nothing is no yardstick.
     expect(formatStackCpu({ ...c, fullStrength, floor: { ...floor, usPerRequest: 0 } })[3]).toBe('  per request at full strength 1863 µs (424 req/s)');
+  });
+
+  it('prints the wakeups one request costs the stack, by group, leaving out groups with next to none', () => {
+    const c = { groups: ['API instance 1', 'PostgreSQL', 'worker'], run: { avgPct: 70, maxPct: 91 }, budgetPct: 50, budgetUsers: 1000 };
+    const wakeups = {
+      perRequest: 7.42,
+      byGroup: [
+        { name: 'API instance 1', perRequest: 4.4 },
+        { name: 'PostgreSQL', perRequest: 3 },
+        { name: 'worker', perRequest: 0.02 },
+      ],
+    };
+    const lines = formatStackCpu({ ...c, fullStrength: { avgPct: 79, maxPct: 91, users: 1000, rps: 424, wakeups } });
+    expect(lines[4]).toBe('  wakeups per request at full strength 7.4 (threads that slept and were woken: API instance 1 4.4, PostgreSQL 3.0)');
+  });
+});
+
+describe('wakeup counts', () => {
+  it('counts the times a process slept and was woken: many for one that ticks, next to none for one that spins, none once it has gone', async () => {
+    const [ticking, spinning] = [child('ticking'), child(true)];
+    const sampler = new CpuSampler(
+      [
+        { name: 'ticking', pids: () => [ticking], stack: true },
+        { name: 'spinning', pids: () => [spinning], stack: true },
+      ],
+      2,
+    );
+    await new Promise((r) => setTimeout(r, 300)); // both started
+    await sampler.start(200);
+    for (let i = 0; i < 50 && sampler.mark() < 5; i++) await new Promise((r) => setTimeout(r, 100));
+    sampler.stop();
+    const w = sampler.stackWakeups()!;
+    const of = (name: string) => w.byGroup.find((g) => g.name === name)!.perSecond;
+    // A 2 ms interval sleeps and wakes up to 500 times a second; a spinning thread only when preempted
+    // (involuntary switches are not counted) or when a helper thread of its runtime does some work.
+    expect(of('ticking')).toBeGreaterThan(100);
+    expect(of('spinning')).toBeLessThan(of('ticking') / 4);
+    expect(w.perSecond).toBeCloseTo(of('ticking') + of('spinning'), 6);
+    stopChildren();
+    // Gone once reaped (the kill is asynchronous): wait for that, bounded.
+    for (let i = 0; i < 50 && wakeupsOf(ticking) !== undefined; i++) await new Promise((r) => setTimeout(r, 100));
+    expect(wakeupsOf(ticking)).toBeUndefined();
   });
 });

@@ -34,6 +34,33 @@ export function cpuTicksOf(pid: number): number | undefined {
   }
 }
 
+/**
+ * Times the threads of a process went to sleep waiting for something (voluntary context switches,
+ * summed over /proc/<pid>/task/<tid>/status), or undefined once it has gone. Each is a later
+ * wakeup: at a sparse pace every message a process waits for costs one, and on a machine where
+ * entering the kernel is dear (a paravirtualized guest) wakeups, not instructions, set the price
+ * of a request. A count, so it does not drift with the machine's speed the way CPU time does.
+ */
+export function wakeupsOf(pid: number): number | undefined {
+  let tids: string[];
+  try {
+    tids = readdirSync(`/proc/${pid}/task`);
+  } catch {
+    return undefined;
+  }
+  let sum = 0;
+  for (const tid of tids) {
+    try {
+      const status = readFileSync(`/proc/${pid}/task/${tid}/status`, 'utf8');
+      const at = status.indexOf('voluntary_ctxt_switches:');
+      if (at !== -1 && status[at - 1] === '\n') sum += Number.parseInt(status.slice(at + 24), 10);
+    } catch {
+      /* the thread exited */
+    }
+  }
+  return sum;
+}
+
 /** The whole machine's busy and total clock ticks (all cores) from /proc/stat. */
 export function machineTicks(): { busy: number; total: number } {
   const line = readFileSync('/proc/stat', 'utf8').split('\n')[0];
@@ -61,13 +88,18 @@ export function pidsByName(comm: string, cmdline?: RegExp): number[] {
 
 interface Sample {
   at: number;
+  /** Seconds since the previous sample. */
+  seconds: number;
   /** group -> pct of one core over the interval */
   pct: number[];
+  /** group -> wakeups (voluntary context switches of all its threads) over the interval */
+  wakeups: number[];
   machinePct: number;
 }
 
 export class CpuSampler {
   private readonly last = new Map<number, number>();
+  private readonly lastWakeups = new Map<number, number>();
   private lastMachine = machineTicks();
   private lastAt = performance.now();
   private readonly samples: Sample[] = [];
@@ -145,11 +177,22 @@ export class CpuSampler {
         }
         return elapsedS > 0 ? (100 * ticks) / TICKS_PER_S / elapsedS : 0;
       });
+      const wakeups = pidLists.map((pids) => {
+        let count = 0;
+        for (const pid of pids) {
+          const w = wakeupsOf(pid);
+          if (w === undefined) continue;
+          const prev = this.lastWakeups.get(pid);
+          if (prev !== undefined) count += w - prev;
+          this.lastWakeups.set(pid, w);
+        }
+        return count;
+      });
       const m = machineTicks();
       const machinePct = m.total > this.lastMachine.total ? (100 * this.cores * (m.busy - this.lastMachine.busy)) / (m.total - this.lastMachine.total) : 0;
       this.lastMachine = m;
       this.lastAt = now;
-      if (!baseline) this.samples.push({ at: now, pct, machinePct });
+      if (!baseline) this.samples.push({ at: now, seconds: elapsedS, pct, wakeups, machinePct });
     } finally {
       this.sampling = false;
     }
@@ -165,6 +208,19 @@ export class CpuSampler {
     if (!members.length || !s.length) return undefined;
     const sums = s.map((x) => members.reduce((a, i) => a + x.pct[i], 0));
     return { avgPct: sums.reduce((a, b) => a + b, 0) / sums.length, maxPct: Math.max(...sums), samples: sums.length };
+  }
+
+  /**
+   * Wakeups a second of each stack group over samples[from..to), and their sum: divided by the
+   * request rate of the same stretch, the wakeups one request costs the stack.
+   */
+  stackWakeups(from = 0, to = this.samples.length): { perSecond: number; byGroup: Array<{ name: string; perSecond: number }> } | undefined {
+    const members = this.groups.flatMap((g, i) => (g.stack ? [i] : []));
+    const s = this.samples.slice(from, to);
+    const seconds = s.reduce((a, x) => a + x.seconds, 0);
+    if (!members.length || !s.length || seconds <= 0) return undefined;
+    const byGroup = members.map((i) => ({ name: this.groups[i].name, perSecond: s.reduce((a, x) => a + x.wakeups[i], 0) / seconds }));
+    return { perSecond: byGroup.reduce((a, g) => a + g.perSecond, 0), byGroup };
   }
 
   /** Names of the groups stackCpu() sums. */

@@ -62,10 +62,18 @@ function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCp
   const run = sampler.stackCpu();
   if (!run) return undefined;
   const full = outcome.fullStrengthCpu && sampler.stackCpu(...outcome.fullStrengthCpu);
+  const wakeups = outcome.fullStrengthCpu && sampler.stackWakeups(...outcome.fullStrengthCpu);
+  const rps = outcome.fullStrengthRps;
   return {
     groups: sampler.stackGroups(),
     run: { avgPct: run.avgPct, maxPct: run.maxPct },
-    fullStrength: full && { avgPct: full.avgPct, maxPct: full.maxPct, users: rec.maxUsers, rps: outcome.fullStrengthRps },
+    fullStrength: full && {
+      avgPct: full.avgPct,
+      maxPct: full.maxPct,
+      users: rec.maxUsers,
+      rps,
+      wakeups: wakeups && rps ? { perRequest: wakeups.perSecond / rps, byGroup: wakeups.byGroup.map((g) => ({ name: g.name, perRequest: g.perSecond / rps })) } : undefined,
+    },
     budgetPct: STACK_CPU_BUDGET_PCT,
     budgetUsers: STACK_CPU_BUDGET_USERS,
   };

@@ -137,13 +137,24 @@ export interface RunSummary {
   stackCpu?: {
     groups: string[];
     run: { avgPct: number; maxPct: number };
-    fullStrength?: { avgPct: number; maxPct: number; users: number; rps?: number };
+    fullStrength?: {
+      avgPct: number;
+      maxPct: number;
+      users: number;
+      rps?: number;
+      /**
+       * Times the stack's threads slept and were woken, per request (voluntary context switches;
+       * load-tests/driver/process-cpu.ts wakeupsOf): a count of the work's shape that does not
+       * drift with the machine's speed the way CPU time does.
+       */
+      wakeups?: { perRequest: number; byGroup: Array<{ name: string; perRequest: number }> };
+    };
     /**
      * What a request that does nothing costs on the same machine (servers + HAProxy, µs of CPU,
      * at the gate's pace; load-tests/driver/machine-floor.ts), measured in the same run: the
      * stack's CPU per request divided by it is comparable across machines.
      */
-    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number; otherPct?: number };
+    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number; otherPct?: number; wakeupsPerRequest?: number };
     budgetPct: number;
     /** The user count the budget is for; other loads get no verdict. */
     budgetUsers: number;
@@ -189,6 +200,11 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
             : ''
         }`,
       );
+    }
+    if (f.wakeups) {
+      const parts = f.wakeups.byGroup.filter((g) => g.perRequest >= 0.05).map((g) => `${g.name} ${g.perRequest.toFixed(1)}`);
+      const floorWakeups = c.floor?.wakeupsPerRequest ? `; the floor's request: ${c.floor.wakeupsPerRequest.toFixed(1)}` : '';
+      lines.push(`  wakeups per request at full strength ${f.wakeups.perRequest.toFixed(1)} (threads that slept and were woken: ${parts.join(', ')}${floorWakeups})`);
     }
   }
   return lines;
