@@ -4,7 +4,7 @@ import { metricsRegistry } from '@conduit/observability';
 /** Cache hits, misses and errors per cache name and layer (served at GET /metrics). */
 export const cacheRequestsTotal = new Counter({
   name: 'cache_requests_total',
-  help: 'Cache lookups by cache name, layer (local, redis, personal) and result (hit, miss, unavailable)',
+  help: 'Cache lookups by cache name, layer (local, redis, personal) and result (hit, miss, unavailable; stale: an expired in-process entry served by an instance shedding load)',
   labelNames: ['cache', 'layer', 'result'] as const,
   registers: [metricsRegistry],
 });

@@ -11,6 +11,11 @@ export interface VersionedCacheOptions {
   /** In-process layer: entries and TTL (the cross-instance staleness bound for anonymous reads). */
   localMaxEntries: number;
   localTtlMs: number;
+  /**
+   * How long an expired in-process entry may still be served by `peekLocal(..., 'stale')`: to a
+   * caller that would otherwise refuse the read (an instance shedding load). 0 or absent: never.
+   */
+  localStaleGraceMs?: number;
   /** Cross-instance stampede lock: how long it is held at most, how long others wait for it. */
   lockTtlMs: number;
   lockWaitMs: number;

@@ -40,4 +40,35 @@ describe('LocalLayer', () => {
     layer.set('a', 'A', [], []);
     expect(layer.get('a')).toBeUndefined();
   });
+
+  it('keeps an expired entry for the stale grace: getStale serves it, get does not, and nothing past the grace', () => {
+    let now = 1_000;
+    const layer = new LocalLayer<string>(10, 100, () => now, 500);
+    layer.set('a', 'A', ['t'], layer.snapshot(['t']));
+    expect(layer.getStale('a')).toBe('A'); // fresh is fine too
+    now += 100;
+    expect(layer.get('a')).toBeUndefined(); // expired for a normal read...
+    expect(layer.getStale('a')).toBe('A'); // ...but kept for a stale one
+    now += 499;
+    expect(layer.getStale('a')).toBe('A');
+    now += 1;
+    expect(layer.getStale('a')).toBeUndefined();
+    expect(layer.size).toBe(0);
+  });
+
+  it('never serves stale what a local invalidation dropped, and has no grace by default', () => {
+    let now = 1_000;
+    const layer = new LocalLayer<string>(10, 100, () => now, 10_000);
+    layer.set('a', 'A', ['t'], layer.snapshot(['t']));
+    layer.set('b', 'B', ['u'], layer.snapshot(['u']));
+    layer.invalidate(['t']);
+    now += 200;
+    expect(layer.getStale('a')).toBeUndefined();
+    expect(layer.getStale('b')).toBe('B');
+
+    const noGrace = new LocalLayer<string>(10, 100, () => now);
+    noGrace.set('a', 'A', [], []);
+    now += 100;
+    expect(noGrace.getStale('a')).toBeUndefined();
+  });
 });

@@ -13,6 +13,9 @@ export interface LocalEntry<V> {
  * in-process hit costs almost nothing. Bounded in entries (oldest inserted evicted first) and in
  * time (short TTL: the bound on how long another instance's write can stay invisible here).
  * Invalidations made by this instance drop matching entries at once through per-tag generations.
+ * An expired entry is kept for `staleGraceMs` more (still bounded in entries): `getStale` serves it
+ * to a caller that prefers an answer a little older to none (an instance shedding load), unless a
+ * local invalidation has dropped it.
  * Tested in libs/cache/src/local-layer.spec.ts.
  */
 export class LocalLayer<V> {
@@ -23,6 +26,7 @@ export class LocalLayer<V> {
     private readonly maxEntries: number,
     private readonly ttlMs: number,
     private readonly now: () => number = Date.now,
+    private readonly staleGraceMs = 0,
   ) {}
 
   get size(): number {
@@ -32,11 +36,22 @@ export class LocalLayer<V> {
   get(key: string): V | undefined {
     const entry = this.entries.get(key);
     if (!entry) return undefined;
-    if (entry.expiresAt <= this.now() || !this.current(entry)) {
-      this.entries.delete(key);
-      return undefined;
-    }
-    return entry.value;
+    const now = this.now();
+    if (entry.expiresAt > now && this.current(entry)) return entry.value;
+    if (!this.current(entry) || entry.expiresAt + this.staleGraceMs <= now) this.entries.delete(key);
+    return undefined;
+  }
+
+  /**
+   * The value if fresh, or expired by less than `staleGraceMs`; never one a local invalidation
+   * has dropped (a write made here is always seen here).
+   */
+  getStale(key: string): V | undefined {
+    const entry = this.entries.get(key);
+    if (!entry) return undefined;
+    if (this.current(entry) && entry.expiresAt + this.staleGraceMs > this.now()) return entry.value;
+    this.entries.delete(key);
+    return undefined;
   }
 
   /**

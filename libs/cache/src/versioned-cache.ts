@@ -63,19 +63,19 @@ export class VersionedCache {
   ) {
     this.breaker = new RedisBreaker(redis, { onFailure: (op, reason) => cacheRedisFailuresTotal.inc({ op, reason }) });
     this.redis = defineCacheScripts(redis);
-    this.local = new LocalLayer<LocalValue>(options.localMaxEntries, options.localTtlMs);
+    this.local = new LocalLayer<LocalValue>(options.localMaxEntries, options.localTtlMs, Date.now, options.localStaleGraceMs ?? 0);
   }
 
   get enabled(): boolean {
     return this.options.enabled !== false;
   }
 
-  /** What `read` of a `local` spec without a personal part returns from memory (counted alike), or undefined: no I/O. */
-  peekLocal(cache: string, key: string): CacheReadResult | undefined {
+  /** `read` of a `local` spec without a personal part, from memory only; 'stale' also takes an entry expired within localStaleGraceMs. */
+  peekLocal(cache: string, key: string, freshness: 'fresh' | 'stale' = 'fresh'): CacheReadResult | undefined {
     if (!this.enabled) return undefined;
-    const hit = this.local.get(key);
+    const hit = freshness === 'stale' ? this.local.getStale(key) : this.local.get(key);
     if (!hit) return undefined;
-    cacheRequestsTotal.inc({ cache, layer: 'local', result: 'hit' });
+    cacheRequestsTotal.inc({ cache, layer: 'local', result: freshness === 'stale' ? 'stale' : 'hit' });
     return { shared: hit.body, version: hit.version, source: 'local', handle: hit };
   }
 

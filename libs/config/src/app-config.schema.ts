@@ -156,6 +156,9 @@ export const appConfigSchema = z.object({
   CACHE_TTL_JITTER_RATIO: z.coerce.number().min(0).max(0.9).default(0.2),
   CACHE_LOCAL_TTL_MS: int(0, 60_000).default(1_000),
   CACHE_LOCAL_MAX_ENTRIES: int(0, 1_000_000).default(2_000),
+  // While an instance sheds anonymous reads (admission control), an in-process entry that expired
+  // less than this long ago still answers them (X-Cache: stale) instead of a 503. 0 = never.
+  CACHE_STALE_ON_OVERLOAD_MS: int(0, 300_000).default(10_000),
   // Stampede lock across instances: held at most LOCK_TTL; others wait up to LOCK_WAIT, then compute.
   CACHE_LOCK_TTL_MS: int(100, 60_000).default(3_000),
   CACHE_LOCK_WAIT_MS: int(0, 10_000).default(300),

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheTags, keyPart, listTags } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
-import type { CachedBody } from '../cache/cached-response.js';
+import type { CachedBody, Freshness } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import type { ViewerFlagsSource } from '../cache/viewer-relations.js';
 import { notFound } from '../common/api-errors.js';
@@ -32,13 +32,13 @@ export class ArticleCache {
   ) {}
 
   /** The anonymous list page from this instance's memory, or undefined (then `list`). No I/O. */
-  peekAnonymousList(query: ListArticlesQuery): CachedBody | undefined {
-    return this.cache.peekAnonymous('articleList', listKey(query));
+  peekAnonymousList(query: ListArticlesQuery, freshness: Freshness = 'fresh'): CachedBody | undefined {
+    return this.cache.peekAnonymous('articleList', listKey(query), freshness);
   }
 
   /** The anonymous article from this instance's memory, or undefined (then `get`). No I/O. */
-  peekAnonymous(slug: string): CachedBody | undefined {
-    return this.cache.peekAnonymous('article', articleKey(slug));
+  peekAnonymous(slug: string, freshness: Freshness = 'fresh'): CachedBody | undefined {
+    return this.cache.peekAnonymous('article', articleKey(slug), freshness);
   }
 
   list(query: ListArticlesQuery, viewer: AuthUser | undefined): Promise<CachedBody> {

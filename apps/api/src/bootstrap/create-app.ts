@@ -20,6 +20,7 @@ import { recordHttpResponse } from '../metrics/http-metrics.js';
 import { TagsCache } from '../tags/tags.cache.js';
 import { RateLimitGuard } from '../traffic/rate-limit.guard.js';
 import { installFrontDoor } from '../traffic/front-door.js';
+import { LoadShedder } from '../traffic/load-shedder.js';
 import { isWarmupRequest } from '../warmup/warmup-marker.js';
 import { WarmupState } from '../warmup/warmup-state.js';
 import { fastifyRequestLogging, installSlowRequestLog } from './request-logging.js';
@@ -99,6 +100,7 @@ function memoryHitFront(app: NestFastifyApplication, config: AppConfig, security
     tags: app.get(TagsCache),
     rateLimit: app.get(RateLimitGuard),
     lifecycle: app.get(LifecycleService),
+    shedder: app.get(LoadShedder),
     instanceId: config.INSTANCE_ID,
     trustedProxies: config.TRUSTED_PROXIES,
     securityHeaders,

@@ -18,7 +18,8 @@ export interface ArticlePlacement {
  * - the writer (an authenticated read, which always checks the versions in Redis): at once, on
  *   any instance;
  * - anonymous readers: at once on the writer's instance, within CACHE_LOCAL_TTL_MS (1 s) on the
- *   others (their in-process copy);
+ *   others (their in-process copy), plus CACHE_STALE_ON_OVERLOAD_MS (10 s) while such an instance
+ *   is shedding anonymous reads (an answer a little older instead of a 503);
  * - if Redis was unreachable during the write: the writer's instance stops using Redis until it
  *   has rotated the global epoch (retried every 500 ms), which invalidates every entry; until
  *   then other instances may serve the pre-write entry (bounded by CACHE_TTL_MS).

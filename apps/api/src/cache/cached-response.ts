@@ -1,5 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 
+/** 'stale': an in-process entry expired within CACHE_STALE_ON_OVERLOAD_MS may answer too (VersionedCache.peekLocal). */
+export type Freshness = 'fresh' | 'stale';
+
 /** A cached response body and the cache version it was read under. */
 export interface CachedBody {
   /** Bytes when encoded once for an in-process entry, else the JSON string. */

@@ -5,13 +5,14 @@ import type { ArticleCache } from '../articles/article.cache.js';
 import { requestIdOf } from '../bootstrap/request-id.js';
 import type { CommentsCache } from '../comments/comments.cache.js';
 import type { LifecycleService } from '../lifecycle/lifecycle.service.js';
+import type { LoadShedder } from '../traffic/load-shedder.js';
 import { recordHttpResponse } from '../metrics/http-metrics.js';
 import type { ProfileCache } from '../profiles/profile.cache.js';
 import type { TagsCache } from '../tags/tags.cache.js';
 import type { RateLimitGuard } from '../traffic/rate-limit.guard.js';
 import { WARMUP_HEADER } from '../warmup/warmup-marker.js';
 import { knownListQuery } from './cached-read.fast-path.js';
-import { ifNoneMatch, type CachedBody } from './cached-response.js';
+import { ifNoneMatch, type CachedBody, type Freshness } from './cached-response.js';
 
 export interface MemoryHitFrontDeps {
   articles: ArticleCache;
@@ -20,6 +21,8 @@ export interface MemoryHitFrontDeps {
   tags: TagsCache;
   rateLimit: RateLimitGuard;
   lifecycle: LifecycleService;
+  /** Whether anonymous reads are being refused now: then an entry expired within the stale grace answers instead. */
+  shedder: Pick<LoadShedder, 'isShedding'>;
   instanceId: string;
   /** Addresses whose X-Forwarded-For is believed (TRUSTED_PROXIES), as Fastify's trustProxy. */
   trustedProxies: string[];
@@ -30,8 +33,13 @@ export interface MemoryHitFrontDeps {
 /** A read the front may answer: its route template (for metrics) and its in-memory lookup. */
 interface MemoryRead {
   route: string;
-  peek: () => CachedBody | undefined;
+  peek: (freshness: Freshness) => CachedBody | undefined;
+  /** The read through the cache (Redis, else the database), which stores a fresh in-process entry. */
+  refresh: () => Promise<unknown>;
 }
+
+/** Background refreshes of stale entries at once, at most: the work admission control does not see stays small. */
+const MAX_REFRESHES_IN_FLIGHT = 4;
 
 /** A path segment taken as is: the router would pass it through unchanged (no percent-decoding). */
 const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]{1,200}$/;
@@ -58,11 +66,22 @@ const PLAIN_SEGMENT = /^[A-Za-z0-9._~-]{1,200}$/;
  * cache metrics under the same labels. Deliberately skipped: admission control (a hit from memory
  * costs less than the 503 that would refuse it, and is over before the next request is read) and the
  * slow-request log (nothing here waits).
+ * Stale on overload (pattern: serve stale rather than refuse, like a CDN's stale-if-error): while
+ * this instance turns anonymous reads away, an entry that expired less than
+ * CACHE_STALE_ON_OVERLOAD_MS ago still answers, marked `X-Cache: stale`, instead of a 503. Its
+ * refill would be refused anyway, so without this a hot page expiring under overload turned every
+ * later read of it into a 503. Never an entry a write on this instance invalidated. A stale answer
+ * also refreshes its entry in the background (stale-while-revalidate: one read through the cache
+ * per entry at a time, at most MAX_REFRESHES_IN_FLIGHT), so a hot entry stays fresh for as long as
+ * the overload lasts instead of lapsing after the grace.
+ * Tested in apps/api/test/traffic/stale-on-overload.e2e.spec.ts.
  */
 export class MemoryHitFront {
   private readonly trust: ReturnType<typeof proxyAddr.compile>;
   /** The headers every answer carries, as a flat [name, value, ...] list for writeHead. */
   private readonly commonHeaders: string[];
+  /** URLs whose stale entry is being refreshed. */
+  private readonly refreshing = new Set<string>();
 
   constructor(private readonly deps: MemoryHitFrontDeps) {
     this.trust = proxyAddr.compile(deps.trustedProxies);
@@ -96,11 +115,21 @@ export class MemoryHitFront {
     if (request.method !== 'GET' || headers.authorization !== undefined || headers.origin !== undefined || headers[WARMUP_HEADER] !== undefined) return false;
     if (this.deps.lifecycle.isDraining) return false;
     const read = this.readFor(request.url ?? '');
-    const cached = read?.peek();
-    if (!read || !cached) return false;
+    if (!read) return false;
+    let cached = read.peek('fresh');
+    let stale = false;
+    if (!cached && this.deps.shedder.isShedding()) {
+      cached = read.peek('stale');
+      stale = cached !== undefined;
+    }
+    if (!cached) return false;
     if (!this.deps.rateLimit.allowsAnonymousLocally(proxyAddr(request, this.trust))) return false;
 
     const out = [...this.commonHeaders, 'x-request-id', requestIdOf(headers)];
+    if (stale) {
+      out.push('x-cache', 'stale');
+      this.refreshInBackground(request.url ?? '', read);
+    }
     let status = 200;
     if (cached.version === null) {
       out.push('content-type', 'application/json; charset=utf-8', 'content-length', String(Buffer.byteLength(cached.body)));
@@ -116,24 +145,36 @@ export class MemoryHitFront {
     return true;
   }
 
+  private refreshInBackground(url: string, read: MemoryRead): void {
+    if (this.refreshing.has(url) || this.refreshing.size >= MAX_REFRESHES_IN_FLIGHT) return;
+    this.refreshing.add(url);
+    read
+      .refresh()
+      .catch(() => undefined) // a failed refresh leaves the stale entry to its grace
+      .finally(() => this.refreshing.delete(url));
+  }
+
   /** The cached read a URL names, if it is in a form the router would match the same way. */
   private readFor(url: string): MemoryRead | undefined {
     const d = this.deps;
     const at = url.indexOf('?');
     const path = at === -1 ? url : url.slice(0, at);
-    if (path === '/api/tags') return { route: '/api/tags', peek: () => d.tags.peek() };
+    if (path === '/api/tags') return { route: '/api/tags', peek: (f) => d.tags.peek(f), refresh: () => d.tags.get() };
     if (path === '/api/articles') {
       const query = knownListQuery(at === -1 ? '' : url.slice(at + 1));
-      return query && { route: '/api/articles', peek: () => d.articles.peekAnonymousList(query) };
+      return query && { route: '/api/articles', peek: (f) => d.articles.peekAnonymousList(query, f), refresh: () => d.articles.list(query, undefined) };
     }
     const parts = path.split('/'); // ['', 'api', resource, segment, sub?]
     if (parts.length < 4 || parts[1] !== 'api' || !PLAIN_SEGMENT.test(parts[3])) return undefined;
     const [, , resource, segment, sub] = parts;
     if (resource === 'articles' && segment !== 'feed') {
-      if (parts.length === 4) return { route: '/api/articles/:slug', peek: () => d.articles.peekAnonymous(segment) };
-      if (parts.length === 5 && sub === 'comments') return { route: '/api/articles/:slug/comments', peek: () => d.comments.peekAnonymous(segment) };
+      if (parts.length === 4) return { route: '/api/articles/:slug', peek: (f) => d.articles.peekAnonymous(segment, f), refresh: () => d.articles.get(segment, undefined) };
+      if (parts.length === 5 && sub === 'comments') {
+        return { route: '/api/articles/:slug/comments', peek: (f) => d.comments.peekAnonymous(segment, f), refresh: () => d.comments.list(segment, undefined) };
+      }
     }
-    if (resource === 'profiles' && parts.length === 4) return { route: '/api/profiles/:username', peek: () => d.profiles.peekAnonymous(segment) };
+    if (resource === 'profiles' && parts.length === 4)
+      return { route: '/api/profiles/:username', peek: (f) => d.profiles.peekAnonymous(segment, f), refresh: () => d.profiles.get(segment, undefined) };
     return undefined;
   }
 }

@@ -27,6 +27,7 @@ export { READ_CACHE };
           versionTtlMs: Math.max(24 * 3_600_000, config.CACHE_TTL_MS * 2),
           localTtlMs: config.CACHE_LOCAL_TTL_MS,
           localMaxEntries: config.CACHE_LOCAL_MAX_ENTRIES,
+          localStaleGraceMs: config.CACHE_STALE_ON_OVERLOAD_MS,
           lockTtlMs: config.CACHE_LOCK_TTL_MS,
           lockWaitMs: config.CACHE_LOCK_WAIT_MS,
         }),

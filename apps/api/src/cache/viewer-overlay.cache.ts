@@ -2,7 +2,7 @@ import { Inject, Injectable } from '@nestjs/common';
 import { CacheTags } from '@conduit/cache';
 import type { CacheReadResult, VersionedCache } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
-import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta, type CachedBody } from './cached-response.js';
+import { applyFlagsBytes, sharedBodyBytes, sharedEntry, sharedMeta, type CachedBody, type Freshness } from './cached-response.js';
 import { READ_CACHE } from './read-cache.token.js';
 import { CachedRelations, TOO_MANY_RELATIONS, type ViewerFlagsSource } from './viewer-relations.js';
 import { ViewerRelationsRepository } from './viewer-relations.repository.js';
@@ -60,9 +60,9 @@ export class ViewerOverlayCache {
     private readonly relations: ViewerRelationsRepository,
   ) {}
 
-  /** The anonymous response from this instance's memory, or undefined (then `read`). No I/O. */
-  peekAnonymous(cache: string, key: string): CachedBody | undefined {
-    const hit = this.cache.peekLocal(cache, key);
+  /** The anonymous response from this instance's memory, or undefined (then `read`). No I/O. See VersionedCache.peekLocal for 'stale'. */
+  peekAnonymous(cache: string, key: string, freshness: Freshness = 'fresh'): CachedBody | undefined {
+    const hit = this.cache.peekLocal(cache, key, freshness);
     return hit && { body: sharedBodyBytes(hit.shared, hit.handle), version: hit.version };
   }
 

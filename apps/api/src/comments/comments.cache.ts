@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheTags, keyPart } from '@conduit/cache';
 import type { Comment, AuthUser } from '@conduit/contracts';
-import type { CachedBody } from '../cache/cached-response.js';
+import type { CachedBody, Freshness } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import { notFound } from '../common/api-errors.js';
 import { toProfile } from '../profiles/profile.types.js';
@@ -22,8 +22,8 @@ export class CommentsCache {
   ) {}
 
   /** The anonymous list from this instance's memory, or undefined (then `list`). No I/O. */
-  peekAnonymous(slug: string): CachedBody | undefined {
-    return this.cache.peekAnonymous('comments', commentsKey(slug));
+  peekAnonymous(slug: string, freshness: Freshness = 'fresh'): CachedBody | undefined {
+    return this.cache.peekAnonymous('comments', commentsKey(slug), freshness);
   }
 
   list(slug: string, viewer: AuthUser | undefined): Promise<CachedBody> {

@@ -1,7 +1,7 @@
 import { Injectable } from '@nestjs/common';
 import { CacheTags, keyPart } from '@conduit/cache';
 import type { AuthUser } from '@conduit/contracts';
-import type { CachedBody } from '../cache/cached-response.js';
+import type { CachedBody, Freshness } from '../cache/cached-response.js';
 import { ViewerOverlayCache } from '../cache/viewer-overlay.cache.js';
 import { ProfilesService } from './profiles.service.js';
 import { toProfile } from './profile.types.js';
@@ -20,8 +20,8 @@ export class ProfileCache {
   ) {}
 
   /** The anonymous profile from this instance's memory, or undefined (then `get`). No I/O. */
-  peekAnonymous(username: string): CachedBody | undefined {
-    return this.cache.peekAnonymous('profile', profileKey(username));
+  peekAnonymous(username: string, freshness: Freshness = 'fresh'): CachedBody | undefined {
+    return this.cache.peekAnonymous('profile', profileKey(username), freshness);
   }
 
   get(username: string, viewer: AuthUser | undefined): Promise<CachedBody> {

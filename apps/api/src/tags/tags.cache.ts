@@ -1,7 +1,7 @@
 import { Inject, Injectable } from '@nestjs/common';
 import { CacheTags } from '@conduit/cache';
 import type { VersionedCache } from '@conduit/cache';
-import { sharedBodyBytes, sharedEntry, type CachedBody } from '../cache/cached-response.js';
+import { sharedBodyBytes, sharedEntry, type CachedBody, type Freshness } from '../cache/cached-response.js';
 import { READ_CACHE } from '../cache/read-cache.token.js';
 import { TagsService } from './tags.service.js';
 
@@ -17,8 +17,8 @@ export class TagsCache {
   ) {}
 
   /** The tags from this instance's memory, or undefined (then `get`). No I/O. */
-  peek(): CachedBody | undefined {
-    const hit = this.cache.peekLocal('tags', 'tags');
+  peek(freshness: Freshness = 'fresh'): CachedBody | undefined {
+    const hit = this.cache.peekLocal('tags', 'tags', freshness);
     return hit && { body: sharedBodyBytes(hit.shared, hit.handle), version: hit.version };
   }
 

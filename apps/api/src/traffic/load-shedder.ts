@@ -156,8 +156,8 @@ export class LoadShedder implements LoadReport, OnApplicationBootstrap, OnModule
     return this.limitedInFlight >= allowed ? 'concurrency limit' : null;
   }
 
-  /** True while the lowest priority is being turned away. */
-  private isShedding(): boolean {
+  /** True while the lowest priority (anonymous reads) is being turned away. */
+  isShedding(): boolean {
     return this.refusal('low') !== null;
   }
 
