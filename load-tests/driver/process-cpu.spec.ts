@@ -130,7 +130,7 @@ describe('wakeup counts', () => {
     const of = (name: string) => w.byGroup.find((g) => g.name === name)!.perSecond;
     // A 2 ms interval sleeps and wakes up to 500 times a second; a spinning thread only when preempted
     // (involuntary switches are not counted) or when a helper thread of its runtime does some work.
-    expect(of('ticking')).toBeGreaterThan(100);
+    expect(of('ticking')).toBeGreaterThan(25); // loosely: a starved child on a busy box still wakes every few tens of ms
     expect(of('spinning')).toBeLessThan(of('ticking') / 4);
     expect(w.perSecond).toBeCloseTo(of('ticking') + of('spinning'), 6);
     stopChildren();

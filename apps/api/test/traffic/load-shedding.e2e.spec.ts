@@ -1,29 +1,7 @@
 import { ApiClient } from '@conduit/testing';
-import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { lockUsers, sleep, until } from '../support/stuck-database.js';
 import { startTestApp, type TestApp } from '../support/test-app.js';
-
-const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
-
-async function until(check: () => Promise<boolean>, what: string, timeoutMs = 15_000): Promise<void> {
-  const deadline = Date.now() + timeoutMs;
-  while (!(await check())) {
-    if (Date.now() > deadline) throw new Error(`timed out waiting for: ${what}`);
-    await sleep(50);
-  }
-}
-
-/** Holds an ACCESS EXCLUSIVE lock on `users`: every query on it waits (a stuck database, on demand). */
-async function lockUsers(databaseUrl: string): Promise<() => Promise<void>> {
-  const client = new pg.Client({ connectionString: databaseUrl });
-  await client.connect();
-  await client.query('BEGIN');
-  await client.query('LOCK TABLE users IN ACCESS EXCLUSIVE MODE');
-  return async () => {
-    await client.query('ROLLBACK').catch(() => {});
-    await client.end();
-  };
-}
 
 describe('admission control: concurrency limit with priorities (e2e)', () => {
   let t: TestApp;
