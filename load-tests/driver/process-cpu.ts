@@ -165,29 +165,14 @@ export class CpuSampler {
       );
       const elapsedS = (now - this.lastAt) / 1000;
       const pct = pidLists.map((pids, i) => {
-        let ticks = 0;
-        for (const pid of pids) {
+        const ticks = growthSince(this.last, pids, (pid) => {
           const t = cpuTicksOf(pid);
-          if (t === undefined) continue;
-          const prev = this.last.get(pid);
-          // A process first seen now: only its future CPU counts (its past is not this run's).
-          if (prev !== undefined) ticks += t - prev;
-          this.last.set(pid, t);
-          this.groupPids[i].add(pid);
-        }
+          if (t !== undefined) this.groupPids[i].add(pid);
+          return t;
+        });
         return elapsedS > 0 ? (100 * ticks) / TICKS_PER_S / elapsedS : 0;
       });
-      const wakeups = pidLists.map((pids) => {
-        let count = 0;
-        for (const pid of pids) {
-          const w = wakeupsOf(pid);
-          if (w === undefined) continue;
-          const prev = this.lastWakeups.get(pid);
-          if (prev !== undefined) count += w - prev;
-          this.lastWakeups.set(pid, w);
-        }
-        return count;
-      });
+      const wakeups = pidLists.map((pids) => growthSince(this.lastWakeups, pids, wakeupsOf));
       const m = machineTicks();
       const machinePct = m.total > this.lastMachine.total ? (100 * this.cores * (m.busy - this.lastMachine.busy)) / (m.total - this.lastMachine.total) : 0;
       this.lastMachine = m;
@@ -246,6 +231,23 @@ export class CpuSampler {
     rows.push({ name: 'everything else', pids: [], cpuAvgPct: avg(others), cpuMaxPct: Math.max(...others), note: 'other processes on the box (not part of this test)' });
     return rows;
   }
+}
+
+/**
+ * How much a per-process counter (CPU ticks, wakeups) grew over `pids` since each one's last
+ * reading in `last`, which is updated. A process first seen now only counts from now on (its past
+ * is not this run's); one that has gone counts nothing.
+ */
+function growthSince(last: Map<number, number>, pids: number[], read: (pid: number) => number | undefined): number {
+  let sum = 0;
+  for (const pid of pids) {
+    const value = read(pid);
+    if (value === undefined) continue;
+    const prev = last.get(pid);
+    if (prev !== undefined) sum += value - prev;
+    last.set(pid, value);
+  }
+  return sum;
 }
 
 /** Child processes of pid (one level: HAProxy's master-worker, for instance). */
