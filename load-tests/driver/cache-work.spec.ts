@@ -1,8 +1,6 @@
-import { createServer, type Server } from 'node:http';
-import type { AddressInfo } from 'node:net';
-import { afterEach, describe, expect, it } from 'vitest';
+import { describe, expect, it } from 'vitest';
 import { formatCacheWork } from '../shared/summary.ts';
-import { cacheWorkBetween, parseCacheCounters, readCacheCounters } from './cache-work.ts';
+import { cacheWorkBetween, parseCacheCounters } from './cache-work.ts';
 
 /** /metrics text as prom-client writes it, for one instance. */
 function metricsText(c: {
@@ -32,21 +30,6 @@ function metricsText(c: {
     'cache_lock_total{outcome="acquired"} 7',
     'http_requests_total{method="GET",route="/api/articles",status_code="200"} 900',
   ].join('\n');
-}
-
-const servers: Server[] = [];
-afterEach(async () => {
-  await Promise.all(servers.splice(0).map((s) => new Promise((r) => s.close(r))));
-});
-
-async function metricsServer(text: () => string, status = 200): Promise<string> {
-  const server = createServer((_req, res) => {
-    res.writeHead(status, { 'content-type': 'text/plain' });
-    res.end(text());
-  });
-  servers.push(server);
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
 }
 
 describe('the read cache at full strength, from the instances’ counters', () => {
@@ -91,19 +74,5 @@ describe('the read cache at full strength, from the instances’ counters', () =
     const same = parseCacheCounters(metricsText({ listLocalHit: 5, listLocalMiss: 5, listRedisHit: 5, listRedisMiss: 5, listComputed: 5, flagsMiss: 5, flagsHit: 5, flagsComputed: 5 }));
     expect(cacheWorkBetween(same, same, 100, 10)).toBeUndefined();
     expect(cacheWorkBetween(new Map(), same, 0, 10)).toBeUndefined();
-  });
-
-  it('sums the instances over HTTP, and refuses a partial reading', async () => {
-    const one = { listLocalHit: 1, listLocalMiss: 1, listRedisHit: 1, listRedisMiss: 1, listComputed: 1, flagsMiss: 1, flagsHit: 1, flagsComputed: 1 };
-    const a = await metricsServer(() => metricsText(one));
-    const b = await metricsServer(() => metricsText({ ...one, listComputed: 4 }));
-    const sum = await readCacheCounters([a, b]);
-    expect(sum?.get('computed|articleList|shared')).toBe(5);
-    expect(sum?.get('requests|tags|local|hit')).toBe(100);
-
-    const failing = await metricsServer(() => 'unavailable', 503);
-    expect(await readCacheCounters([a, failing])).toBeNull();
-    expect(await readCacheCounters([a, 'http://127.0.0.1:1'])).toBeNull();
-    expect(await readCacheCounters([])).toBeNull();
   });
 });

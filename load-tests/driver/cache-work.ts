@@ -7,7 +7,6 @@
 // them, and readers reach a long tail of articles, so a share of reads is computed instead. That
 // share, per cache, is what turns the per-endpoint costs into the journey's cost per request.
 import type { CacheWork, CacheWorkRow } from '../shared/summary.ts';
-import { metricsText } from './instance-metrics.ts';
 
 /** Counter values by series: `requests|<cache>|<layer>|<result>` and `computed|<cache>|<kind>`. */
 export type CacheCounters = Map<string, number>;
@@ -24,16 +23,6 @@ export function parseCacheCounters(text: string): CacheCounters {
     counters.set(key, (counters.get(key) ?? 0) + Number(value));
   }
   return counters;
-}
-
-/** The counters summed over every instance, or null when one of them did not answer (no partial sums). */
-export async function readCacheCounters(urls: string[], timeoutMs = 2_000): Promise<CacheCounters | null> {
-  if (urls.length === 0) return null;
-  const texts = await Promise.all(urls.map((url) => metricsText(url, timeoutMs)));
-  if (texts.some((t) => t === null)) return null;
-  const sum: CacheCounters = new Map();
-  for (const text of texts) for (const [key, value] of parseCacheCounters(text!)) sum.set(key, (sum.get(key) ?? 0) + value);
-  return sum;
 }
 
 /**

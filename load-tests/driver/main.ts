@@ -24,8 +24,10 @@ const instanceUrls = (env.INSTANCE_URLS ?? '')
   .split(',')
   .map((s) => s.trim())
   .filter(Boolean);
-const { groups, close } = processGroups({ databaseUrl: env.DATABASE_URL, redisPorts: env.REDIS_PORTS?.split(',').map(Number) });
-const summary = await runScenario({ settings, type, stages: stagesFor(type, settings), target: { baseUrl: settings.baseUrl, instanceUrls, groups } });
+const redisPorts = env.REDIS_PORTS?.split(',').map(Number);
+const { groups, close } = processGroups({ databaseUrl: env.DATABASE_URL, redisPorts });
+const redisServers = (redisPorts ?? []).map((port) => ({ name: `Redis :${port}`, port }));
+const summary = await runScenario({ settings, type, stages: stagesFor(type, settings), target: { baseUrl: settings.baseUrl, instanceUrls, groups, redisServers } });
 await close();
 process.stdout.write(formatTextSummary(summary));
 const files = await writeReports(summary, env.REPORT_DIR || 'load-tests/reports', `driver-${type}`);

@@ -3,6 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { JOURNEYS } from '../shared/journeys.ts';
 import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE, STACK_CPU_BUDGET_PCT, STACK_CPU_BUDGET_USERS } from '../shared/thresholds.ts';
+import { WORK_BUDGET, workBudgetValues } from '../shared/work-budget.ts';
 import { WINDOW_MS, latencyStats, type Recorder } from './recorder.ts';
 import type { RunContext, StageOutcome } from './run-context.ts';
 
@@ -15,6 +16,7 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
   const { type, settings, rec, sampler } = ctx;
   const durationS = (performance.now() - outcome.started) / 1000;
   const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
+  const work = judgesWork(ctx) ? evaluateGate(workBudgetValues(outcome.fullStrengthWork), WORK_BUDGET, ctx.redisServers.length ? [] : ['redis_commands_per_request']) : undefined;
   const resources: ResourceRow[] = sampler.rows(0);
   ctx.generatorLoop.disable();
   const summary: RunSummary = {
@@ -45,16 +47,26 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
     endpoints: [...rec.endpoints.entries()]
       .map(([name, e]) => ({ name, requests: e.requests, errors: e.errors, p50: e.h.percentile(50), p95: e.h.percentile(95), p99: e.h.percentile(99) }))
       .sort((a, b) => b.requests - a.requests),
-    thresholds: gate.results,
-    passed: gate.pass,
+    thresholds: [...gate.results, ...(work?.results ?? [])],
+    passed: gate.pass && (work?.pass ?? true),
     timeline: withCpu(rec.timeline(), sampler.windows(rec.t0, WINDOW_MS, rec.timeline().length)),
     resources,
     stackCpu: stackCpuOf(ctx, outcome),
     cacheWork: outcome.fullStrengthCache,
+    work: outcome.fullStrengthWork,
     notes: runNotes(ctx, resources),
   };
   if (type === 'stress') addStressVerdict(summary, outcome.levels);
   return summary;
+}
+
+/**
+ * The work budget is for the journey it was measured on: the mixed journey at the budget's user
+ * count, held at full strength, with the API instances' counters within reach (the driver started
+ * the stack, or INSTANCE_URLS names them). A stress run is judged per level instead.
+ */
+function judgesWork(ctx: RunContext): boolean {
+  return ctx.type !== 'stress' && ctx.instanceUrls.length > 0 && ctx.rec.maxUsers === STACK_CPU_BUDGET_USERS;
 }
 
 function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCpu'] {
@@ -104,6 +116,9 @@ function runNotes(ctx: RunContext, resources: ResourceRow[]): string[] {
   }
   const reasons = [...rec.errorReasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
   if (reasons.length) notes.push(`most frequent errors: ${reasons.map(([r, n]) => `${r} x${n}`).join('; ')}`);
+  if (ctx.type !== 'stress' && rec.maxUsers === STACK_CPU_BUDGET_USERS && ctx.instanceUrls.length === 0) {
+    notes.push('the work budget (database queries and Redis commands per request) was not judged: INSTANCE_URLS (and REDIS_PORTS) name the API instances and Redis servers to read.');
+  }
   notes.push(`virtual users came from ${ctx.pool.size || 'up to 249'} loopback source addresses (127.0.0.2-127.0.0.250); rate limits were on.`);
   notes.push(`think time ${settings.thinkMinMs}-${settings.thinkMaxMs} ms between steps; journey mix ${JOURNEYS.map((j) => `${j.name} ${settings.weights[j.name]}`).join(', ')}.`);
   return notes;

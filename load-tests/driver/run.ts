@@ -11,7 +11,7 @@ import { accountEmail, type LoadSettings } from '../shared/settings.ts';
 import type { RunSummary, StressLevel } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE } from '../shared/thresholds.ts';
 import { SourceAddressPool, sendHttp } from './http-client.ts';
-import { cacheWorkBetween, readCacheCounters, type CacheCounters } from './cache-work.ts';
+import { cacheWorkBetween } from './cache-work.ts';
 import { InstanceProbe, type InstanceReading } from './instance-metrics.ts';
 import { CpuSampler, type ProcessGroup } from './process-cpu.ts';
 import { Recorder } from './recorder.ts';
@@ -19,6 +19,7 @@ import type { RunContext, StageOutcome } from './run-context.ts';
 import { summarizeRun } from './run-summary.ts';
 import type { SignInPolicy } from './sign-in-policy.ts';
 import { runVirtualUser } from './virtual-user.ts';
+import { readStackCounters, workBetween, type RedisServer, type StackCounters } from './work-counters.ts';
 
 export { describeMachine } from './run-summary.ts';
 
@@ -28,6 +29,8 @@ export interface Target {
   instanceUrls: string[];
   /** CPU groups besides the generator (API instances, worker, LB, PostgreSQL, Redis). */
   groups: ProcessGroup[];
+  /** The stack's Redis servers, whose executed commands count as its work (none: not counted). */
+  redisServers?: RedisServer[];
 }
 
 export interface RunOptions {
@@ -97,7 +100,7 @@ async function startMeasuring(opts: RunOptions): Promise<RunContext> {
   // reader can tell a slow system from a slow generator.
   const generatorLoop = monitorEventLoopDelay({ resolution: 10 });
   generatorLoop.enable();
-  return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, instanceUrls: target.instanceUrls, generatorLoop };
+  return { type, stages, settings, log, signIn: opts.signIn, pool, roomIds, rec, sampler, probe, instanceUrls: target.instanceUrls, redisServers: target.redisServers ?? [], generatorLoop };
 }
 
 /** Follows the stages (virtual users up and down) until the end, or until a stress level fails. */
@@ -110,11 +113,11 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   const progress = new ProgressLine(ctx, total);
   let fullStrengthMs = 0;
   // The first stretch at full strength, at its two ends: CPU sample mark, requests so far, time,
-  // and the instances' cache counters (read without holding up the loop).
-  type Mark = { cpu: number; requests: number; ms: number; cache: Promise<CacheCounters | null> };
+  // and the stack's counters (read without holding up the loop).
+  type Mark = { cpu: number; requests: number; ms: number; counters: Promise<StackCounters | null> };
   let fullFrom: Mark | undefined;
   let fullTo: Mark | undefined;
-  const markNow = (ms: number): Mark => ({ cpu: ctx.sampler.mark(), requests: rec.requests, ms, cache: readCacheCounters(ctx.instanceUrls) });
+  const markNow = (ms: number): Mark => ({ cpu: ctx.sampler.mark(), requests: rec.requests, ms, counters: readStackCounters(ctx.instanceUrls, ctx.redisServers) });
   let stopAt = total;
   let lastTick = performance.now();
   for (;;) {
@@ -137,9 +140,11 @@ async function driveStages(ctx: RunContext, active: ActiveUser[]): Promise<Stage
   if (fullFrom === undefined) return { started, fullStrengthMs, levels: levels.levels };
   const end = fullTo ?? markNow(performance.now());
   const fullStrengthRps = end.ms > fullFrom.ms ? ((end.requests - fullFrom.requests) * 1000) / (end.ms - fullFrom.ms) : undefined;
-  const [cacheFrom, cacheTo] = await Promise.all([fullFrom.cache, end.cache]);
-  const fullStrengthCache = cacheFrom && cacheTo ? cacheWorkBetween(cacheFrom, cacheTo, end.requests - fullFrom.requests, (end.ms - fullFrom.ms) / 1000) : undefined;
-  return { started, fullStrengthMs, fullStrengthCpu: [fullFrom.cpu, end.cpu], fullStrengthRps, fullStrengthCache, levels: levels.levels };
+  const [from, to] = await Promise.all([fullFrom.counters, end.counters]);
+  const [requests, seconds] = [end.requests - fullFrom.requests, (end.ms - fullFrom.ms) / 1000];
+  const fullStrengthCache = from && to ? cacheWorkBetween(from.cache, to.cache, requests, seconds) : undefined;
+  const fullStrengthWork = from && to ? workBetween(from, to, requests, seconds) : undefined;
+  return { started, fullStrengthMs, fullStrengthCpu: [fullFrom.cpu, end.cpu], fullStrengthRps, fullStrengthCache, fullStrengthWork, levels: levels.levels };
 }
 
 /** Starts or stops virtual users until `want` run. */

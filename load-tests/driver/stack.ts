@@ -82,7 +82,15 @@ export async function startLoadTestStack(opts: LoadTestStackOptions): Promise<Lo
   const { groups, close } = processGroupsOf(stack, opts.databaseUrl);
   return {
     stack,
-    target: { baseUrl: stack.urls.lb, instanceUrls: stack.urls.instances, groups },
+    target: {
+      baseUrl: stack.urls.lb,
+      instanceUrls: stack.urls.instances,
+      groups,
+      redisServers: [
+        { name: 'cache', port: Number(new URL(stack.urls.cacheRedis).port) },
+        { name: 'queue', port: Number(new URL(stack.urls.queueRedis).port) },
+      ],
+    },
     stop: async () => {
       await close();
       await stop();

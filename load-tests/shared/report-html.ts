@@ -2,6 +2,8 @@
 // Meant for people who have never used k6: every chart and table says what "good" looks like.
 
 import { formatCacheWork, formatStackCpu, type RunSummary, type TimelinePoint } from './summary.ts';
+import { formatThresholdActual } from './thresholds.ts';
+import { formatWork } from './work-budget.ts';
 
 const esc = (s: unknown) => String(s).replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&quot;', "'": '&#39;' })[c]!);
 const ms = (v: number | undefined) => (v === undefined ? '–' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
@@ -152,7 +154,7 @@ function headlineTable(s: RunSummary): string {
 function gateTable(s: RunSummary): string {
   return table(
     ['threshold', 'rule', 'measured', 'result'],
-    s.thresholds.map((t) => [t.label, `${t.metric} ${t.expression}`, t.actual === undefined ? 'no data' : t.stat === 'rate' ? pct(t.actual) : ms(t.actual), t.pass ? 'PASS' : 'FAIL']),
+    s.thresholds.map((t) => [t.label, `${t.metric} ${t.expression}`, formatThresholdActual(t), t.pass ? 'PASS' : 'FAIL']),
   );
 }
 
@@ -182,13 +184,15 @@ function resourcesTable(s: RunSummary): string {
   if (!s.resources.length) return '<p class="muted">Not measured in this run.</p>';
   const stack = s.stackCpu ? `<p>${formatStackCpu(s.stackCpu).map(esc).join('<br>')}</p>` : '';
   const cache = s.cacheWork ? cacheWorkTable(s.cacheWork) : '';
+  const work = s.work ? `<p>${formatWork(s.work).map(esc).join('<br>')}</p>` : '';
   return (
     table(
       ['process', 'pids', 'CPU avg', 'CPU max', 'note'],
       s.resources.map((r) => [r.name, r.pids.join(' '), `${r.cpuAvgPct.toFixed(0)}%`, `${r.cpuMaxPct.toFixed(0)}%`, r.note ?? '']),
     ) +
     stack +
-    cache
+    cache +
+    work
   );
 }
 

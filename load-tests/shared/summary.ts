@@ -1,6 +1,7 @@
 // The run summary both runners write (JSON file, end-of-test text, HTML report).
 
-import type { ThresholdResult } from './thresholds.ts';
+import { formatThresholdActual, type ThresholdResult } from './thresholds.ts';
+import { formatWork, type WorkPerRequest } from './work-budget.ts';
 
 export interface LatencyStats {
   count: number;
@@ -161,6 +162,8 @@ export interface RunSummary {
   };
   /** The read cache at full strength: hit rates by layer and computations per request. */
   cacheWork?: CacheWork;
+  /** Database queries and Redis commands per request at full strength (shared/work-budget.ts). */
+  work?: WorkPerRequest;
   stress?: {
     maxPassingUsers: number | null;
     firstFailingUsers: number | null;
@@ -175,11 +178,6 @@ export interface RunSummary {
 
 const ms = (v: number | undefined) => (v === undefined ? '-' : `${v.toFixed(v < 10 ? 1 : 0)} ms`);
 const pct = (v: number) => `${(v * 100).toFixed(3)}%`;
-
-function fmtActual(r: ThresholdResult): string {
-  if (r.actual === undefined) return 'no data';
-  return r.stat === 'rate' ? pct(r.actual) : ms(r.actual);
-}
 
 const cores = (pct: number) => `${(pct / 100).toFixed(2)} core`;
 
@@ -253,6 +251,7 @@ export function formatTextSummary(s: RunSummary): string {
   }
   if (s.stackCpu) lines.push(...formatStackCpu(s.stackCpu));
   if (s.cacheWork) lines.push(...formatCacheWork(s.cacheWork));
+  if (s.work) lines.push(...formatWork(s.work));
   if (s.stress) {
     lines.push(
       `stress: max users meeting the gate ${s.stress.maxPassingUsers ?? 'none'}; first failing level ${s.stress.firstFailingUsers ?? 'none reached'}${s.stress.breach ? ` (${s.stress.breach})` : ''}`,
@@ -260,7 +259,7 @@ export function formatTextSummary(s: RunSummary): string {
     if (s.stress.bottleneck) lines.push(`  ran out first: ${s.stress.bottleneck}`);
   }
   lines.push('thresholds (release gate):');
-  for (const r of s.thresholds) lines.push(`  ${r.pass ? 'PASS' : 'FAIL'}  ${r.label.padEnd(32)} actual ${fmtActual(r)}`);
+  for (const r of s.thresholds) lines.push(`  ${r.pass ? 'PASS' : 'FAIL'}  ${r.label.padEnd(32)} actual ${formatThresholdActual(r)}`);
   for (const n of s.notes) lines.push(`note: ${n}`);
   lines.push(s.passed ? 'RESULT: PASS' : 'RESULT: FAIL (a threshold was breached)');
   return lines.join('\n') + '\n';

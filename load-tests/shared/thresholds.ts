@@ -12,6 +12,8 @@ export interface Threshold {
   limit: number;
   /** Plain words for the report. */
   label: string;
+  /** What the value is: milliseconds or a share (by stat) unless it is a count. */
+  unit?: 'count';
 }
 
 export const RELEASE_GATE: readonly Threshold[] = [
@@ -61,6 +63,15 @@ export interface ThresholdResult {
   /** undefined when the metric has no samples. */
   actual: number | undefined;
   pass: boolean;
+  unit?: 'count';
+}
+
+/** A threshold's measured value for the reports: a share, milliseconds or a count. */
+export function formatThresholdActual(r: Pick<ThresholdResult, 'actual' | 'stat' | 'unit'>): string {
+  if (r.actual === undefined) return 'no data';
+  if (r.unit === 'count') return r.actual.toFixed(2);
+  if (r.stat === 'rate') return `${(r.actual * 100).toFixed(3)}%`;
+  return `${r.actual.toFixed(r.actual < 10 ? 1 : 0)} ms`;
 }
 
 /** Key under which measured values are looked up: `http_req_duration:p(95)`. */
@@ -83,7 +94,7 @@ export function evaluateGate(
     let pass: boolean;
     if (actual === undefined || Number.isNaN(actual)) pass = notExpected.includes(t.metric);
     else pass = t.op === '<' ? actual < t.limit : actual > t.limit;
-    return { metric: t.metric, stat: t.stat, expression: thresholdExpression(t), label: t.label, limit: t.limit, actual, pass };
+    return { metric: t.metric, stat: t.stat, expression: thresholdExpression(t), label: t.label, limit: t.limit, actual, pass, ...(t.unit ? { unit: t.unit } : {}) };
   });
   return { pass: results.every((r) => r.pass), results };
 }
