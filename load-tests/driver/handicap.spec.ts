@@ -31,4 +31,13 @@ describe.runIf(process.platform === 'linux')('generator handicap', () => {
     // Node's own start-up takes some CPU (~100 ms); the burn itself must be ~0.
     expect(burnerMs).toBeLessThan(elapsedMs * 0.15);
   });
+
+  it('stops once, and a second stop() is a no-op rather than a wait for an exit that already happened', async () => {
+    const handicap = startHandicap(0.2);
+    expect(handicap.pids()).toHaveLength(1);
+    await handicap.stop(); // SIGTERM: the burner ends by a signal, so its exitCode stays null
+    expect(handicap.pids()).toEqual([]);
+    const again = await Promise.race([handicap.stop().then(() => 'stopped'), new Promise((r) => setTimeout(() => r('hung'), 5_000))]);
+    expect(again).toBe('stopped');
+  });
 });

@@ -52,13 +52,13 @@ export function startHandicap(cores: number, generatorPid = process.pid): Handic
   }
   return {
     cores,
-    pids: () => children.filter((c) => c.exitCode === null && c.pid).map((c) => c.pid!),
+    pids: () => children.filter((c) => !exited(c) && c.pid).map((c) => c.pid!),
     stop: async () => {
       await Promise.all(
         children.map(
           (c) =>
             new Promise<void>((resolve) => {
-              if (c.exitCode !== null) return resolve();
+              if (exited(c)) return resolve(); // stopped before: calling stop() again is a no-op
               c.once('exit', () => resolve());
               c.kill('SIGTERM');
             }),
@@ -66,4 +66,9 @@ export function startHandicap(cores: number, generatorPid = process.pid): Handic
       );
     },
   };
+}
+
+/** A child that has ended: by itself (exitCode) or by a signal (signalCode; exitCode stays null then). */
+function exited(c: ChildProcess): boolean {
+  return c.exitCode !== null || c.signalCode !== null;
 }

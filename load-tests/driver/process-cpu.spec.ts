@@ -97,6 +97,21 @@ describe('CpuSampler stack CPU', () => {
     expect(formatStackCpu({ ...c, fullStrength, floor: { ...floor, usPerRequest: 0 } })[3]).toBe('  per request at full strength 1863 µs (424 req/s)');
   });
 
+  it('prints the multiple against the floor measured after the run, and a range when the two floors are far apart', () => {
+    const c = { groups: ['API instance 1'], run: { avgPct: 70, maxPct: 91 }, budgetPct: 50, budgetUsers: 1000 };
+    const fullStrength = { avgPct: 79, maxPct: 91, users: 1000, rps: 424 };
+    const floor = { usPerRequest: 217, serversUsPerRequest: 117, lbUsPerRequest: 100, requests: 7500, users: 1000 };
+    // Within a fifth: the second multiple, nothing more.
+    const steady = formatStackCpu({ ...c, fullStrength, floor, floorAfter: { ...floor, usPerRequest: 240 } });
+    expect(steady[4]).toBe('  7.8x the floor measured after the run (240 µs)');
+    // 217 -> 310 µs: 43% apart, and the multiple is a range.
+    const drifted = formatStackCpu({ ...c, fullStrength, floor, floorAfter: { ...floor, usPerRequest: 310 } });
+    expect(drifted[4]).toBe("  6.0x the floor measured after the run (310 µs): the two floors differ by 43%, so read the stack's multiple as between 6.0x and 8.6x");
+    expect(formatStackCpu({ ...c, fullStrength, floor, floorAfter: { ...floor, usPerRequest: 150 } })[4]).toContain('the two floors differ by -31%, so read the stack');
+    // Without a floor before the run, the one after it is not printed on its own.
+    expect(formatStackCpu({ ...c, fullStrength, floorAfter: floor })).toHaveLength(4);
+  });
+
   it('prints the wakeups one request costs the stack, by group, leaving out groups with next to none', () => {
     const c = { groups: ['API instance 1', 'PostgreSQL', 'worker'], run: { avgPct: 70, maxPct: 91 }, budgetPct: 50, budgetUsers: 1000 };
     const wakeups = {

@@ -80,6 +80,7 @@ export async function startLoadTestStack(opts: LoadTestStackOptions): Promise<Lo
   const stop = () => (stopped ??= stack.stop().finally(releaseSuite));
   stopOnSignals(stop, opts.log);
   const { groups, close } = processGroupsOf(stack, opts.databaseUrl);
+  let stoppedAll: Promise<void> | undefined;
   return {
     stack,
     target: {
@@ -91,10 +92,8 @@ export async function startLoadTestStack(opts: LoadTestStackOptions): Promise<Lo
         { name: 'queue', port: Number(new URL(stack.urls.queueRedis).port) },
       ],
     },
-    stop: async () => {
-      await close();
-      await stop();
-    },
+    // Once, however often it is called (the release gate stops the stack before its second floor, then again on the way out).
+    stop: () => (stoppedAll ??= close().then(stop)),
   };
 }
 

@@ -105,6 +105,17 @@ export interface CacheWork {
   caches: CacheWorkRow[];
 }
 
+/** What a request that does nothing cost the machine (load-tests/driver/machine-floor.ts). */
+export interface MachineFloorReading {
+  usPerRequest: number;
+  serversUsPerRequest: number;
+  lbUsPerRequest: number;
+  requests: number;
+  users: number;
+  otherPct?: number;
+  wakeupsPerRequest?: number;
+}
+
 export interface RunSummary {
   tool: 'k6' | 'node-driver';
   testType: string;
@@ -155,7 +166,9 @@ export interface RunSummary {
      * at the gate's pace; load-tests/driver/machine-floor.ts), measured in the same run: the
      * stack's CPU per request divided by it is comparable across machines.
      */
-    floor?: { usPerRequest: number; serversUsPerRequest: number; lbUsPerRequest: number; requests: number; users: number; otherPct?: number; wakeupsPerRequest?: number };
+    floor?: MachineFloorReading;
+    /** The same floor measured again after the stack stopped (loadtest:ci): the machine's drift over the run. */
+    floorAfter?: MachineFloorReading;
     budgetPct: number;
     /** The user count the budget is for; other loads get no verdict. */
     budgetUsers: number;
@@ -198,6 +211,7 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
             : ''
         }`,
       );
+      if (floor && c.floorAfter && c.floorAfter.usPerRequest > 0) lines.push(`  ${floorDrift(perRequestUs, floor.usPerRequest, c.floorAfter.usPerRequest)}`);
     }
     if (f.wakeups) {
       const parts = f.wakeups.byGroup.filter((g) => g.perRequest >= 0.05).map((g) => `${g.name} ${g.perRequest.toFixed(1)}`);
@@ -206,6 +220,20 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
     }
   }
   return lines;
+}
+
+/**
+ * The multiple against the floor measured after the run too. Floors more than a fifth apart are
+ * named, and the multiple is given as the range between them: on the boxes this was built on the
+ * floor after a run came out 20-25% above the one before it, so one end alone overstates precision.
+ */
+export function floorDrift(perRequestUs: number, beforeUs: number, afterUs: number): string {
+  const apart = Math.abs(afterUs - beforeUs) / Math.min(beforeUs, afterUs) > 0.2;
+  return `${(perRequestUs / afterUs).toFixed(1)}x the floor measured after the run (${afterUs} µs)${
+    apart
+      ? `: the two floors differ by ${Math.round((100 * (afterUs - beforeUs)) / beforeUs)}%, so read the stack's multiple as between ${(perRequestUs / Math.max(beforeUs, afterUs)).toFixed(1)}x and ${(perRequestUs / Math.min(beforeUs, afterUs)).toFixed(1)}x`
+      : ''
+  }`;
 }
 
 const share = (pct: number | undefined) => (pct === undefined ? '-' : `${pct.toFixed(0)}%`);
