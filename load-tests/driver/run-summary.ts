@@ -3,7 +3,7 @@ import { cpus, totalmem } from 'node:os';
 import { JOURNEYS } from '../shared/journeys.ts';
 import type { ResourceRow, RunSummary, StressLevel, TimelinePoint } from '../shared/summary.ts';
 import { evaluateGate, RELEASE_GATE, STACK_CPU_BUDGET_PCT, STACK_CPU_BUDGET_USERS } from '../shared/thresholds.ts';
-import { WORK_BUDGET, workBudgetValues } from '../shared/work-budget.ts';
+import { judgeWork } from '../shared/work-budget.ts';
 import { WINDOW_MS, latencyStats, type Recorder } from './recorder.ts';
 import type { RunContext, StageOutcome } from './run-context.ts';
 
@@ -16,7 +16,7 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
   const { type, settings, rec, sampler } = ctx;
   const durationS = (performance.now() - outcome.started) / 1000;
   const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
-  const work = judgesWork(ctx) ? evaluateGate(workBudgetValues(outcome.fullStrengthWork), WORK_BUDGET, ctx.redisServers.length ? [] : ['redis_commands_per_request']) : undefined;
+  const work = judgeWork(outcome.fullStrengthWork, { judged: judgesWork(ctx), redisNamed: ctx.redisServers.length > 0 });
   const resources: ResourceRow[] = sampler.rows(0);
   ctx.generatorLoop.disable();
   const summary: RunSummary = {

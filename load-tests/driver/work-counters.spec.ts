@@ -4,7 +4,7 @@ import { connect, type AddressInfo } from 'node:net';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { formatTextSummary, type RunSummary } from '../shared/summary.ts';
 import { evaluateGate } from '../shared/thresholds.ts';
-import { WORK_BUDGET, formatWork, workBudgetValues } from '../shared/work-budget.ts';
+import { WORK_BUDGET, formatWork, judgeWork, workBudgetValues } from '../shared/work-budget.ts';
 import { parseQueryCounts, readStackCounters, redisCommandsProcessed, workBetween, type StackCounters } from './work-counters.ts';
 
 /** An instance's /metrics as prom-client writes it: the query histogram (buckets, sum, count) and a cache series. */
@@ -145,6 +145,22 @@ describe('the stack’s counted work per request', () => {
     // Nothing read is not a pass.
     expect(evaluateGate(workBudgetValues(undefined), WORK_BUDGET).pass).toBe(false);
     expect(workBetween(reading(1, 1, 1, 1), reading(2, 2, 2, 2), 0, 20)).toBeUndefined();
+  });
+
+  it('judges only the runs the budget is for, and Redis only where its servers were named', () => {
+    const work = { requests: 100, seconds: 10, dbQueries: 1.1, dbByOperation: [{ operation: 'select', perRequest: 1.1 }], redisCommands: 9 };
+    expect(judgeWork(work, { judged: false, redisNamed: true })).toBeUndefined();
+    const both = judgeWork(work, { judged: true, redisNamed: true })!;
+    expect(both.results.map((r) => [r.metric, r.pass])).toEqual([
+      ['db_queries_per_request', true],
+      ['redis_commands_per_request', false],
+    ]);
+    // No Redis named (npm run loadtest without REDIS_PORTS): no Redis row at all, rather than "PASS, no data".
+    const databaseOnly = judgeWork({ ...work, redisCommands: undefined }, { judged: true, redisNamed: false })!;
+    expect(databaseOnly.results.map((r) => r.metric)).toEqual(['db_queries_per_request']);
+    expect(databaseOnly.pass).toBe(true);
+    // A run the budget is for whose counters could not be read fails.
+    expect(judgeWork(undefined, { judged: true, redisNamed: false })!.pass).toBe(false);
   });
 
   it('prints the budget’s results as counts in the summary', () => {

@@ -4,7 +4,7 @@
 // Counts move only when the code's shape does: an N+1 query, a cache that stopped serving, a
 // script that grew a loop. So they are release-gate thresholds, on every machine.
 
-import type { Threshold } from './thresholds.ts';
+import { evaluateGate, type Threshold, type ThresholdResult } from './thresholds.ts';
 
 /** The stack's counted work over the stretch at full strength, per request the generator made. */
 export interface WorkPerRequest {
@@ -34,6 +34,19 @@ export const WORK_BUDGET: readonly Threshold[] = [
 /** The measured values in evaluateGate's form (statKey), undefined where nothing was read. */
 export function workBudgetValues(w: WorkPerRequest | undefined): Record<string, number | undefined> {
   return { 'db_queries_per_request:avg': w?.dbQueries, 'redis_commands_per_request:avg': w?.redisCommands };
+}
+
+/**
+ * The budget's verdict for one run: undefined when the run is not one the budget is for. Redis is
+ * judged only where its servers were named: a row reading "PASS, no data" would claim what was not
+ * measured. Anything else not read is "no data", which fails.
+ */
+export function judgeWork(work: WorkPerRequest | undefined, run: { judged: boolean; redisNamed: boolean }): { pass: boolean; results: ThresholdResult[] } | undefined {
+  if (!run.judged) return undefined;
+  return evaluateGate(
+    workBudgetValues(work),
+    WORK_BUDGET.filter((t) => run.redisNamed || t.metric !== 'redis_commands_per_request'),
+  );
 }
 
 const per = (v: number) => v.toFixed(v < 10 ? 2 : 1);
