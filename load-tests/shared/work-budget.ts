@@ -1,6 +1,6 @@
 // The work budget per request: what one request of the 1000-user mixed journey may cost the stack,
 // counted rather than timed. CPU time per request moves with the machine (the same code measured
-// 0.50-1.04 core on different 2-core boxes), so it is reported, not judged (STACK_CPU_BUDGET_PCT).
+// 0.50-1.21 core on different 2-core boxes), so it is reported, not judged (STACK_CPU_BUDGET_PCT).
 // Counts move only when the code's shape does: an N+1 query, a cache that stopped serving, a
 // script that grew a loop. So they are release-gate thresholds, on every machine.
 
