@@ -5,7 +5,8 @@ import type pg from 'pg';
 import { Gauge, Histogram } from 'prom-client';
 import { PG_POOL } from '../database/database.module.js';
 
-const OPERATION = /^\s*(select|insert|update|delete|with|begin|commit|rollback|deallocate|set)\b/i;
+// Leading parentheses too: a UNION of parenthesized SELECTs (the viewer's relations) is a select, not "other".
+const OPERATION = /^[\s(]*(select|insert|update|delete|with|begin|commit|rollback|deallocate|set)\b/i;
 
 /** Database query durations by SQL verb (bounded label set, never the SQL text). */
 export const dbQueryDuration = new Histogram({

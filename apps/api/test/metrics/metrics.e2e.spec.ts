@@ -59,6 +59,18 @@ describe('GET /metrics', () => {
     expect(after - before).toBe(3);
   });
 
+  it('counts a union of parenthesized SELECTs under operation="select", not "other"', async () => {
+    const select = /^db_query_duration_seconds_count\{operation="select",outcome="ok"\}/;
+    const other = /^db_query_duration_seconds_count\{operation="other",outcome="ok"\}/;
+    const before = await (await fetch(`${app.url}/metrics`)).text();
+    const pool = app.app.get<pg.Pool>(PG_POOL);
+    await pool.query('(SELECT 1 AS n LIMIT 1) UNION ALL (SELECT 2 AS n LIMIT 1)');
+    const after = await (await fetch(`${app.url}/metrics`)).text();
+    // At least this one (the instance's own background reads may add more); and nothing under "other".
+    expect(sample(after, select) - (sample(before, select) || 0)).toBeGreaterThanOrEqual(1);
+    expect(sample(after, other) || 0).toBe(sample(before, other) || 0);
+  });
+
   it('reports an unreachable Redis as 0 without failing the scrape', async () => {
     const broken = await startTestApp({ REDIS_URL: 'redis://127.0.0.1:1', HEALTH_CHECK_TIMEOUT_MS: '200' });
     try {
