@@ -4,6 +4,7 @@
 // left alone).
 import pg from 'pg';
 import { Redis } from 'ioredis';
+import { commandsProcessedIn } from '../../load-tests/driver/work-counters.ts';
 
 export interface StatementCost {
   query: string;
@@ -67,10 +68,9 @@ export class RedisCommandCount {
   }
 
   async commands(): Promise<number> {
-    const info = await this.redis.info('stats');
-    const m = /total_commands_processed:(\d+)/.exec(info);
+    const total = commandsProcessedIn(await this.redis.info('stats'));
     // Minus this INFO call itself.
-    return m ? Number(m[1]) - 1 : 0;
+    return total === undefined ? 0 : total - 1;
   }
 
   async byCommand(): Promise<Map<string, number>> {

@@ -3,7 +3,7 @@
 // query sent to PostgreSQL, by SQL verb) and each Redis server's total_commands_processed
 // (INFO stats; commands run inside Lua scripts count). The budget they are judged against is in
 // shared/work-budget.ts.
-import { connect } from 'node:net';
+import { Redis } from 'ioredis';
 import type { WorkPerRequest } from '../shared/work-budget.ts';
 import { parseCacheCounters, type CacheCounters } from './cache-work.ts';
 import { metricsText } from './instance-metrics.ts';
@@ -37,33 +37,43 @@ export function parseQueryCounts(text: string): Map<string, number> {
   return counts;
 }
 
+const COMMANDS_PROCESSED = /total_commands_processed:(\d+)/;
+
+/** total_commands_processed in an `INFO stats` reply (bench/cost reads the same counter). */
+export function commandsProcessedIn(info: string): number | undefined {
+  const m = COMMANDS_PROCESSED.exec(info);
+  return m ? Number(m[1]) : undefined;
+}
+
 /**
  * A Redis server's total_commands_processed, or null when it did not answer within the timeout.
- * One `INFO stats` over a socket of its own: it counts itself, one command in thousands.
+ * One `INFO stats` on a connection of its own, like the stack's other Redis probes
+ * (libs/stack/src/redis-probe.ts); RESP2 (no HELLO handshake), no ready check and no client info,
+ * so the reading itself is the only command it adds: one in thousands.
  */
-export function redisCommandsProcessed(server: RedisServer, timeoutMs = 2_000): Promise<number | null> {
-  return new Promise((resolve) => {
-    const socket = connect({ host: server.host ?? '127.0.0.1', port: server.port });
-    let reply = '';
-    const done = (value: number | null) => {
-      clearTimeout(timer);
-      socket.destroy();
-      resolve(value);
-    };
-    const timer = setTimeout(() => done(null), timeoutMs);
-    socket.setEncoding('utf8');
-    socket.on('connect', () => socket.write('*2\r\n$4\r\nINFO\r\n$5\r\nstats\r\n'));
-    socket.on('data', (chunk: string) => {
-      reply += chunk;
-      if (reply.startsWith('-')) return done(null); // an error reply (e.g. NOAUTH)
-      const header = /^\$(\d+)\r\n/.exec(reply);
-      if (!header || Buffer.byteLength(reply) < header[0].length + Number(header[1])) return; // not all of it yet
-      const total = /total_commands_processed:(\d+)/.exec(reply);
-      done(total ? Number(total[1]) : null);
-    });
-    socket.on('error', () => done(null));
-    socket.on('close', () => done(null));
+export async function redisCommandsProcessed(server: RedisServer, timeoutMs = 2_000): Promise<number | null> {
+  const client = new Redis({
+    host: server.host ?? '127.0.0.1',
+    port: server.port,
+    lazyConnect: true,
+    connectTimeout: timeoutMs,
+    commandTimeout: timeoutMs,
+    maxRetriesPerRequest: 0,
+    enableOfflineQueue: false,
+    enableReadyCheck: false,
+    disableClientInfo: true,
+    protocol: 2,
+    retryStrategy: () => null,
   });
+  client.on('error', () => {});
+  try {
+    await client.connect();
+    return commandsProcessedIn(await client.info('stats')) ?? null;
+  } catch {
+    return null;
+  } finally {
+    client.disconnect();
+  }
 }
 
 /** Reads every instance and Redis server at once; null when an instance did not answer. */
