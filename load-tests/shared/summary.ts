@@ -225,7 +225,7 @@ export function formatStackCpu(c: NonNullable<RunSummary['stackCpu']>): string[]
 /**
  * The multiple against the floor measured after the run too. Floors more than a fifth apart are
  * named, and the multiple is given as the range between them: on the box this was built on, the
- * floor after a run came out 20-25% above the one before it, and floors measured back to back with
+ * floor after a run came out 12-26% above the one before it, and floors measured back to back with
  * nothing between them ranged over 166-273 µs, so one end alone overstates precision.
  */
 export function floorDrift(perRequestUs: number, beforeUs: number, afterUs: number): string {
