@@ -1,7 +1,8 @@
 // What the read cache did while the load ran at full strength: lookups, hits by layer and the
 // computations that went to PostgreSQL, from the API instances' own counters
 // (cache_requests_total, cache_computations_total in libs/cache/src/cache-metrics.ts), read
-// straight from each instance's /metrics at both ends of the stretch at full strength.
+// straight from each instance's /metrics at both ends of the stretch at full strength (the
+// reading is work-counters.ts readStackCounters, with the query counts from the same scrape).
 // Why: the endpoints measured alone (`npm run bench:cost`) are cached reads at a 100% hit rate;
 // in the mixed journey, writes to the same articles bump the versions of the pages that embed
 // them, and readers reach a long tail of articles, so a share of reads is computed instead. That

@@ -57,9 +57,10 @@ const t0 = Date.now();
 // request as a multiple of it, a figure that carries across machines (machine-floor.ts). Five 3 s
 // windows, the cheapest kept: other work on the box only ever adds to it.
 // LOADTEST_FLOOR=0 skips it.
+const measureFloor = () => measureMachineFloor({ users: 1000, seconds: Number(env.LOADTEST_FLOOR_SECONDS || '15'), windowS: 3 });
 let floor: MachineFloor | undefined;
 if (env.LOADTEST_FLOOR !== '0') {
-  floor = await measureMachineFloor({ users: 1000, seconds: Number(env.LOADTEST_FLOOR_SECONDS || '15'), windowS: 3 });
+  floor = await measureFloor();
   log(
     `machine floor: ${floor.usPerRequest} µs of CPU per request that does nothing (servers ${floor.serversUsPerRequest}, HAProxy ${floor.lbUsPerRequest}; ${floor.wakeupsPerRequest} wakeups; the cheapest 3 s window: ${floor.requests} requests from 1000 users, other work ${floor.otherPct}% of a core)`,
   );
@@ -112,7 +113,7 @@ try {
   if (floor && summary.stackCpu) {
     await handicap.stop();
     await sut.stop();
-    const after = await measureMachineFloor({ users: 1000, seconds: Number(env.LOADTEST_FLOOR_SECONDS || '15'), windowS: 3 });
+    const after = await measureFloor();
     summary.stackCpu.floorAfter = after;
     log(`machine floor after the run: ${after.usPerRequest} µs per request (before: ${floor.usPerRequest}; ${after.wakeupsPerRequest} wakeups, other work ${after.otherPct}% of a core)`);
   }

@@ -16,7 +16,7 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
   const { type, settings, rec, sampler } = ctx;
   const durationS = (performance.now() - outcome.started) / 1000;
   const gate = evaluateGate(rec.gateValues(), RELEASE_GATE, settings.weights.chat > 0 ? [] : ['chat_delivery_ms']);
-  const work = judgeWork(outcome.fullStrengthWork, { judged: judgesWork(ctx), redisNamed: ctx.redisServers.length > 0 });
+  const work = judgeWork(outcome.fullStrengthWork, { judged: workBudgetApplies(ctx) && ctx.instanceUrls.length > 0, redisNamed: ctx.redisServers.length > 0 });
   const resources: ResourceRow[] = sampler.rows(0);
   ctx.generatorLoop.disable();
   const summary: RunSummary = {
@@ -62,11 +62,11 @@ export function summarizeRun(ctx: RunContext, outcome: StageOutcome): RunSummary
 
 /**
  * The work budget is for the journey it was measured on: the mixed journey at the budget's user
- * count, held at full strength, with the API instances' counters within reach (the driver started
- * the stack, or INSTANCE_URLS names them). A stress run is judged per level instead.
+ * count, held at full strength. It is judged where the API instances' counters are within reach
+ * (the driver started the stack, or INSTANCE_URLS names them). A stress run is judged per level.
  */
-function judgesWork(ctx: RunContext): boolean {
-  return ctx.type !== 'stress' && ctx.instanceUrls.length > 0 && ctx.rec.maxUsers === STACK_CPU_BUDGET_USERS;
+function workBudgetApplies(ctx: RunContext): boolean {
+  return ctx.type !== 'stress' && ctx.rec.maxUsers === STACK_CPU_BUDGET_USERS;
 }
 
 function stackCpuOf(ctx: RunContext, outcome: StageOutcome): RunSummary['stackCpu'] {
@@ -116,7 +116,7 @@ function runNotes(ctx: RunContext, resources: ResourceRow[]): string[] {
   }
   const reasons = [...rec.errorReasons.entries()].sort((a, b) => b[1] - a[1]).slice(0, 8);
   if (reasons.length) notes.push(`most frequent errors: ${reasons.map(([r, n]) => `${r} x${n}`).join('; ')}`);
-  if (ctx.type !== 'stress' && rec.maxUsers === STACK_CPU_BUDGET_USERS && ctx.instanceUrls.length === 0) {
+  if (workBudgetApplies(ctx) && ctx.instanceUrls.length === 0) {
     notes.push('the work budget (database queries and Redis commands per request) was not judged: INSTANCE_URLS (and REDIS_PORTS) name the API instances and Redis servers to read.');
   }
   notes.push(`virtual users came from ${ctx.pool.size || 'up to 249'} loopback source addresses (127.0.0.2-127.0.0.250); rate limits were on.`);
